@@ -1,0 +1,24 @@
+"""The root: loads each layer's definitions and the resources. No domain logic here."""
+
+from __future__ import annotations
+
+import importlib
+
+import dagster as dg
+
+from fsu_dagster.defs.resources import build_resources
+from fsu_dagster.settings import FsuSettings
+
+LAYERS = ("sources", "identity", "stage1", "profiles")
+
+
+def build_definitions(settings: FsuSettings | None = None) -> dg.Definitions:
+    parts = []
+    for layer in LAYERS:
+        module = importlib.import_module(f"fsu_dagster.defs.{layer}")
+        if hasattr(module, "defs"):
+            parts.append(module.defs())
+    return dg.Definitions.merge(*parts, dg.Definitions(resources=build_resources(settings)))
+
+
+defs = build_definitions()

@@ -1,0 +1,121 @@
+"""One typed settings object for the whole product.
+
+Values come, highest precedence first, from: keyword arguments, environment
+variables (``FSU_`` prefix, e.g. ``FSU_DATA_DIR``, ``FSU_TOP_N``), the YAML file
+named by ``FSU_CONFIG`` (default: the packaged West Midlands Police config),
+then the defaults below. ``docs/configuration.md`` documents every field.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG = "default.yaml"
+
+
+def packaged_config_path() -> Path:
+    return Path(__file__).with_name("config") / DEFAULT_CONFIG
+
+
+class Theme(BaseModel):
+    """A theme filter (method section 6.1): crime flags or summary keywords."""
+
+    label: str
+    flags: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+
+
+class PriorityCrimeType(BaseModel):
+    """A priority crime type for local tasking: matched on offence code or main group."""
+
+    label: str
+    offence_codes: list[str] = Field(default_factory=list)
+    main_groups: list[str] = Field(default_factory=list)
+
+
+class FsuSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FSU_", extra="ignore", env_nested_delimiter="__")
+
+    # Where things live.
+    data_dir: Path = Path("data")
+    warehouse: Path = Path("data/warehouse/fsu.duckdb")
+    config: Path | None = None
+
+    # The force.
+    force_name: str = "West Midlands Police"
+    lpas: list[str] = Field(default_factory=list)
+    themes: dict[str, Theme] = Field(default_factory=dict)
+    priority_crime_types: dict[str, PriorityCrimeType] = Field(default_factory=dict)
+    #: URL templates into the source systems, e.g. ``{"investigation": "https://connect/...{id}"}``.
+    source_urls: dict[str, str] = Field(default_factory=dict)
+    #: Optional path to a force's own Cambridge Crime Harm Index table (CSV: offence_code, harm_days).
+    cchi_path: Path | None = None
+
+    # Stage 1 thresholds (data contract section 3).
+    top_n: int = Field(1000, ge=1, description="Normalise by the mean of the largest min(top_n, N) values.")
+    custody_cap_hours: float = Field(200.0, gt=0)
+    list_size: int = Field(100, ge=1, description="Top-N per metric that forms the cohort.")
+    link_mode: Literal["exact", "fuzzy"] = "exact"
+    fuzzy_threshold: float | None = Field(None, ge=0, le=1)
+
+    # Data quality.
+    quarantine_max_rate: float = Field(0.05, ge=0, le=1, description="Fail the source check above this share of bad rows.")
+    allow_incomplete_window: bool = False
+
+    # Profiles.
+    home_lpa_rule: Literal["most_investigations", "most_recent_investigation", "most_recent_missing"] = "most_investigations"
+
+    @field_validator("lpas")
+    @classmethod
+    def _upper_lpas(cls, v: list[str]) -> list[str]:
+        return [x.strip().upper() for x in v]
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> "FsuSettings":
+        # The warehouse default follows the data directory unless set explicitly.
+        if "warehouse" not in self.model_fields_set and not os.environ.get("FSU_WAREHOUSE"):
+            self.warehouse = self.data_dir / "warehouse" / "fsu.duckdb"
+        return self
+
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_path = os.environ.get("FSU_CONFIG") or str(packaged_config_path())
+        if not Path(yaml_path).is_file():
+            raise FileNotFoundError(f"FSU_CONFIG names {yaml_path!r}, which is not a readable file")
+        return (
+            init_settings,
+            env_settings,
+            YamlConfigSettingsSource(settings_cls, yaml_file=yaml_path),
+        )
+
+
+def load_settings(**overrides: Any) -> FsuSettings:
+    """Build settings from the environment and config file, with explicit overrides on top."""
+    return FsuSettings(**overrides)
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> FsuSettings:
+    return FsuSettings()
