@@ -38,5 +38,45 @@ def synth(
     typer.echo(summary)
 
 
+class LinkMode(str, enum.Enum):
+    exact = "exact"
+    fuzzy = "fuzzy"
+
+
+@app.command()
+def run(
+    month: str = typer.Option(..., "--month", help="Window month M (YYYY-MM): the twelve months ending M."),
+    link_mode: LinkMode | None = typer.Option(
+        None, "--link-mode", help="How ControlWorks people are linked (default: the config's link_mode)."
+    ),
+) -> None:
+    """Load the window's twelve landing months and materialise every rolling hop for month M.
+
+    Reads FSU_DATA_DIR (landing area) and FSU_WAREHOUSE (DuckDB file); prints progress per
+    asset; exits 1 naming the failing asset and reason.
+    """
+    import os
+
+    from fsu_dagster.runner import PipelineFailed, run_month
+    from fsu_dagster.settings import load_settings
+
+    if link_mode is not None:
+        os.environ["FSU_LINK_MODE"] = link_mode.value
+    settings = load_settings()
+    if settings.link_mode == "fuzzy":
+        try:
+            from fsu_dagster.identity import link_records  # noqa: F401
+        except ImportError:
+            typer.echo("fuzzy linking is not available in this build; use --link-mode exact", err=True)
+            raise typer.Exit(2)
+    typer.echo(f"Landing area: {settings.landing_dir}   warehouse: {settings.warehouse}   link mode: {settings.link_mode}")
+    try:
+        run_month(month, echo=typer.echo)
+    except PipelineFailed as exc:
+        typer.echo(f"FAILED at {exc.asset}: {exc.reason}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Done. Warehouse: {settings.warehouse}")
+
+
 if __name__ == "__main__":
     app()

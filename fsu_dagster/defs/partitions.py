@@ -12,7 +12,10 @@ import os
 
 import dagster as dg
 
-WINDOW_MONTHS = 12
+from fsu_dagster.window import WINDOW_MONTHS, window_months
+
+__all__ = ["FIRST_MONTH", "WINDOW_MONTHS", "landing_month", "month_of", "window_mapping", "window_months"]
+
 #: First landing month the pipeline knows about; override with FSU_FIRST_MONTH=YYYY-MM.
 FIRST_MONTH = os.environ.get("FSU_FIRST_MONTH", "2020-01")
 
@@ -31,15 +34,3 @@ window_mapping = dg.TimeWindowPartitionMapping(
 def month_of(partition_key: str) -> dt.date:
     """``"2026-10-01"`` (or ``"2026-10"``) -> ``date(2026, 10, 1)``."""
     return dt.date.fromisoformat(partition_key[:7] + "-01")
-
-
-def window_months(month: dt.date, n: int = WINDOW_MONTHS) -> list[dt.date]:
-    """The ``n`` landing months ending ``month``, oldest first."""
-    out = []
-    y, m = month.year, month.month
-    for _ in range(n):
-        out.append(dt.date(y, m, 1))
-        m -= 1
-        if m == 0:
-            y, m = y - 1, 12
-    return out[::-1]
