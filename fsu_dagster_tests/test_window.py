@@ -1,0 +1,56 @@
+"""The window's twelve months must all be loaded before a rolling hop runs.
+
+The DuckDB IO manager reads a window with a date range and silently skips a month that was
+never loaded, which would under-count everyone; these tests pin down how a missing month is found.
+"""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from fsu_dagster.window import missing_window_months, window_months
+
+D = dt.date
+
+
+def test_window_months_crosses_the_year():
+    months = window_months(D(2026, 2, 1))
+    assert len(months) == 12
+    assert months[0] == D(2025, 3, 1) and months[-1] == D(2026, 2, 1)
+    assert months == sorted(set(months))
+
+
+def _manifest(rows):
+    return pl.DataFrame(rows, schema={"extract": pl.String, "month": pl.Date, "file": pl.String}, orient="row")
+
+
+def _full(extracts, end=D(2026, 10, 1), skip=()):
+    rows = []
+    for m in window_months(end):
+        for e in extracts:
+            if (e, m) not in skip:
+                rows.append((e, m, f"landing/{m:%Y-%m}/{e}.csv"))
+    return rows
+
+
+def test_complete_window_has_nothing_missing():
+    assert missing_window_months(_manifest(_full(["a", "b"])), D(2026, 10, 1), ("a", "b")) == {}
+
+
+def test_a_month_never_loaded_for_one_extract_is_missing():
+    rows = _full(["a", "b"], skip={("b", D(2026, 3, 1))})
+    assert missing_window_months(_manifest(rows), D(2026, 10, 1), ("a", "b")) == {"2026-03": ["b not loaded"]}
+
+
+def test_a_month_with_no_files_at_all_is_missing_but_one_empty_extract_is_not():
+    rows = [(e, m, None if m == D(2026, 1, 1) else f) for e, m, f in _full(["a", "b"])]
+    rows = [(e, m, None if (e == "a" and m == D(2026, 5, 1)) else f) for e, m, f in rows]
+    missing = missing_window_months(_manifest(rows), D(2026, 10, 1), ("a", "b"))
+    assert missing == {"2026-01": ["no landing files for this month"]}
+
+
+@pytest.mark.parametrize("outside", [D(2025, 10, 1), D(2026, 11, 1)])
+def test_months_outside_the_window_do_not_count(outside):
+    rows = _full(["a"], skip={("a", D(2025, 11, 1))}) + [("a", outside, "x.csv")]
+    assert list(missing_window_months(_manifest(rows), D(2026, 10, 1), ("a",))) == ["2025-11"]
