@@ -1,16 +1,28 @@
-"""Resources, registered once: ``io_manager`` (DuckDB <-> polars), ``warehouse``, ``fsu_settings``."""
+"""Resources, registered once: ``io_manager`` (DuckDB <-> polars), ``warehouse``, ``fsu_settings``.
+
+Both DuckDB resources open the warehouse through :func:`fsu_dagster.warehouse.connect`, which
+attaches the file under a fixed alias, so a warehouse file may have any name (even
+``fsu.duckdb``, whose default catalog name would clash with the ``fsu`` schema).
+"""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
+from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
+from dagster_duckdb.io_manager import DuckDbClient
 from dagster_duckdb_polars import DuckDBPolarsIOManager
+from dagster._core.storage.db_io_manager import DbIOManager
 
+from fsu_dagster import warehouse as wh
 from fsu_dagster.settings import FsuSettings, load_settings
 
 WAREHOUSE_SCHEMA = "fsu"
+_RETRY = {"retry_on": (RuntimeError, duckdb.IOException), "max_retries": 30}
 
 
 class SettingsResource(dg.ConfigurableResource):
@@ -20,12 +32,51 @@ class SettingsResource(dg.ConfigurableResource):
         return load_settings()
 
 
+class WarehouseClient(DuckDbClient):
+    """The DuckDB IO manager's client, connecting through :func:`fsu_dagster.warehouse.connect`."""
+
+    @staticmethod
+    @contextmanager
+    def connect(context, _):
+        conn = backoff(fn=wh.connect, kwargs={"path": context.resource_config["database"]}, **_RETRY)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+class WarehouseIOManager(DuckDBPolarsIOManager):
+    """Stores polars frames in the warehouse; a partitioned asset's rerun replaces its month."""
+
+    def create_io_manager(self, context) -> DbIOManager:
+        return DbIOManager(
+            db_client=WarehouseClient(),
+            database=self.database,
+            schema=self.schema_,
+            type_handlers=self.type_handlers(),
+            default_load_type=self.default_load_type(),
+            io_manager_name="WarehouseIOManager",
+        )
+
+
+class WarehouseResource(DuckDBResource):
+    """A DuckDB connection to the warehouse, for tables the IO manager does not own."""
+
+    @contextmanager
+    def get_connection(self):
+        conn = backoff(fn=wh.connect, kwargs={"path": self.database}, **_RETRY)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
 def build_resources(settings: FsuSettings | None = None) -> dict[str, object]:
     settings = settings or load_settings()
     db = Path(settings.warehouse)
     db.parent.mkdir(parents=True, exist_ok=True)
     return {
-        "io_manager": DuckDBPolarsIOManager(database=str(db), schema=WAREHOUSE_SCHEMA),
-        "warehouse": DuckDBResource(database=str(db)),
+        "io_manager": WarehouseIOManager(database=str(db), schema=WAREHOUSE_SCHEMA),
+        "warehouse": WarehouseResource(database=str(db)),
         "fsu_settings": SettingsResource(),
     }

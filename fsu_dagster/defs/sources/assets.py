@@ -1,0 +1,178 @@
+"""The nine source assets: one landing extract per monthly partition -> ``fsu.<extract>``.
+
+Each asset parses ``landing/YYYY-MM/<extract>.csv|parquet`` for every month in its
+partition (or partition range: backfills run as one run), returns the valid rows to the
+DuckDB-polars IO manager (which replaces those months in ``fsu.<extract>``), records the
+month in ``fsu.landing_manifest`` and its bad rows in ``fsu.quarantine``, then reports two
+blocking checks: the Pandera schema and the quarantine rate. Metadata is aggregates only.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the asset parameters' annotations.
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from fsu_dagster.contract import EXTRACTS, MONTH_COLUMN, Extract
+from fsu_dagster.defs.partitions import landing_month
+from fsu_dagster.defs.resources import WAREHOUSE_SCHEMA, SettingsResource
+from fsu_dagster.defs.sources.checks import quarantine_rate_check, schema_check, source_check_specs
+from fsu_dagster.ingest import (
+    QUARANTINE_SCHEMA,
+    ParsedExtract,
+    empty_frame,
+    find_landing_file,
+    month_folder,
+    output_schema,
+    parse_extract,
+)
+from fsu_dagster.warehouse import ensure_table, replace_rows_atomically, utc_now
+
+QUARANTINE_TABLE = f"{WAREHOUSE_SCHEMA}.quarantine"
+MANIFEST_TABLE = f"{WAREHOUSE_SCHEMA}.landing_manifest"
+#: Concurrency pool shared by assets that write the DuckDB warehouse.
+WAREHOUSE_POOL = "warehouse"
+
+#: ``fsu.quarantine``: one row per problem found in a landing row.
+QUARANTINE_TABLE_SCHEMA: dict[str, pl.DataType] = {**QUARANTINE_SCHEMA, "quarantined_at": pl.Datetime("us")}
+#: ``fsu.landing_manifest``: one row per (extract, month) loaded, file null when it was missing.
+MANIFEST_TABLE_SCHEMA: dict[str, pl.DataType] = {
+    "extract": pl.String(),
+    MONTH_COLUMN: pl.Date(),
+    "file": pl.String(),
+    "rows_read": pl.Int64(),
+    "rows_valid": pl.Int64(),
+    "rows_quarantined": pl.Int64(),
+    "loaded_at": pl.Datetime("us"),
+}
+
+
+def months_in_window(window: dg.TimeWindow) -> list[dt.date]:
+    """First days of the months in ``[window.start, window.end)``."""
+    month = dt.date(window.start.year, window.start.month, 1)
+    end = window.end.date()
+    out = []
+    while month < end:
+        out.append(month)
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return out
+
+
+def _manifest_rows(parsed: list[ParsedExtract], loaded_at: dt.datetime) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "extract": p.extract,
+                MONTH_COLUMN: p.month,
+                "file": p.source_file,
+                "rows_read": p.stats["rows_read"],
+                "rows_valid": p.stats["rows_valid"],
+                "rows_quarantined": p.stats["rows_quarantined"],
+                "loaded_at": loaded_at,
+            }
+            for p in parsed
+        ],
+        schema=MANIFEST_TABLE_SCHEMA,
+    )
+
+
+def _quarantine_rows(parsed: list[ParsedExtract], at: dt.datetime) -> pl.DataFrame:
+    frames = [p.quarantine.with_columns(pl.lit(at, dtype=pl.Datetime("us")).alias("quarantined_at")) for p in parsed]
+    return pl.concat(frames).cast(QUARANTINE_TABLE_SCHEMA) if frames else pl.DataFrame(schema=QUARANTINE_TABLE_SCHEMA)
+
+
+def _output_metadata(extract: Extract, parsed: list[ParsedExtract], frame: pl.DataFrame) -> dict[str, Any]:
+    def per_month(key: str) -> dict[str, Any]:
+        return {month_folder(p.month): p.stats[key] for p in parsed}
+
+    missing_files = [month_folder(p.month) for p in parsed if p.source_file is None]
+    reasons: dict[str, int] = {}
+    for p in parsed:
+        for reason, n in p.stats["reasons"].items():
+            reasons[reason] = reasons.get(reason, 0) + n
+    return {
+        "dagster/row_count": frame.height,
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()]
+        ),
+        "months": dg.MetadataValue.json([month_folder(p.month) for p in parsed]),
+        "rows_per_month": dg.MetadataValue.json(per_month("rows_valid")),
+        "rows_read": sum(p.stats["rows_read"] for p in parsed),
+        "rows_quarantined": sum(p.stats["rows_quarantined"] for p in parsed),
+        "quarantined_per_month": dg.MetadataValue.json(per_month("rows_quarantined")),
+        "quarantine_reasons": dg.MetadataValue.json(reasons),
+        "columns": dg.MetadataValue.json(list(frame.columns)),
+        "missing_optional_columns": dg.MetadataValue.json(per_month("missing_optional_columns")),
+        "extra_columns_ignored": dg.MetadataValue.json(per_month("extra_columns_ignored")),
+        "anchor_outside_month": sum(p.stats["anchor_outside_month"] for p in parsed),
+        "months_without_file": dg.MetadataValue.json(missing_files),
+    }
+
+
+def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
+    """One monthly-partitioned asset ``["sources", <extract>]`` -> table ``fsu.<extract>``."""
+    key = dg.AssetKey(["sources", extract.name])
+    pk = f" Primary key `{extract.primary_key}`." if extract.primary_key else " No key: every row counts."
+    anchor = f" Anchor `{extract.anchor}`." if extract.anchor else ""
+    parent = f" Child rows of `{extract.parent}`." if extract.parent else ""
+
+    @dg.asset(
+        key=key,
+        group_name="sources",
+        partitions_def=landing_month,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        metadata={"partition_expr": MONTH_COLUMN},
+        kinds={"polars", "duckdb"},
+        # DuckDB allows one writing process per file: give every warehouse writer the same pool
+        # (limit it to 1 in the instance config when running with the multiprocess executor).
+        pool=WAREHOUSE_POOL,
+        description=f"{extract.description}{pk}{anchor}{parent} One landing month per partition.",
+        check_specs=source_check_specs(extract, key),
+    )
+    def _source(
+        context: dg.AssetExecutionContext, warehouse: DuckDBResource, fsu_settings: SettingsResource
+    ) -> Iterator[dg.Output | dg.AssetCheckResult]:
+        settings = fsu_settings.get()
+        months = months_in_window(context.partition_time_window)
+        parsed = []
+        for month in months:
+            path = find_landing_file(settings.landing_dir, extract.name, month)
+            result = parse_extract(path, extract, month)
+            context.log.info(
+                f"{extract.name} {month_folder(month)}: {result.source_file or 'no file (empty extract)'}; "
+                f"{result.stats['rows_read']} read, {result.stats['rows_valid']} valid, "
+                f"{result.stats['rows_quarantined']} quarantined"
+            )
+            parsed.append(result)
+        frame = pl.concat([p.valid for p in parsed]) if parsed else empty_frame(extract)
+
+        # The IO manager skips empty frames without creating the table; create it so that
+        # readers of an extract that is empty everywhere still find a typed table.
+        with warehouse.get_connection() as conn:
+            ensure_table(conn, f"{WAREHOUSE_SCHEMA}.{extract.name}", output_schema(extract))
+
+        yield dg.Output(frame, metadata=_output_metadata(extract, parsed, frame))
+
+        # The IO manager has stored the rows by now: record the months as loaded.
+        now = utc_now()
+        match = {"extract": extract.name, MONTH_COLUMN: months}
+        with warehouse.get_connection() as conn:
+            replace_rows_atomically(
+                conn,
+                [
+                    (QUARANTINE_TABLE, _quarantine_rows(parsed, now), match),
+                    (MANIFEST_TABLE, _manifest_rows(parsed, now), match),
+                ],
+            )
+
+        yield schema_check(extract, frame)
+        yield quarantine_rate_check(extract, parsed, settings.quarantine_max_rate)
+
+    return _source
+
+
+SOURCE_ASSETS: list[dg.AssetsDefinition] = [build_source_asset(e) for e in EXTRACTS.values()]

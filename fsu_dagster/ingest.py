@@ -1,0 +1,448 @@
+"""Landing files -> typed polars frames, with a quarantine for rows that break the contract.
+
+Pure step (no Dagster import). ``docs/ingest.md`` documents every rule implemented here;
+the column names, types, keys and allowed values all come from :mod:`fsu_dagster.contract`.
+
+* :func:`find_landing_file` locates ``landing/YYYY-MM/<extract>.csv`` (or ``.parquet``).
+* :func:`parse_extract` reads one month's file (or an in-memory frame) and returns a
+  :class:`ParsedExtract`: the valid rows in the pipeline's types (``month`` first, then the
+  contract columns in contract order), one quarantine row per problem found, and
+  aggregate-only statistics.
+* A file that cannot be read at all, or that lacks a required column, raises
+  :class:`LandingFileError` naming the file, the line and what was expected. Messages never
+  contain a field's value: landing files hold personal data.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from fsu_dagster.contract import LOCAL_TZ, MONTH_COLUMN, Column, ColumnType, Extract
+
+__all__ = [
+    "LandingFileError",
+    "ParsedExtract",
+    "PIPELINE_DTYPES",
+    "QUARANTINE_SCHEMA",
+    "REASON_DUPLICATE_KEY",
+    "REASON_DST_GAP",
+    "REASON_MISSING",
+    "REASON_NOT_ALLOWED",
+    "REASON_OUT_OF_RANGE",
+    "UNPARSEABLE",
+    "empty_frame",
+    "find_landing_file",
+    "month_folder",
+    "output_schema",
+    "parse_extract",
+]
+
+#: Contract type -> the dtype the pipeline carries (timestamps are naive UTC instants).
+PIPELINE_DTYPES: dict[ColumnType, pl.DataType] = {
+    "str": pl.String(),
+    "int": pl.Int64(),
+    "bool": pl.Boolean(),
+    "date": pl.Date(),
+    "timestamp": pl.Datetime("us"),
+}
+
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "extract": pl.String(),
+    MONTH_COLUMN: pl.Date(),
+    "row_number": pl.Int64(),
+    "column": pl.String(),
+    "reason": pl.String(),
+    "source_file": pl.String(),
+}
+
+# Quarantine reasons. They describe the problem, never the offending value.
+REASON_MISSING = "missing required value"
+REASON_OUT_OF_RANGE = "value out of range"
+REASON_NOT_ALLOWED = "value not allowed"
+REASON_DST_GAP = "nonexistent local time (spring DST gap)"
+REASON_DUPLICATE_KEY = "duplicate primary key"  # + " (first seen at row N)"
+UNPARSEABLE: dict[ColumnType, str] = {
+    "int": "unparseable int: expected a whole number",
+    "bool": "unparseable bool: expected true or false",
+    "date": "unparseable date: expected YYYY-MM-DD",
+    "timestamp": "unparseable timestamp: expected ISO 8601",
+    "str": "unparseable str",  # only reachable for typed (Parquet) input that cannot become text
+}
+
+_ROW = "__row_number"
+_INT_RE = r"^[+-]?[0-9]+$"
+_DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Date, 'T' or a space, HH:MM, optional :SS and fraction, optional offset (Z, +HH, +HHMM, +HH:MM).
+_TS_RE = (
+    r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ](?P<hm>[0-9]{2}:[0-9]{2})"
+    r"(?::(?P<sec>[0-9]{2})(?:[.,](?P<frac>[0-9]{1,9}))?)?"
+    r"(?P<off>[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?$"
+)
+
+
+class LandingFileError(ValueError):
+    """A landing file that cannot be read at all (message names the file and the line)."""
+
+
+@dataclass
+class ParsedExtract:
+    """One month of one extract after parsing."""
+
+    extract: str
+    month: dt.date
+    #: Display name of the file read (``landing/YYYY-MM/<extract>.csv``), or None when missing.
+    source_file: str | None
+    #: ``month`` then the contract columns, in contract order and pipeline dtypes.
+    valid: pl.DataFrame
+    #: One row per problem: ``extract, month, row_number, column, reason, source_file``.
+    quarantine: pl.DataFrame
+    #: Aggregates only (counts and column names), safe for asset metadata and logs.
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- locating files
+
+
+def month_folder(month: dt.date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def find_landing_file(landing_dir: Path | str, extract_name: str, month: dt.date) -> Path | None:
+    """``landing_dir/YYYY-MM/<extract>.csv`` or ``.parquet``; None when neither exists."""
+    folder = Path(landing_dir) / month_folder(month)
+    found = [p for p in (folder / f"{extract_name}.csv", folder / f"{extract_name}.parquet") if p.is_file()]
+    if len(found) > 1:
+        raise LandingFileError(
+            f"{_display(found[0])} and {_display(found[1])} both exist: "
+            "expected one file per extract and month (remove one of them)"
+        )
+    return found[0] if found else None
+
+
+def _display(path: Path) -> str:
+    """``landing/2026-03/cw_incidents.csv`` for files in a landing area, else the path as given."""
+    parts = path.parts
+    if len(parts) >= 3 and parts[-3] == "landing":
+        return "/".join(parts[-3:])
+    return str(path)
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+def output_schema(extract: Extract) -> dict[str, pl.DataType]:
+    """``month`` then the contract columns with their pipeline dtypes."""
+    return {MONTH_COLUMN: pl.Date(), **{c.name: PIPELINE_DTYPES[c.type] for c in extract.columns}}
+
+
+def empty_frame(extract: Extract) -> pl.DataFrame:
+    return pl.DataFrame(schema=output_schema(extract))
+
+
+def _empty_quarantine() -> pl.DataFrame:
+    return pl.DataFrame(schema=QUARANTINE_SCHEMA)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    """Read a CSV as all-string columns, strictly (RFC 4180), with line numbers in errors.
+
+    Python's csv module is used rather than polars' reader because it lets every error name
+    the line; polars silently pads short rows. Blank lines are skipped.
+    """
+    name = _display(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LandingFileError(f"{name} line {line}: expected UTF-8 text, found an invalid byte sequence") from None
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    columns: list[list[str]] = []
+    start_line = 1
+    try:
+        for record in reader:
+            if not record:  # a blank line
+                start_line = reader.line_num + 1
+                continue
+            if header is None:
+                header = [h.strip().lower() for h in record]
+                dupes = sorted(h for h, n in Counter(header).items() if n > 1)
+                if dupes:
+                    raise LandingFileError(f"{name} line {start_line}: header names {dupes} more than once")
+                columns = [[] for _ in header]
+            elif len(record) != len(header):
+                raise LandingFileError(
+                    f"{name} line {start_line}: expected {len(header)} fields, found {len(record)}"
+                )
+            else:
+                for values, value in zip(columns, record):
+                    values.append(value)
+            start_line = reader.line_num + 1
+    except csv.Error as exc:
+        raise LandingFileError(f"{name} line {start_line}: expected RFC 4180 CSV ({exc})") from None
+    if header is None:
+        raise LandingFileError(f"{name} line 1: expected a header row, found an empty file")
+    return pl.DataFrame({h: pl.Series(h, v, dtype=pl.String) for h, v in zip(header, columns)})
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    try:
+        return pl.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - any reader failure means the file is unreadable
+        raise LandingFileError(f"{_display(path)}: expected a readable Parquet file ({type(exc).__name__})") from None
+
+
+# --------------------------------------------------------------------------- parsing columns
+
+
+def _as_text(expr: pl.Expr) -> pl.Expr:
+    """Trim, and turn empty or whitespace-only text into null."""
+    t = expr.cast(pl.String).str.strip_chars()
+    return pl.when(t.str.len_chars() == 0).then(None).otherwise(t)
+
+
+def _local_to_utc(naive: pl.Expr) -> pl.Expr:
+    """Europe/London wall-clock -> naive UTC; earlier instant when ambiguous, null in the gap."""
+    return (
+        naive.dt.replace_time_zone(LOCAL_TZ, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+        .dt.replace_time_zone(None)
+    )
+
+
+def _parse_timestamp_text(t: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(value, reason) for ISO 8601 text ``t`` (already trimmed, null when empty)."""
+    g = t.str.extract_groups(_TS_RE)
+    frac = (g.struct.field("frac").fill_null("") + "000000").str.slice(0, 6)
+    canonical = (
+        g.struct.field("date") + "T" + g.struct.field("hm") + ":" + g.struct.field("sec").fill_null("00") + "." + frac
+    )
+    naive = canonical.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us")
+    off = g.struct.field("off").str.to_uppercase()
+    digits = off.str.replace_all(":", "")
+    sign = pl.when(digits.str.slice(0, 1) == "-").then(-1).otherwise(1)
+    off_h = digits.str.slice(1, 2).cast(pl.Int64, strict=False)
+    off_m = pl.when(digits.str.len_chars() > 3).then(digits.str.slice(3, 2).cast(pl.Int64, strict=False)).otherwise(0)
+    off_minutes = pl.when(off == "Z").then(0).otherwise(sign * (off_h * 60 + off_m))
+    bad_offset = off.is_not_null() & (off != "Z") & ((off_h > 18) | (off_m > 59))
+    local = _local_to_utc(naive)
+    value = (
+        pl.when(bad_offset)
+        .then(None)
+        .when(off.is_null())
+        .then(local)
+        .otherwise(naive - pl.duration(minutes=off_minutes))
+    )
+    reason = (
+        pl.when(t.is_null())
+        .then(None)
+        .when(naive.is_null() | bad_offset)
+        .then(pl.lit(UNPARSEABLE["timestamp"]))
+        .when(off.is_null() & local.is_null())
+        .then(pl.lit(REASON_DST_GAP))
+    )
+    return value, reason
+
+
+def _parse_column(col: Column, src: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(value, is_null_in_source, reason-or-null) for one column of the landing frame.
+
+    ``dtype`` is the column's dtype as read: String for CSV, anything for Parquet.
+    Typed values are used as they are where they fit the contract type; anything else is
+    turned into text and parsed by the text rules.
+    """
+    kind = col.type
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    if kind == "timestamp" and isinstance(dtype, pl.Datetime):
+        present = src.is_not_null()
+        if dtype.time_zone is None:
+            value = _local_to_utc(src.cast(pl.Datetime("us")))
+            reason = pl.when(present & value.is_null()).then(pl.lit(REASON_DST_GAP))
+        else:
+            value = src.dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("us"))
+        return value, ~present, reason
+    if kind == "date" and dtype == pl.Date:
+        return src, src.is_null(), reason
+    if kind == "bool" and dtype == pl.Boolean:
+        return src, src.is_null(), reason
+    if kind == "int" and dtype.is_integer():
+        value = src.cast(pl.Int64, strict=False)
+        return value, src.is_null(), pl.when(src.is_not_null() & value.is_null()).then(pl.lit(UNPARSEABLE["int"]))
+    if kind == "int" and dtype.is_float():
+        whole = src.is_finite() & (src == src.floor())
+        value = pl.when(whole).then(src).cast(pl.Int64, strict=False)
+        return value, src.is_null(), pl.when(src.is_not_null() & value.is_null()).then(pl.lit(UNPARSEABLE["int"]))
+
+    t = _as_text(src)
+    missing = t.is_null()
+    if kind == "str":
+        value = t
+        if col.allowed is not None:
+            value = t.str.to_uppercase()
+    elif kind == "int":
+        value = pl.when(t.str.contains(_INT_RE)).then(t).cast(pl.Int64, strict=False)
+        reason = pl.when(~missing & value.is_null()).then(pl.lit(UNPARSEABLE["int"]))
+    elif kind == "bool":
+        low = t.str.to_lowercase()
+        value = pl.when(low == "true").then(True).when(low == "false").then(False).otherwise(None)
+        reason = pl.when(~missing & value.is_null()).then(pl.lit(UNPARSEABLE["bool"]))
+    elif kind == "date":
+        value = pl.when(t.str.contains(_DATE_RE)).then(t).str.to_date("%Y-%m-%d", strict=False)
+        reason = pl.when(~missing & value.is_null()).then(pl.lit(UNPARSEABLE["date"]))
+    elif kind == "timestamp":
+        value, reason = _parse_timestamp_text(t)
+    else:  # pragma: no cover - ColumnType is closed
+        raise ValueError(f"unknown contract type {kind!r}")
+    return value, missing, reason
+
+
+def _column_reason(col: Column, value: pl.Expr, missing: pl.Expr, parse_reason: pl.Expr) -> pl.Expr:
+    """The first problem with a value, in order: missing, unparseable/DST, range, allowed set."""
+    out = pl.when(missing & pl.lit(col.required)).then(pl.lit(REASON_MISSING)).when(parse_reason.is_not_null())
+    out = out.then(parse_reason)
+    if col.min_value is not None:
+        out = out.when(value < col.min_value).then(pl.lit(REASON_OUT_OF_RANGE))
+    if col.max_value is not None:
+        out = out.when(value > col.max_value).then(pl.lit(REASON_OUT_OF_RANGE))
+    if col.allowed is not None:
+        out = out.when(value.is_not_null() & ~value.is_in(sorted(col.allowed))).then(pl.lit(REASON_NOT_ALLOWED))
+    return out.otherwise(pl.lit(None, dtype=pl.String))
+
+
+# --------------------------------------------------------------------------- the step
+
+
+def parse_extract(
+    source: Path | str | pl.DataFrame | None,
+    extract: Extract,
+    month: dt.date,
+    *,
+    source_name: str | None = None,
+) -> ParsedExtract:
+    """Parse one month of one extract; see ``docs/ingest.md`` for the rules.
+
+    ``source`` is a landing file (CSV or Parquet), an in-memory frame (typed or text
+    columns, treated like Parquet), or None for a missing file (an empty extract).
+    """
+    month = dt.date(month.year, month.month, 1)
+    if source is None:
+        return ParsedExtract(
+            extract.name, month, None, empty_frame(extract), _empty_quarantine(), _stats(extract, 0, 0, 0, [], [], [], 0)
+        )
+    if isinstance(source, pl.DataFrame):
+        raw, name = source, source_name or "<frame>"
+    else:
+        path = Path(source)
+        name = source_name or _display(path)
+        raw = _read_parquet(path) if path.suffix.lower() == ".parquet" else _read_csv(path)
+    names = [c.strip().lower() for c in raw.columns]
+    dupes = sorted(h for h, k in Counter(names).items() if k > 1)
+    if dupes:
+        raise LandingFileError(f"{name} line 1: header names {dupes} more than once")
+    raw = raw.rename(dict(zip(raw.columns, names)))
+
+    present = set(raw.columns)
+    missing_required = [c.name for c in extract.columns if c.required and c.name not in present]
+    if missing_required:
+        raise LandingFileError(f"{name} line 1: missing required column(s) {', '.join(missing_required)}")
+    missing_optional = [c.name for c in extract.columns if c.name not in present]
+    extra = sorted(present - set(extract.column_names))
+
+    n = raw.height
+    frame = raw.select([c for c in extract.column_names if c in present]).with_columns(
+        [pl.lit(None, dtype=pl.String).alias(c) for c in missing_optional]
+    )
+    frame = frame.with_row_index(_ROW, offset=1).with_columns(pl.col(_ROW).cast(pl.Int64))
+
+    values, reasons = [], []
+    for col in extract.columns:
+        value, missing, parse_reason = _parse_column(col, pl.col(col.name), frame.schema[col.name])
+        values.append(value.cast(PIPELINE_DTYPES[col.type]).alias(col.name))
+        reasons.append(_column_reason(col, value, missing, parse_reason).alias(col.name))
+    parsed = frame.select(pl.col(_ROW), *values)
+    problems = (
+        frame.select(pl.col(_ROW), *reasons)
+        .unpivot(index=_ROW, variable_name="column", value_name="reason")
+        .drop_nulls("reason")
+    )
+
+    if extract.primary_key is not None:
+        pk = extract.primary_key
+        keyed = parsed.select(_ROW, pk).drop_nulls(pk)
+        dupes = (
+            keyed.with_columns(pl.col(_ROW).min().over(pk).alias("__first"))
+            .filter(pl.col(_ROW) != pl.col("__first"))
+            .select(
+                pl.col(_ROW),
+                pl.lit(pk).alias("column"),
+                pl.format(REASON_DUPLICATE_KEY + " (first seen at row {})", pl.col("__first")).alias("reason"),
+            )
+        )
+        problems = pl.concat([problems, dupes])
+
+    order = {c: i for i, c in enumerate(extract.column_names)}
+    problems = problems.sort(_ROW, pl.col("column").replace_strict(order, return_dtype=pl.Int64))
+    bad_rows = problems.get_column(_ROW).unique()
+    valid = (
+        parsed.filter(~pl.col(_ROW).is_in(bad_rows.implode()))
+        .drop(_ROW)
+        .select(pl.lit(month).alias(MONTH_COLUMN), *extract.column_names)
+    )
+    quarantine = problems.select(
+        pl.lit(extract.name).alias("extract"),
+        pl.lit(month).alias(MONTH_COLUMN),
+        pl.col(_ROW).alias("row_number"),
+        pl.col("column"),
+        pl.col("reason"),
+        pl.lit(name).alias("source_file"),
+    ).cast(QUARANTINE_SCHEMA)
+
+    outside = 0
+    if extract.anchor is not None and valid.height:
+        local = pl.col(extract.anchor).dt.replace_time_zone("UTC").dt.convert_time_zone(LOCAL_TZ)
+        outside = valid.select(
+            ((local.dt.year() != month.year) | (local.dt.month() != month.month)).sum()
+        ).item()
+    stats = _stats(
+        extract, n, valid.height, bad_rows.len(), quarantine.get_column("reason").to_list(),
+        missing_optional, extra, int(outside), problems.get_column("column").to_list(),
+    )
+    return ParsedExtract(extract.name, month, name, valid, quarantine, stats)
+
+
+def _stats(
+    extract: Extract,
+    rows_read: int,
+    rows_valid: int,
+    rows_quarantined: int,
+    reasons: list[str],
+    missing_optional: list[str],
+    extra: list[str],
+    outside: int,
+    columns: list[str] | None = None,
+) -> dict[str, Any]:
+    kinds = Counter(r.split(" (first seen")[0] for r in reasons)
+    return {
+        "rows_read": rows_read,
+        "rows_valid": rows_valid,
+        "rows_quarantined": rows_quarantined,
+        "problems": len(reasons),
+        "reasons": dict(sorted(kinds.items())),
+        "problems_by_column": dict(sorted(Counter(columns or []).items())),
+        "missing_optional_columns": list(missing_optional),
+        "extra_columns_ignored": list(extra),
+        "anchor_outside_month": outside,
+    }

@@ -1,0 +1,146 @@
+"""Small DuckDB helpers shared by the layers (no Dagster import).
+
+Tables the DuckDB-polars IO manager does not own — ``fsu.quarantine``,
+``fsu.landing_manifest`` and the like — are written here by *replacing slices*: in one
+transaction, delete the rows matching a key (for example ``extract = 'avaya_calls' AND
+month = DATE '2026-03-01'``) and insert the new rows. Re-running a month therefore
+replaces that month: nothing is duplicated or lost.
+
+Each helper takes an open ``duckdb.DuckDBPyConnection`` (``DuckDBResource.get_connection()``
+in an asset, ``duckdb.connect(path)`` in a test or script).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import polars as pl
+
+
+#: The alias under which every connection attaches the warehouse file. DuckDB names a file's
+#: catalog after the file (``fsu.duckdb`` -> catalog ``fsu``), which would make ``fsu.<table>``
+#: ambiguous between that catalog and the ``fsu`` schema; attaching under a fixed alias makes
+#: any file name work.
+WAREHOUSE_ALIAS = "warehouse"
+
+
+def connect(path: str, *, read_only: bool = False, config: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file at ``path`` (created if missing unless read-only) as catalog ``warehouse``."""
+    conn = duckdb.connect(":memory:", config=dict(config or {}))
+    try:
+        escaped = str(path).replace("'", "''")
+        conn.execute(f"ATTACH '{escaped}' AS {WAREHOUSE_ALIAS}" + (" (READ_ONLY)" if read_only else ""))
+        conn.execute(f"USE {WAREHOUSE_ALIAS}")
+    except Exception:
+        conn.close()
+        raise
+    return conn
+
+__all__ = [
+    "Replacement",
+    "ensure_table",
+    "read_frame",
+    "replace_rows",
+    "replace_rows_atomically",
+    "table_exists",
+    "transaction",
+    "utc_now",
+]
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
+
+#: (table, rows, match): delete ``match``'s rows from ``table``, then insert ``rows``.
+Replacement = tuple[str, pl.DataFrame, Mapping[str, Any]]
+
+
+def utc_now() -> dt.datetime:
+    """Now as a naive UTC datetime (the pipeline's timestamp convention), to the microsecond."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _check_ident(name: str) -> str:
+    if not _IDENT.match(name):
+        raise ValueError(f"not a plain [schema.]table or column name: {name!r}")
+    return name
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, or ROLLBACK on any exception."""
+    conn.begin()
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, _, name = _check_ident(table).rpartition(".")
+    rows = conn.execute(
+        "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema or "main", name],
+    ).fetchall()
+    return bool(rows)
+
+
+def ensure_table(conn: duckdb.DuckDBPyConnection, table: str, schema: Mapping[str, pl.DataType] | pl.DataFrame) -> None:
+    """Create ``table`` (and its schema) with the columns of a polars schema, if it does not exist."""
+    _check_ident(table)
+    empty = pl.DataFrame(schema=schema.schema if isinstance(schema, pl.DataFrame) else dict(schema))
+    if "." in table:
+        conn.execute(f"create schema if not exists {table.split('.')[0]}")
+    empty_arrow = empty.to_arrow()  # noqa: F841 - referenced by name in the SQL below
+    conn.execute(f"create table if not exists {table} as select * from empty_arrow")
+
+
+def _where(match: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for col, value in match.items():
+        _check_ident(col)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            values = list(value)
+            if not values:
+                clauses.append("false")
+                continue
+            clauses.append(f"{col} in ({', '.join('?' for _ in values)})")
+            params.extend(values)
+        elif value is None:
+            clauses.append(f"{col} is null")
+        else:
+            clauses.append(f"{col} = ?")
+            params.append(value)
+    return (" and ".join(clauses) or "true"), params
+
+
+def replace_rows(conn: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, match: Mapping[str, Any]) -> int:
+    """Delete ``match``'s rows from ``table`` and insert ``rows`` (creating the table if needed).
+
+    Runs inside the caller's transaction, if any: use :func:`replace_rows_atomically` to
+    replace several slices at once. Columns are inserted by name. Returns rows inserted.
+    """
+    ensure_table(conn, table, rows)
+    where, params = _where(match)
+    conn.execute(f"delete from {table} where {where}", params)
+    if rows.height:
+        rows_arrow = rows.to_arrow()  # noqa: F841 - referenced by name in the SQL below
+        conn.execute(f"insert into {table} by name select * from rows_arrow")
+    return rows.height
+
+
+def replace_rows_atomically(conn: duckdb.DuckDBPyConnection, replacements: Sequence[Replacement]) -> None:
+    """Apply every (table, rows, match) replacement in one transaction: all or nothing."""
+    with transaction(conn):
+        for table, rows, match in replacements:
+            replace_rows(conn, table, rows, match)
+
+
+def read_frame(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
+    """Run a query and return a polars frame."""
+    return conn.execute(sql, list(params or [])).pl()
