@@ -103,7 +103,7 @@ def window_asset(
             description=description,
             kinds={"polars", "duckdb"},
         )
-        def _asset(context: dg.AssetExecutionContext, **inputs: pl.DataFrame):
+        def _asset(context, **inputs: pl.DataFrame):
             month = month_of(context.partition_key)
             settings = context.resources.fsu_settings.get()
             missing: dict[str, list[str]] = {}
