@@ -60,8 +60,14 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "row_number": pl.Int64(),
     "column": pl.String(),
     "reason": pl.String(),
+    #: ``row quarantined`` (the row is not loaded) or ``value set to null`` (the row is loaded
+    #: without that optional value).
+    "action": pl.String(),
     "source_file": pl.String(),
 }
+
+ACTION_ROW = "row quarantined"
+ACTION_VALUE = "value set to null"
 
 # Quarantine reasons. They describe the problem, never the offending value.
 REASON_MISSING = "missing required value"
@@ -367,11 +373,15 @@ def parse_extract(
     )
     frame = frame.with_row_index(_ROW, offset=1).with_columns(pl.col(_ROW).cast(pl.Int64))
 
+    # Contract section 1: a bad value in a *required* column (or a duplicate key) is a data error and
+    # the row is quarantined; a bad value in an optional column is loaded as null, and recorded.
     values, reasons = [], []
     for col in extract.columns:
         value, missing, parse_reason = _parse_column(col, pl.col(col.name), frame.schema[col.name])
-        values.append(value.cast(PIPELINE_DTYPES[col.type]).alias(col.name))
-        reasons.append(_column_reason(col, value, missing, parse_reason).alias(col.name))
+        reason = _column_reason(col, value, missing, parse_reason)
+        typed = value.cast(PIPELINE_DTYPES[col.type])
+        values.append((typed if col.required else pl.when(reason.is_null()).then(typed)).alias(col.name))
+        reasons.append(reason.alias(col.name))
     parsed = frame.select(pl.col(_ROW), *values)
     problems = (
         frame.select(pl.col(_ROW), *reasons)
@@ -395,7 +405,11 @@ def parse_extract(
 
     order = {c: i for i, c in enumerate(extract.column_names)}
     problems = problems.sort(_ROW, pl.col("column").replace_strict(order, return_dtype=pl.Int64))
-    bad_rows = problems.get_column(_ROW).unique()
+    row_level = pl.col("column").is_in([c.name for c in extract.columns if c.required]) | pl.col("reason").str.starts_with(
+        REASON_DUPLICATE_KEY
+    )
+    problems = problems.with_columns(pl.when(row_level).then(pl.lit(ACTION_ROW)).otherwise(pl.lit(ACTION_VALUE)).alias("action"))
+    bad_rows = problems.filter(pl.col("action") == ACTION_ROW).get_column(_ROW).unique()
     valid = (
         parsed.filter(~pl.col(_ROW).is_in(bad_rows.implode()))
         .drop(_ROW)
@@ -407,6 +421,7 @@ def parse_extract(
         pl.col(_ROW).alias("row_number"),
         pl.col("column"),
         pl.col("reason"),
+        pl.col("action"),
         pl.lit(name).alias("source_file"),
     ).cast(QUARANTINE_SCHEMA)
 
@@ -419,6 +434,7 @@ def parse_extract(
     stats = _stats(
         extract, n, valid.height, bad_rows.len(), quarantine.get_column("reason").to_list(),
         missing_optional, extra, int(outside), problems.get_column("column").to_list(),
+        values_nulled=int((problems.get_column("action") == ACTION_VALUE).sum()),
     )
     return ParsedExtract(extract.name, month, name, valid, quarantine, stats)
 
@@ -433,12 +449,14 @@ def _stats(
     extra: list[str],
     outside: int,
     columns: list[str] | None = None,
+    values_nulled: int = 0,
 ) -> dict[str, Any]:
     kinds = Counter(r.split(" (first seen")[0] for r in reasons)
     return {
         "rows_read": rows_read,
         "rows_valid": rows_valid,
         "rows_quarantined": rows_quarantined,
+        "values_nulled": values_nulled,
         "problems": len(reasons),
         "reasons": dict(sorted(kinds.items())),
         "problems_by_column": dict(sorted(Counter(columns or []).items())),

@@ -88,7 +88,11 @@ def _column_params():
 @pytest.mark.parametrize(("extract_name", "column", "raw", "outcome", "expected"), list(_column_params()))
 def test_every_column_parses_good_values_and_quarantines_bad_ones(tmp_path, extract_name, column, raw, outcome, expected):
     """Each contract column accepts its type's good values (typed as the pipeline expects) and
-    sends bad ones to quarantine with the right reason, so no bad value reaches a total."""
+    records bad ones in quarantine with the right reason, so no bad value reaches a total.
+
+    Contract section 1: a bad value in a required column is a data error and the row is
+    quarantined; a bad value in an optional column is loaded as null, and the quarantine
+    table says so (nothing is dropped silently)."""
     extract = EXTRACTS[extract_name]
     path = write_extract(tmp_path / "landing", extract_name, MARCH, [good_row(extract, **{column: raw})])
     result = parse_extract(path, extract, MARCH)
@@ -97,11 +101,19 @@ def test_every_column_parses_good_values_and_quarantines_bad_ones(tmp_path, extr
         assert result.valid.height == 1
         assert result.valid.item(0, column) == expected
         assert result.valid.schema[column] == PIPELINE_DTYPES[extract.column(column).type]
-    else:
+    elif extract.column(column).required:
         assert result.valid.height == 0
-        assert result.quarantine.select("row_number", "column", "reason").to_dicts() == [
-            {"row_number": 1, "column": column, "reason": expected}
+        assert result.quarantine.select("row_number", "column", "reason", "action").to_dicts() == [
+            {"row_number": 1, "column": column, "reason": expected, "action": "row quarantined"}
         ]
+        assert result.stats["rows_quarantined"] == 1
+    else:
+        assert result.valid.height == 1
+        assert result.valid.item(0, column) is None
+        assert result.quarantine.select("row_number", "column", "reason", "action").to_dicts() == [
+            {"row_number": 1, "column": column, "reason": expected, "action": "value set to null"}
+        ]
+        assert result.stats["rows_quarantined"] == 0 and result.stats["values_nulled"] == 1
 
 
 @pytest.mark.parametrize("extract_name", sorted(EXTRACTS))
@@ -210,10 +222,10 @@ def test_one_quarantine_row_per_problem_and_row_numbers_count_records(tmp_path):
     result = parse_extract(path, AVAYA, MARCH)
     assert result.valid.get_column("call_id").to_list() == ["A", "C"]
     assert result.valid.item(0, "caller_number") == "line one\nline two"
-    assert result.quarantine.select("row_number", "column", "reason").rows() == [
-        (2, "started_at", UNPARSEABLE["timestamp"]),
-        (2, "duration_seconds", REASON_OUT_OF_RANGE),
-        (2, "line", REASON_NOT_ALLOWED),
+    assert result.quarantine.select("row_number", "column", "reason", "action").rows() == [
+        (2, "started_at", UNPARSEABLE["timestamp"], "row quarantined"),
+        (2, "duration_seconds", REASON_OUT_OF_RANGE, "value set to null"),
+        (2, "line", REASON_NOT_ALLOWED, "row quarantined"),
     ]
     assert result.quarantine.schema == pl.Schema(QUARANTINE_SCHEMA)
     assert set(result.quarantine.get_column("source_file")) == {"landing/2026-03/avaya_calls.csv"}
@@ -221,6 +233,7 @@ def test_one_quarantine_row_per_problem_and_row_numbers_count_records(tmp_path):
         "rows_read": 3,
         "rows_valid": 2,
         "rows_quarantined": 1,
+        "values_nulled": 1,
         "problems": 3,
         "reasons": None,
         "problems_by_column": None,
@@ -389,10 +402,11 @@ def test_typed_frame_ints_bools_dates_and_string_columns(tmp_path):
         }
     )
     result = parse_extract(frame, extract, MARCH, source_name="test-frame")
-    assert result.valid.select("investigation_id", "is_crime", "outcome_code").rows() == [("I1", True, 1)]
-    assert result.quarantine.select("row_number", "column", "reason", "source_file").rows() == [
-        (2, "outcome_code", UNPARSEABLE["int"], "test-frame"),
-        (3, "is_crime", REASON_MISSING, "test-frame"),
+    # outcome_code is optional: 2.5 is loaded as null (and recorded); is_crime is required.
+    assert result.valid.select("investigation_id", "is_crime", "outcome_code").rows() == [("I1", True, 1), ("I2", False, None)]
+    assert result.quarantine.select("row_number", "column", "reason", "action", "source_file").rows() == [
+        (2, "outcome_code", UNPARSEABLE["int"], "value set to null", "test-frame"),
+        (3, "is_crime", REASON_MISSING, "row quarantined", "test-frame"),
     ]
 
 

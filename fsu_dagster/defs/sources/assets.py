@@ -103,6 +103,7 @@ def _output_metadata(extract: Extract, parsed: list[ParsedExtract], frame: pl.Da
         "rows_per_month": dg.MetadataValue.json(per_month("rows_valid")),
         "rows_read": sum(p.stats["rows_read"] for p in parsed),
         "rows_quarantined": sum(p.stats["rows_quarantined"] for p in parsed),
+        "values_nulled": sum(p.stats["values_nulled"] for p in parsed),
         "quarantined_per_month": dg.MetadataValue.json(per_month("rows_quarantined")),
         "quarantine_reasons": dg.MetadataValue.json(reasons),
         "columns": dg.MetadataValue.json(list(frame.columns)),
