@@ -15,7 +15,6 @@ import datetime as dt
 import polars as pl
 
 from fsu_dagster.profiles._common import (
-    hours_between,
     in_cohort,
     label,
     norm_address,
@@ -71,14 +70,12 @@ def person_logs(cohort: pl.DataFrame, links: pl.DataFrame, cw_logs: pl.DataFrame
 
 
 def resource_hours(cw_resources: pl.DataFrame) -> pl.DataFrame:
-    """Per resource row, Stage 1's rule: start = earliest of assigned/deployed/arrived,
-    end = released, hours = max(end - start, 0), 0 when either is missing. Adds ``hours``
-    and ``attended`` (the resource has an arrival time)."""
-    start = pl.min_horizontal("assigned_at", "deployed_at", "arrived_at")
-    return cw_resources.with_columns(
-        pl.col("incident_id").cast(pl.String),
-        hours_between(start, pl.col("released_at")).clip(lower_bound=0.0).fill_null(0.0).alias("hours"),
-        pl.col("arrived_at").is_not_null().alias("attended"),
+    """Per resource row, Stage 1's rule (``fsu_dagster.stage1.resource_hours``), plus
+    ``attended`` (the resource has an arrival time)."""
+    from fsu_dagster.stage1.controlworks import resource_hours as stage1_resource_hours
+
+    return stage1_resource_hours(cw_resources.with_columns(pl.col("incident_id").cast(pl.String))).with_columns(
+        pl.col("arrived_at").is_not_null().alias("attended")
     )
 
 

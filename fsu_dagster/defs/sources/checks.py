@@ -10,10 +10,10 @@ Metadata holds counts, rates and check names only, never a value from the data.
 from typing import Any
 
 import dagster as dg
-import pandera.errors as pa_errors
 import polars as pl
 
 from fsu_dagster.contract import Extract
+from fsu_dagster.defs.checks import pandera_check_result
 from fsu_dagster.defs.sources.schemas import SOURCE_SCHEMAS
 from fsu_dagster.ingest import ParsedExtract, month_folder
 
@@ -37,24 +37,7 @@ def source_check_specs(extract: Extract, key: dg.AssetKey) -> list[dg.AssetCheck
 
 def schema_check(extract: Extract, frame: pl.DataFrame) -> dg.AssetCheckResult:
     """Pandera validation of the output; metadata names failing checks and counts, never values."""
-    try:
-        SOURCE_SCHEMAS[extract.name].validate(frame, lazy=True)
-    except pa_errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        by_check = (
-            cases.group_by("column", "check").len().sort("column", "check").iter_rows()
-            if cases.height
-            else []
-        )
-        return dg.AssetCheckResult(
-            check_name=f"{extract.name}_schema",
-            passed=False,
-            metadata={
-                "failure_count": cases.height,
-                "failures_by_check": dg.MetadataValue.json({f"{c}: {k}": n for c, k, n in by_check}),
-            },
-        )
-    return dg.AssetCheckResult(check_name=f"{extract.name}_schema", passed=True, metadata={"failure_count": 0})
+    return pandera_check_result(f"{extract.name}_schema", SOURCE_SCHEMAS[extract.name], frame)
 
 
 def quarantine_rate_check(extract: Extract, parsed: list[ParsedExtract], max_rate: float) -> dg.AssetCheckResult:
