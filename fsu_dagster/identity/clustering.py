@@ -1,0 +1,181 @@
+"""Provisional individuals for ControlWorks people who match nobody in Connect.
+
+The method wants to find "those people who may be missed": a frequent caller who
+has never been in a Connect record is still a frequent caller. In fuzzy mode the
+mentions that link to no Connect person are grouped among themselves into
+provisional individuals with IDs ``CW:<12 hex digits>``.
+
+Grouping is deliberately conservative (a wrong merge inflates someone's totals).
+A mention takes part only if it has a forename, a surname and a DOB or phone number
+(a bare name cannot be told apart from other people of that name). Two mentions are
+the same individual when (connected components over these edges):
+
+* ``name_dob``: forename, surname and DOB agree exactly (fuzzy normal form);
+* ``name_dob_typo``: forename and surname agree exactly and the DOBs differ by a
+  day/month swap or a one-digit typo;
+* ``dob_similar_name``: the DOB agrees, forename and surname each agree or are close
+  (nickname, part of a double-barrelled name, Jaro–Winkler ≥ 0.92) and at least one
+  of them agrees exactly;
+* ``phone_similar_name``: the phone number agrees, both names agree or are close, and
+  the DOBs do not contradict (missing, equal, swapped or one typo apart).
+
+An individual's ID is a hash of its most frequent identity (forename, surname, DOB,
+phone, in normal form; ties to the smallest), so rerunning on the same data gives
+the same IDs, and an individual keeps its ID as long as its most frequent spelling
+stays the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import polars as pl
+
+from fsu_dagster.identity.comparisons import (
+    DOB,
+    FORENAME,
+    SURNAME,
+    dob_key,
+    fold_name,
+    name_key,
+    phone_key,
+)
+
+__all__ = ["CW_PREFIX", "cluster_unlinked", "connected_components"]
+
+CW_PREFIX = "CW:"
+#: Groups larger than this (a junk DOB, a switchboard number) create no edges.
+MAX_GROUP = 200
+
+_CLOSE_FORENAME = ("exact", "nickname", "jw92")
+_CLOSE_SURNAME = ("exact", "part", "jw92")
+_DOB_COMPATIBLE = ("null", "exact", "swap", "typo")
+
+
+def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Component label (smallest member) for nodes ``0..n-1`` joined by edges ``a[i]–b[i]``."""
+    parent = np.arange(n, dtype=np.int64)
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    if a.size == 0:
+        return parent
+    while True:
+        pa, pb = parent[a], parent[b]
+        if np.array_equal(pa, pb):
+            return parent
+        low = np.minimum(pa, pb)
+        np.minimum.at(parent, pa, low)
+        np.minimum.at(parent, pb, low)
+        while True:  # pointer jumping: every node points at its root
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+
+
+def _self_pairs(nodes: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """Distinct node pairs (a < b) sharing the key ``on`` (groups over MAX_GROUP skipped)."""
+    keyed = nodes.drop_nulls(on)
+    small = keyed.group_by(on).agg(pl.len().alias("_n")).filter(pl.col("_n") <= MAX_GROUP).drop("_n")
+    keyed = keyed.join(small, on=on, how="semi").select("node", *on)
+    return (
+        keyed.join(keyed, on=on, suffix="_b")
+        .filter(pl.col("node") < pl.col("node_b"))
+        .select(pl.col("node").alias("a"), pl.col("node_b").alias("b"))
+    )
+
+
+def _levels(pairs: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
+    left = nodes.select("node", "fn", "sn", "dob")
+    p = pairs.join(left, left_on="a", right_on="node").join(left, left_on="b", right_on="node", suffix="_b")
+    return p.with_columns(
+        FORENAME.compare(p["fn"], p["fn_b"]).alias("fn_level"),
+        SURNAME.compare(p["sn"], p["sn_b"]).alias("sn_level"),
+        DOB.compare(p["dob"], p["dob_b"]).alias("dob_level"),
+    )
+
+
+def cluster_unlinked(mentions: pl.DataFrame) -> pl.DataFrame:
+    """Group mentions into provisional ``CW:`` individuals.
+
+    ``mentions``: ``record_id, forename, surname, dob`` and optionally ``phone`` (other
+    columns ignored). Returns ``record_id, person_id`` (``CW:…``), ``score`` (1.0: a
+    rule, not a probability) and ``reason`` (``"cw:provisional"``) for every mention
+    that has enough identity to take part (see the module docstring).
+    """
+    schema = {"record_id": mentions.schema.get("record_id", pl.Int64), "person_id": pl.String,
+              "score": pl.Float64, "reason": pl.String}
+    if mentions.height == 0:
+        return pl.DataFrame(schema=schema)
+    dob_dtype = mentions.schema.get("dob", pl.String)
+    m = mentions.select(
+        "record_id",
+        fold_name(pl.col("forename") if "forename" in mentions.columns else pl.lit(None, pl.String)).alias("fn"),
+        fold_name(pl.col("surname") if "surname" in mentions.columns else pl.lit(None, pl.String)).alias("sn"),
+        dob_key(pl.col("dob") if "dob" in mentions.columns else pl.lit(None, pl.String), dob_dtype).alias("dob"),
+        phone_key(pl.col("phone") if "phone" in mentions.columns else pl.lit(None, pl.String)).alias("phone"),
+    ).with_columns(fn_key=name_key("fn"), sn_key=name_key("sn"))
+    m = m.filter(
+        pl.col("fn_key").is_not_null()
+        & pl.col("sn_key").is_not_null()
+        & (pl.col("dob").is_not_null() | pl.col("phone").is_not_null())
+    )
+    if m.height == 0:
+        return pl.DataFrame(schema=schema)
+
+    ident = ["fn_key", "sn_key", "dob", "phone"]
+    nodes = (
+        m.group_by(ident)
+        .agg(pl.len().alias("n_mentions"), pl.col("fn").min(), pl.col("sn").min())
+        .sort(ident, nulls_last=True)
+        .with_row_index("node")
+        .with_columns(pl.col("node").cast(pl.Int64))
+    )
+
+    edges = []
+    # name_dob: identical normal forms, whatever the phone.
+    edges.append(_self_pairs(nodes, ["fn_key", "sn_key", "dob"]))
+    # name_dob_typo: same names, DOB swapped or one typo apart.
+    same_name = _levels(_self_pairs(nodes, ["fn_key", "sn_key"]), nodes)
+    edges.append(same_name.filter(pl.col("dob_level").is_in(["swap", "typo"])).select("a", "b"))
+    close_names = pl.col("fn_level").is_in(_CLOSE_FORENAME) & pl.col("sn_level").is_in(_CLOSE_SURNAME)
+    # dob_similar_name
+    by_dob = _levels(_self_pairs(nodes, ["dob"]), nodes)
+    edges.append(
+        by_dob.filter(close_names & ((pl.col("fn_level") == "exact") | (pl.col("sn_level") == "exact"))).select("a", "b")
+    )
+    # phone_similar_name
+    by_phone = _levels(_self_pairs(nodes, ["phone"]), nodes)
+    edges.append(by_phone.filter(close_names & pl.col("dob_level").is_in(_DOB_COMPATIBLE)).select("a", "b"))
+    e = pl.concat(edges).unique()
+
+    component = connected_components(nodes.height, e["a"].to_numpy(), e["b"].to_numpy())
+    nodes = nodes.with_columns(
+        component=pl.Series(component),
+        canonical=pl.concat_str(
+            [pl.col(c).fill_null("") for c in ident], separator="|"
+        ),
+    )
+    ids = (
+        nodes.sort(["component", "n_mentions", "canonical"], descending=[False, True, False])
+        .group_by("component", maintain_order=True)
+        .first()
+        .select(
+            "component",
+            pl.col("canonical")
+            .map_elements(lambda k: CW_PREFIX + hashlib.sha1(k.encode("utf-8")).hexdigest()[:12], return_dtype=pl.String)
+            .alias("person_id"),
+        )
+    )
+    node_ids = nodes.join(ids, on="component").select(*ident, "person_id")
+    return (
+        m.join(node_ids, on=ident, how="inner", nulls_equal=True)
+        .select(
+            "record_id",
+            "person_id",
+            pl.lit(1.0, pl.Float64).alias("score"),
+            pl.lit("cw:provisional").alias("reason"),
+        )
+        .sort("record_id")
+    )

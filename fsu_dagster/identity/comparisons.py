@@ -1,0 +1,507 @@
+"""Field comparisons for fuzzy identity linking, Splink-style.
+
+Each comparison turns a pair of values into one of a few ordered *levels*, from the
+strongest agreement to ``else`` (disagreement); a pair where either side is missing
+is level ``null`` and carries no evidence. Each level has Fellegi–Sunter
+probabilities:
+
+* ``m`` = P(level | the two records are the same person): how often a real match
+  looks like this (a typo, a nickname, a swapped day and month, ...);
+* ``u`` = P(level | two different people): how often a chance pair looks like this.
+
+The level's match weight is ``log2(m / u)`` bits. Levels marked ``tf`` replace ``u``
+by the value's frequency among the index's people (term-frequency adjustment), so
+agreeing on ``SMITH`` weighs less than agreeing on ``QUAYLE``. ``docs/identity.md``
+gives the reasoning behind every number.
+
+The public scorers are named ``<field>_at_thresholds``: they take two polars Series
+(raw values are fine: they are normalised here first) and return the level labels
+as a Series of strings. Work is done once per distinct pair of values, and string
+similarity uses rapidfuzz's vectorised ``process.cpdist``, so the linker can score
+millions of candidate pairs.
+
+The normal forms used for fuzzy matching are also here (``fold_name``, ``dob_key``,
+``pnc_key``, ``phone_key``, ``postcode_key``). They go further than the exact rule's
+``normalise`` (which keeps only A–Z): accents are folded (``Zoë`` → ``ZOE``,
+``Łukasz`` → ``LUKASZ``), and name parts are kept apart by single spaces
+(``Smith-Jones`` → ``SMITH JONES``) so double-barrelled names can be compared part
+by part. ``name_key`` then drops the spaces, giving the contract's normal form for
+ASCII names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import polars as pl
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from fsu_dagster.identity.nicknames import nickname_pairs
+
+__all__ = [
+    "NULL_LEVEL",
+    "ComparisonLevel",
+    "Comparison",
+    "FORENAME",
+    "SURNAME",
+    "DOB",
+    "PNC",
+    "PHONE",
+    "POSTCODE",
+    "COMPARISONS",
+    "fold_name",
+    "name_key",
+    "dob_key",
+    "pnc_key",
+    "phone_key",
+    "postcode_key",
+    "forename_at_thresholds",
+    "surname_at_thresholds",
+    "dob_at_thresholds",
+    "pnc_at_thresholds",
+    "phone_at_thresholds",
+    "postcode_at_thresholds",
+]
+
+NULL_LEVEL = "null"
+
+# ---------------------------------------------------------------------------------------
+# Normal forms (polars expressions)
+# ---------------------------------------------------------------------------------------
+
+#: Letters that Unicode decomposition (NFKD) does not reduce to A–Z.
+_SPECIAL_LETTERS = {
+    "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe",
+    "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "TH", "þ": "th", "ı": "i", "ß": "ss",
+}
+
+
+def _col(expr: pl.Expr | str) -> pl.Expr:
+    return pl.col(expr) if isinstance(expr, str) else expr
+
+
+def _null_if_empty(e: pl.Expr) -> pl.Expr:
+    return pl.when(e.str.len_bytes() > 0).then(e).otherwise(None)
+
+
+def fold_name(expr: pl.Expr | str) -> pl.Expr:
+    """A name in fuzzy normal form: accents folded, upper case, A–Z parts joined by one space.
+
+    Apostrophes vanish (``O'Brien`` → ``OBRIEN``); every other run of non-letters
+    separates parts (``Smith-Jones`` → ``SMITH JONES``). Empty → null.
+    """
+    e = (
+        _col(expr)
+        .cast(pl.String)
+        .str.replace_many(list(_SPECIAL_LETTERS), list(_SPECIAL_LETTERS.values()))
+        .str.normalize("NFKD")
+        .str.replace_all(r"\p{M}", "")
+        .str.to_uppercase()
+        .str.replace_all(r"['’‘`]", "")
+        .str.replace_all(r"[^A-Z]+", " ")
+        .str.strip_chars()
+    )
+    return _null_if_empty(e)
+
+
+def name_key(expr: pl.Expr | str) -> pl.Expr:
+    """A folded name without its spaces (``SMITH JONES`` → ``SMITHJONES``)."""
+    return _null_if_empty(_col(expr).str.replace_all(" ", "", literal=True))
+
+
+def dob_key(expr: pl.Expr | str, dtype: pl.DataType | None = None) -> pl.Expr:
+    """A date of birth as an 8-digit ``YYYYMMDD`` string (null when unreadable).
+
+    Accepts dates, datetimes, integers like ``19560409`` and strings in ISO
+    (``1956-04-09``), compact (``19560409``) or British (``09/04/1956``) order. Strings
+    are not checked as calendar dates, so a typed ``19561304`` can still be compared
+    (it is a day/month swap of ``19560413``), and a string of 7 or 9 digits is kept as
+    typed (a dropped or doubled digit is one edit from the right date).
+    """
+    e = _col(expr)
+    if dtype is not None and (dtype == pl.Date or isinstance(dtype, pl.Datetime)):
+        return e.dt.strftime("%Y%m%d")
+    if dtype is not None and dtype.is_integer():
+        e = e.cast(pl.String)
+    s = e.cast(pl.String).str.strip_chars()
+    british = s.str.extract_groups(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+    british_key = pl.concat_str(
+        british.struct.field("3"),
+        british.struct.field("2").str.zfill(2),
+        british.struct.field("1").str.zfill(2),
+    )
+    iso = s.str.extract_groups(r"^(\d{4})[/.\-](\d{1,2})[/.\-](\d{1,2})")
+    iso_key = pl.concat_str(
+        iso.struct.field("1"), iso.struct.field("2").str.zfill(2), iso.struct.field("3").str.zfill(2)
+    )
+    compact = s.str.extract(r"^(\d{8})$", 1)
+    # A digit dropped or doubled in typing: kept as typed so it still compares as a typo.
+    near = s.str.extract(r"^(\d{7}|\d{9})$", 1)
+    return pl.coalesce(compact, iso_key, british_key, near)
+
+
+def pnc_key(expr: pl.Expr | str) -> pl.Expr:
+    """A PNC ID in a canonical form: ``YY/NNNNNNNL`` with the year's century and the
+    number's leading zeros dropped (``2007/0123456X`` and ``07/123456x`` agree); any
+    other value is upper-cased with everything but A–Z and 0–9 removed."""
+    s = _col(expr).cast(pl.String).str.to_uppercase().str.replace_all(r"\s", "")
+    parts = s.str.extract_groups(r"^(?:19|20)?(\d{2})/0*(\d{1,8})([A-Z])$")
+    canonical = pl.concat_str(
+        parts.struct.field("1"), pl.lit("/"), parts.struct.field("2"), parts.struct.field("3")
+    )
+    other = s.str.replace_all(r"[^A-Z0-9]", "")
+    return _null_if_empty(pl.coalesce(canonical, other))
+
+
+def phone_key(expr: pl.Expr | str) -> pl.Expr:
+    """A phone number as digits in UK national form (``+44 7700 900123`` → ``07700900123``);
+    fewer than 7 digits → null."""
+    d = _col(expr).cast(pl.String).str.replace_all(r"[^0-9]", "")
+    d = (
+        pl.when(d.str.starts_with("0044")).then(pl.concat_str(pl.lit("0"), d.str.slice(4)))
+        .when(d.str.starts_with("44") & (d.str.len_bytes() >= 12)).then(pl.concat_str(pl.lit("0"), d.str.slice(2)))
+        .otherwise(d)
+    )
+    return pl.when(d.str.len_bytes() >= 7).then(d).otherwise(None)
+
+
+def postcode_key(expr: pl.Expr | str) -> pl.Expr:
+    """A postcode upper-cased with everything but A–Z and 0–9 removed (``b15 2tt`` → ``B152TT``)."""
+    return _null_if_empty(_col(expr).cast(pl.String).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", ""))
+
+
+# ---------------------------------------------------------------------------------------
+# Levels and comparisons
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparisonLevel:
+    """One level of a comparison: its label, m and u probabilities, and whether its
+    u is replaced by the value's term frequency."""
+
+    label: str
+    m: float
+    u: float
+    tf_adjusted: bool = False
+
+    @property
+    def weight(self) -> float:
+        """Match weight in bits, ``log2(m / u)``."""
+        return math.log2(self.m / self.u)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An ordered list of levels and the function that assigns them.
+
+    ``assign(left, right)`` receives a frame of *distinct* pairs (columns ``l``, ``r``,
+    already in this comparison's normal form, never both null-free guaranteed) and
+    returns an Int8 Series of level numbers: 0 is ``null``, ``i`` is ``levels[i - 1]``.
+    """
+
+    name: str
+    levels: tuple[ComparisonLevel, ...]
+    normal_form: Callable[[pl.Expr], pl.Expr]
+    assign: Callable[[pl.DataFrame], pl.Series]
+
+    def __post_init__(self) -> None:
+        total_m = sum(lv.m for lv in self.levels)
+        if abs(total_m - 1.0) > 1e-9:
+            raise ValueError(f"{self.name}: m probabilities sum to {total_m}, not 1")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (NULL_LEVEL, *(lv.label for lv in self.levels))
+
+    def level_numbers(self, pairs: pl.DataFrame) -> pl.Series:
+        """Level numbers for distinct normal-form pairs ``l, r`` (see class docstring)."""
+        if pairs.height == 0:
+            return pl.Series("level", [], dtype=pl.Int8)
+        return self.assign(pairs).cast(pl.Int8).alias("level")
+
+    def weights(self) -> np.ndarray:
+        """Weights by level number (index 0, ``null``, weighs 0)."""
+        return np.array([0.0, *(lv.weight for lv in self.levels)])
+
+    def compare(self, left: pl.Series, right: pl.Series) -> pl.Series:
+        """Level labels for raw value pairs, computed once per distinct pair."""
+        if left.len() != right.len():
+            raise ValueError("left and right must have the same length")
+        frame = pl.DataFrame({"l": left, "r": right}).select(
+            self.normal_form(pl.col("l")).alias("l"), self.normal_form(pl.col("r")).alias("r")
+        )
+        distinct = frame.unique(maintain_order=True)
+        distinct = distinct.with_columns(self.level_numbers(distinct))
+        levels = frame.join(distinct, on=["l", "r"], how="left", nulls_equal=True, maintain_order="left")["level"]
+        return levels.replace_strict(list(range(len(self.labels))), list(self.labels), return_dtype=pl.String).alias(
+            self.name
+        )
+
+
+def _jw(pairs: pl.DataFrame, l: str = "lk", r: str = "rk") -> np.ndarray:
+    """Jaro–Winkler similarity per row (0 where either side is null)."""
+    lv = pairs[l].fill_null("").to_list()
+    rv = pairs[r].fill_null("").to_list()
+    if not lv:
+        return np.zeros(0)
+    return process.cpdist(lv, rv, scorer=JaroWinkler.normalized_similarity, workers=-1)
+
+
+def _osa(pairs: pl.DataFrame, l: str = "l", r: str = "r") -> np.ndarray:
+    """Optimal string alignment distance (edits, adjacent transpositions count one)."""
+    lv = pairs[l].fill_null("").to_list()
+    rv = pairs[r].fill_null("").to_list()
+    if not lv:
+        return np.zeros(0, dtype=np.int64)
+    return process.cpdist(lv, rv, scorer=OSA.distance, workers=-1)
+
+
+def _select_levels(pairs: pl.DataFrame, conditions: list[pl.Expr]) -> pl.Series:
+    """Level number = position (1-based) of the first true condition; 0 when null; the
+    last level (else) otherwise."""
+    expr = pl.when(pl.col("l").is_null() | pl.col("r").is_null()).then(pl.lit(0, pl.Int8))
+    for i, cond in enumerate(conditions, start=1):
+        expr = expr.when(cond).then(pl.lit(i, pl.Int8))
+    expr = expr.otherwise(pl.lit(len(conditions) + 1, pl.Int8))
+    return pairs.select(expr.alias("level"))["level"]
+
+
+def _name_parts(pairs: pl.DataFrame) -> pl.DataFrame:
+    return pairs.with_columns(
+        lk=pl.col("l").str.replace_all(" ", "", literal=True),
+        rk=pl.col("r").str.replace_all(" ", "", literal=True),
+        lt=pl.col("l").str.split(" "),
+        rt=pl.col("r").str.split(" "),
+    ).with_columns(lf=pl.col("lt").list.first(), rf=pl.col("rt").list.first())
+
+
+def _assign_forename(pairs: pl.DataFrame) -> pl.Series:
+    p = _name_parts(pairs)
+    nick = nickname_pairs().with_columns(pl.lit(True).alias("_nick"))
+    p = (
+        p.join(nick.rename({"a": "lk", "b": "rk", "_nick": "nick_full"}), on=["lk", "rk"], how="left", maintain_order="left")
+        .join(nick.rename({"a": "lf", "b": "rf", "_nick": "nick_first"}), on=["lf", "rf"], how="left", maintain_order="left")
+        .with_columns(jw=pl.Series(_jw(p)))
+    )
+    return _select_levels(
+        p,
+        [
+            pl.col("lk") == pl.col("rk"),
+            pl.col("nick_full").fill_null(False) | pl.col("nick_first").fill_null(False),
+            ((pl.col("lt").list.len() > 1) | (pl.col("rt").list.len() > 1))
+            & ((pl.col("lf") == pl.col("rk")) | (pl.col("rf") == pl.col("lk")) | (pl.col("lf") == pl.col("rf"))),
+            ((pl.col("lk").str.len_bytes() == 1) | (pl.col("rk").str.len_bytes() == 1))
+            & (pl.col("lk").str.slice(0, 1) == pl.col("rk").str.slice(0, 1)),
+            pl.col("jw") >= 0.92,
+            pl.col("jw") >= 0.85,
+        ],
+    )
+
+
+def _assign_surname(pairs: pl.DataFrame) -> pl.Series:
+    p = _name_parts(pairs)
+    p = p.with_columns(jw=pl.Series(_jw(p)))
+    multi = (pl.col("lt").list.len() > 1) | (pl.col("rt").list.len() > 1)
+    shared_part = (
+        pl.col("rt").list.contains(pl.col("lk"))
+        | pl.col("lt").list.contains(pl.col("rk"))
+        | (pl.col("lt").list.sort() == pl.col("rt").list.sort())
+    )
+    return _select_levels(
+        p,
+        [
+            pl.col("lk") == pl.col("rk"),
+            multi & shared_part,
+            pl.col("jw") >= 0.92,
+            pl.col("jw") >= 0.85,
+        ],
+    )
+
+
+def _assign_dob(pairs: pl.DataFrame) -> pl.Series:
+    p = pairs.with_columns(osa=pl.Series(_osa(pairs)))
+    y = lambda c: pl.col(c).str.slice(0, 4)  # noqa: E731
+    m = lambda c: pl.col(c).str.slice(4, 2)  # noqa: E731
+    d = lambda c: pl.col(c).str.slice(6, 2)  # noqa: E731
+    same = lambda f: (f("l") == f("r")).cast(pl.Int8)  # noqa: E731
+    swap = (y("l") == y("r")) & (m("l") == d("r")) & (d("l") == m("r")) & (m("l") != d("l"))
+    as_date = lambda c: pl.col(c).str.strptime(pl.Date, "%Y%m%d", strict=False)  # noqa: E731
+    one_day = (as_date("l") - as_date("r")).dt.total_days().abs() == 1
+    one_year = (m("l") == m("r")) & (d("l") == d("r")) & (
+        (y("l").cast(pl.Int32, strict=False) - y("r").cast(pl.Int32, strict=False)).abs() == 1
+    )
+    return _select_levels(
+        p,
+        [
+            pl.col("l") == pl.col("r"),
+            swap,
+            (pl.col("osa") == 1) | one_day.fill_null(False) | one_year.fill_null(False),
+            (same(y) + same(m) + same(d)) >= 2,
+        ],
+    )
+
+
+def _assign_exact_typo(min_len_for_typo: int) -> Callable[[pl.DataFrame], pl.Series]:
+    def assign(pairs: pl.DataFrame) -> pl.Series:
+        p = pairs.with_columns(osa=pl.Series(_osa(pairs)))
+        return _select_levels(
+            p,
+            [
+                pl.col("l") == pl.col("r"),
+                (pl.col("osa") == 1) & (pl.col("l").str.len_bytes() >= min_len_for_typo),
+            ],
+        )
+
+    return assign
+
+
+def _assign_postcode(pairs: pl.DataFrame) -> pl.Series:
+    p = pairs.with_columns(osa=pl.Series(_osa(pairs)))
+    sector = lambda c: pl.col(c).str.slice(0, pl.col(c).str.len_bytes() - 2)  # noqa: E731
+    return _select_levels(
+        p,
+        [
+            pl.col("l") == pl.col("r"),
+            (pl.col("osa") == 1)
+            | ((pl.col("l").str.len_bytes() >= 5) & (pl.col("r").str.len_bytes() >= 5) & (sector("l") == sector("r"))),
+        ],
+    )
+
+
+#: Forename. Levels in order: ``exact`` (tf) / ``nickname`` (WILLIAM~BILL, also on the
+#: first part) / ``part`` (JOHN PAUL~JOHN) / ``initial`` (J~JOHN) / ``jw92`` (Jaro–Winkler
+#: ≥ 0.92) / ``jw85`` (≥ 0.85) / ``else``.
+FORENAME = Comparison(
+    "forename",
+    (
+        ComparisonLevel("exact", 0.88, 0.01, tf_adjusted=True),
+        ComparisonLevel("nickname", 0.04, 0.002),
+        ComparisonLevel("part", 0.01, 0.0005),
+        ComparisonLevel("initial", 0.01, 0.0006),
+        ComparisonLevel("jw92", 0.04, 0.004),
+        ComparisonLevel("jw85", 0.01, 0.015),
+        ComparisonLevel("else", 0.01, 0.9679),
+    ),
+    fold_name,
+    _assign_forename,
+)
+
+#: Surname. Levels in order: ``exact`` (tf) / ``part`` (one part of a hyphenated or
+#: double-barrelled name, or the same parts reordered) / ``jw92`` / ``jw85`` / ``else``
+#: (includes a change of surname, e.g. on marriage).
+SURNAME = Comparison(
+    "surname",
+    (
+        ComparisonLevel("exact", 0.87, 0.003, tf_adjusted=True),
+        ComparisonLevel("part", 0.03, 0.0003),
+        ComparisonLevel("jw92", 0.05, 0.002),
+        ComparisonLevel("jw85", 0.02, 0.01),
+        ComparisonLevel("else", 0.03, 0.9847),
+    ),
+    fold_name,
+    _assign_surname,
+)
+
+#: Date of birth. Levels in order: ``exact`` / ``swap`` (day and month exchanged, same
+#: year) / ``typo`` (one digit wrong, two adjacent digits exchanged, or one day or one
+#: year out) / ``partial``
+#: (two of year, month, day agree) / ``else``.
+DOB = Comparison(
+    "dob",
+    (
+        ComparisonLevel("exact", 0.90, 1 / (365.25 * 85)),
+        ComparisonLevel("swap", 0.02, 1 / (365.25 * 85)),
+        ComparisonLevel("typo", 0.04, 1e-3),
+        ComparisonLevel("partial", 0.02, 4e-3),
+        ComparisonLevel("else", 0.02, 0.994936),
+    ),
+    lambda e: e,  # dob_key needs the column's dtype; the caller applies it
+    _assign_dob,
+)
+
+#: PNC ID. Levels in order: ``exact`` / ``typo`` (one character wrong or two adjacent
+#: exchanged) / ``else``.
+PNC = Comparison(
+    "pnc",
+    (
+        ComparisonLevel("exact", 0.95, 1e-6),
+        ComparisonLevel("typo", 0.03, 2e-5),
+        ComparisonLevel("else", 0.02, 0.999979),
+    ),
+    pnc_key,
+    _assign_exact_typo(min_len_for_typo=6),
+)
+
+#: Phone number. Levels in order: ``exact`` / ``typo`` (one digit wrong or two adjacent
+#: exchanged, numbers of 10+ digits) / ``else`` (people change numbers: weak evidence).
+PHONE = Comparison(
+    "phone",
+    (
+        ComparisonLevel("exact", 0.60, 1e-5),
+        ComparisonLevel("typo", 0.05, 1e-4),
+        ComparisonLevel("else", 0.35, 0.99989),
+    ),
+    phone_key,
+    _assign_exact_typo(min_len_for_typo=10),
+)
+
+#: Postcode. Levels in order: ``exact`` (tf) / ``near`` (one character wrong, or the
+#: same postcode sector) / ``else`` (people move).
+POSTCODE = Comparison(
+    "postcode",
+    (
+        ComparisonLevel("exact", 0.70, 1e-3, tf_adjusted=True),
+        ComparisonLevel("near", 0.08, 0.01),
+        ComparisonLevel("else", 0.22, 0.989),
+    ),
+    postcode_key,
+    _assign_postcode,
+)
+
+COMPARISONS = {c.name: c for c in (FORENAME, SURNAME, DOB, PNC, PHONE, POSTCODE)}
+
+
+def forename_at_thresholds(left: pl.Series, right: pl.Series) -> pl.Series:
+    """Forename levels, in order: ``exact``, ``nickname``, ``part``, ``initial``,
+    ``jw92`` (Jaro–Winkler ≥ 0.92), ``jw85`` (≥ 0.85), ``else``; ``null`` when either
+    side is missing."""
+    return FORENAME.compare(left, right)
+
+
+def surname_at_thresholds(left: pl.Series, right: pl.Series) -> pl.Series:
+    """Surname levels, in order: ``exact``, ``part`` (part of a double-barrelled or
+    hyphenated name), ``jw92``, ``jw85``, ``else``; ``null`` when either side is missing."""
+    return SURNAME.compare(left, right)
+
+
+def dob_at_thresholds(left: pl.Series, right: pl.Series) -> pl.Series:
+    """Date-of-birth levels, in order: ``exact``, ``swap`` (day/month exchanged),
+    ``typo`` (one digit, two adjacent digits exchanged, one day or one year out),
+    ``partial`` (two of
+    year/month/day agree), ``else``; ``null`` when either side is missing."""
+    frame = pl.DataFrame({"l": left, "r": right})
+    frame = frame.select(
+        dob_key(pl.col("l"), frame.schema["l"]).alias("l"), dob_key(pl.col("r"), frame.schema["r"]).alias("r")
+    )
+    return DOB.compare(frame["l"], frame["r"])
+
+
+def pnc_at_thresholds(left: pl.Series, right: pl.Series) -> pl.Series:
+    """PNC ID levels, in order: ``exact``, ``typo``, ``else``; ``null`` when either side is missing."""
+    return PNC.compare(left, right)
+
+
+def phone_at_thresholds(left: pl.Series, right: pl.Series) -> pl.Series:
+    """Phone levels, in order: ``exact``, ``typo``, ``else``; ``null`` when either side is missing."""
+    return PHONE.compare(left, right)
+
+
+def postcode_at_thresholds(left: pl.Series, right: pl.Series) -> pl.Series:
+    """Postcode levels, in order: ``exact``, ``near`` (one character or same sector),
+    ``else``; ``null`` when either side is missing."""
+    return POSTCODE.compare(left, right)

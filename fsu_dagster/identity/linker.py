@@ -1,0 +1,838 @@
+"""Linking people to the Connect identity index: ``link_records`` (exact or fuzzy).
+
+Fuzzy linking, in Splink-style layers:
+
+1. **Normal forms** (``comparisons.fold_name`` & co.): accents folded, name parts kept
+   apart, DOB as ``YYYYMMDD``, canonical PNC ID, phone digits, postcode.
+2. **Blocking** (``blocking.BLOCKING_RULES``): only pairs sharing a key are compared.
+3. **Comparisons** (``comparisons.*_at_thresholds``): each field of a pair gets a level
+   with a Fellegi–Sunter weight ``log2(m/u)``; names are compared both ways round and
+   the better reading is kept (the swapped one pays ``log2(SWAP_M)``).
+4. **Decision**: a query's hypotheses are "it is index person *j*" for each candidate
+   *j* (prior ``ρ / N`` each, N = people in the index, at least ``POPULATION_FLOOR``)
+   and "it is nobody in the index" (prior ``1 − ρ``); ρ = ``PRIOR_IN_INDEX`` (½), or
+   with ``estimate`` the share of records surely linked in a first pass (≤ 0.9).
+   Each candidate's Bayes factor is ``2 ** (sum of its best version's weights)``. The
+   posterior of the best candidate is the ``score``; the query links when
+   ``score ≥ threshold``.
+
+Because the score is a posterior over *all* candidates, ambiguity is built in: two
+equally good people each get at most 0.5, so neither links. With the default
+threshold of 0.8 a link needs the chosen person to be at least 4 times as likely as
+every alternative together (every other candidate, and "not in the index").
+
+``link_controlworks`` applies this to ControlWorks originators and subjects and, in
+fuzzy mode, groups the people who match nobody into provisional ``CW:`` individuals
+(``clustering.cluster_unlinked``). ``link_quality`` summarises a link frame.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, Mapping
+
+import numpy as np
+import polars as pl
+
+from fsu_dagster.identity.clustering import cluster_unlinked
+from fsu_dagster.identity.blocking import DEFAULT_MAX_BLOCK, add_blocking_columns, candidate_pairs
+from fsu_dagster.identity.comparisons import (
+    DOB,
+    FORENAME,
+    PHONE,
+    PNC,
+    POSTCODE,
+    SURNAME,
+    Comparison,
+    dob_key,
+    fold_name,
+    name_key,
+    phone_key,
+    pnc_key,
+    postcode_key,
+)
+from fsu_dagster.identity.exact import link_exact
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "POPULATION_FLOOR",
+    "PRIOR_IN_INDEX",
+    "SWAP_M",
+    "link_records",
+    "link_controlworks",
+    "propagate_by_phone",
+    "link_quality",
+]
+
+#: Default fuzzy threshold on the posterior probability that the query is the linked person.
+DEFAULT_THRESHOLD = 0.8
+#: Prior probability that a query's person is somewhere in the index.
+PRIOR_IN_INDEX = 0.5
+#: Upper bound of the estimated share of queries whose person is in the index.
+MAX_PRIOR_IN_INDEX = 0.9
+#: The prior spreads that probability over at least this many people, so that a tiny
+#: index (a test, a small benchmark) does not make weak evidence look strong.
+POPULATION_FLOOR = 10_000
+#: P(forename and surname entered the wrong way round | same person).
+SWAP_M = 0.02
+#: Penalty (bits) when surname and DOB agree exactly but the forenames disagree: the
+#: pattern of twins, whose surname and DOB are not independent chance agreements.
+TWIN_BITS = 5.0
+#: Pseudo-count of the term-frequency smoothing: a value's u is
+#: ``(people with the value + TF_PSEUDO * u0) / (people + TF_PSEUDO)``.
+TF_PSEUDO = 1000
+
+_FIELDS = ("fn", "sn", "dob", "pnc", "phone", "postcode")
+LINK_COLUMNS = ("record_id", "person_id", "score", "reason")
+
+
+# ---------------------------------------------------------------------------------------
+# Preparation
+# ---------------------------------------------------------------------------------------
+
+
+def _col_or_null(frame: pl.DataFrame, *names: str) -> pl.Expr:
+    for n in names:
+        if n in frame.columns:
+            return pl.col(n)
+    return pl.lit(None, dtype=pl.String)
+
+
+def _normal_forms(frame: pl.DataFrame, *, use_phone: bool, use_postcode: bool) -> pl.DataFrame:
+    """The fuzzy normal forms of a query or index frame (all String)."""
+    dob_dtype = frame.schema["dob"] if "dob" in frame.columns else pl.String
+    return frame.select(
+        fold_name(_col_or_null(frame, "forename")).alias("fn"),
+        fold_name(_col_or_null(frame, "surname")).alias("sn"),
+        dob_key(_col_or_null(frame, "dob"), dob_dtype).alias("dob"),
+        pnc_key(_col_or_null(frame, "pnc_id")).alias("pnc"),
+        (phone_key(_col_or_null(frame, "phone", "phone_number")) if use_phone else pl.lit(None, pl.String)).alias("phone"),
+        (postcode_key(_col_or_null(frame, "postcode")) if use_postcode else pl.lit(None, pl.String)).alias("postcode"),
+    )
+
+
+def _with_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(fn_key=name_key("fn"), sn_key=name_key("sn"))
+
+
+def _has(frame: pl.DataFrame, *names: str) -> bool:
+    return any(n in frame.columns for n in names)
+
+
+def _empty_result(queries: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "record_id": queries.schema.get("record_id", pl.String),
+            "person_id": index.schema.get("person_id", pl.String),
+            "score": pl.Float64,
+            "reason": pl.String,
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Scoring
+# ---------------------------------------------------------------------------------------
+
+
+class _Vocab:
+    """Integer codes for the distinct values of a field (0 = null)."""
+
+    def __init__(self, *series: pl.Series):
+        values = pl.concat([s.cast(pl.String) for s in series]).drop_nulls().unique().sort()
+        self.values = pl.concat([pl.Series([None], dtype=pl.String), values])
+        self._table = pl.DataFrame({"_v": values, "_code": pl.int_range(1, values.len() + 1, dtype=pl.UInt32, eager=True)})
+
+    def encode(self, s: pl.Series) -> np.ndarray:
+        df = pl.DataFrame({"_v": s.cast(pl.String)}).join(self._table, on="_v", how="left", maintain_order="left")
+        return df["_code"].fill_null(0).to_numpy().astype(np.uint32)
+
+
+def _tf_u(pidx: np.ndarray, codes: np.ndarray, n_codes: int, u0: float, n_people: int) -> np.ndarray:
+    """Smoothed term-frequency u per code: ``(people with the value + TF_PSEUDO * u0) /
+    (people + TF_PSEUDO)``."""
+    mask = codes > 0
+    key = (pidx[mask].astype(np.uint64) << np.uint64(32)) | codes[mask].astype(np.uint64)
+    distinct_codes = (np.unique(key) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    counts = np.bincount(distinct_codes, minlength=n_codes).astype(float)
+    return (counts + TF_PSEUDO * u0) / (n_people + TF_PSEUDO)
+
+
+def _field_levels(comparison: Comparison, left_codes: np.ndarray, right_codes: np.ndarray, vocab: _Vocab) -> np.ndarray:
+    """Level numbers for aligned code arrays, computed once per distinct pair of codes."""
+    out = np.zeros(left_codes.size, dtype=np.int8)  # level 0 (null) where either side is missing
+    both = np.flatnonzero((left_codes > 0) & (right_codes > 0))
+    if both.size == 0:
+        return out
+    key = (left_codes[both].astype(np.uint64) << np.uint64(32)) | right_codes[both].astype(np.uint64)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    lc = (uniq >> np.uint64(32)).astype(np.int64)
+    rc = (uniq & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
+    out[both] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)[inverse.ravel()]
+    return out
+
+
+class _Params:
+    """m and u per level for each comparison (index 0 = null, unused)."""
+
+    def __init__(self) -> None:
+        self.m = {c.name: np.array([1.0, *(lv.m for lv in c.levels)]) for c in _COMPS}
+        self.u = {c.name: np.array([1.0, *(lv.u for lv in c.levels)]) for c in _COMPS}
+
+    def weights(self, name: str) -> np.ndarray:
+        """Weights by level; no level weighs more than exact agreement."""
+        w = np.log2(np.maximum(self.m[name], M_FLOOR) / self.u[name])
+        w[0] = 0.0
+        w[2:] = np.minimum(w[2:], w[1])  # never more than exact agreement
+        return w
+
+
+_COMPS = (FORENAME, SURNAME, DOB, PNC, PHONE, POSTCODE)
+#: Pseudo-counts pulling estimated probabilities towards the documented defaults.
+M_PSEUDO = 200
+U_PSEUDO = 10_000
+#: A level's u is estimated only if the sample should show it this many times.
+U_MIN_EXPECTED = 50
+#: m below this is treated as this (a level never seen among anchors is rare, not impossible).
+M_FLOOR = 1e-3
+#: Random index pairs drawn to estimate u.
+U_SAMPLE = 50_000
+#: Below this many people in the index, u is not estimated (the defaults are used).
+MIN_PEOPLE_TO_ESTIMATE = 1_000
+
+
+class _Scoring:
+    """Levels of every candidate pair, and the weights they earn under given parameters."""
+
+    def __init__(self, pairs: pl.DataFrame, q: pl.DataFrame, ix: pl.DataFrame, n_people: int):
+        self.qid = pairs["qid"].to_numpy().astype(np.int64)
+        self.iid = pairs["iid"].to_numpy().astype(np.int64)
+        qid, iid = self.qid, self.iid
+        self.names = names = _Vocab(q["fn"], q["sn"], ix["fn"], ix["sn"])
+        q_fn, q_sn = names.encode(q["fn"]), names.encode(q["sn"])
+        self.i_fn, self.i_sn = i_fn, i_sn = names.encode(ix["fn"]), names.encode(ix["sn"])
+        self.pidx = pidx = ix["pidx"].to_numpy().astype(np.int64)
+        n_names = names.values.len()
+        self.tf = {
+            "fn": _tf_u(pidx, i_fn, n_names, FORENAME.levels[0].u, n_people),
+            "sn": _tf_u(pidx, i_sn, n_names, SURNAME.levels[0].u, n_people),
+        }
+        # Right-hand codes, for the term-frequency u of an exact agreement.
+        self.rcode = {"fn": i_fn[iid], "sn": i_sn[iid]}
+        self.levels = {
+            "fn": _field_levels(FORENAME, q_fn[qid], i_fn[iid], names),
+            "sn": _field_levels(SURNAME, q_sn[qid], i_sn[iid], names),
+        }
+        # Names the wrong way round: only worth scoring where an initial crosses over.
+        initials = names.values.str.slice(0, 1).fill_null("").to_numpy()
+        cross = (initials[q_fn[qid]] != "") & (
+            (initials[q_fn[qid]] == initials[i_sn[iid]]) | (initials[q_sn[qid]] == initials[i_fn[iid]])
+        )
+        not_exact = ~((self.levels["fn"] == 1) & (self.levels["sn"] == 1))
+        self.swap_sel = sel = np.flatnonzero(cross & not_exact)
+        self.levels["fn_x"] = _field_levels(FORENAME, q_fn[qid[sel]], i_sn[iid[sel]], names)
+        self.levels["sn_x"] = _field_levels(SURNAME, q_sn[qid[sel]], i_fn[iid[sel]], names)
+        self.vocabs = {}
+        for field, comp in (("dob", DOB), ("pnc", PNC), ("phone", PHONE), ("postcode", POSTCODE)):
+            vocab = _Vocab(q[field], ix[field])
+            ql, il = vocab.encode(q[field]), vocab.encode(ix[field])
+            self.levels[field] = _field_levels(comp, ql[qid], il[iid], vocab)
+            self.vocabs[field] = (vocab, il)
+            if comp.levels[0].tf_adjusted:
+                self.tf[field] = _tf_u(pidx, il, vocab.values.len(), comp.levels[0].u, n_people)
+                self.rcode[field] = il[iid]
+
+    # -- weights --------------------------------------------------------------------
+    def _w(self, params: _Params, comp: Comparison, levels: np.ndarray, tf: np.ndarray | None, rcode) -> np.ndarray:
+        w = params.weights(comp.name)[levels]
+        if tf is not None and comp.levels[0].tf_adjusted:
+            exact_w = np.log2(params.m[comp.name][1] / tf[rcode])
+            # A weaker agreement never counts more than exact agreement on the same value.
+            w = np.where(levels == 1, exact_w, np.where(levels > 1, np.minimum(w, exact_w), w))
+        return w
+
+    def weights(self, params: _Params) -> tuple[np.ndarray, np.ndarray]:
+        """Total weight per pair and whether the swapped reading of the names was used."""
+        lv = self.levels
+        straight = self._w(params, FORENAME, lv["fn"], self.tf["fn"], self.rcode["fn"]) + self._w(
+            params, SURNAME, lv["sn"], self.tf["sn"], self.rcode["sn"]
+        )
+        swapped = np.full(self.qid.size, -np.inf)
+        sel = self.swap_sel
+        if sel.size:
+            swapped[sel] = (
+                self._w(params, FORENAME, lv["fn_x"], self.tf["sn"], self.rcode["sn"][sel])
+                + self._w(params, SURNAME, lv["sn_x"], self.tf["fn"], self.rcode["fn"][sel])
+                + math.log2(SWAP_M)
+            )
+        # Twins: surname and DOB agreeing with a plainly different forename is much
+        # likelier between siblings than chance agreement suggests.
+        else_fn = len(FORENAME.levels)
+        twin = (lv["fn"] == else_fn) & (lv["sn"] == 1) & (lv["dob"] == 1)
+        straight = np.where(twin, straight - TWIN_BITS, straight)
+        use_swap = swapped > straight
+        total = np.where(use_swap, swapped, straight)
+        for field, comp in (("dob", DOB), ("pnc", PNC), ("phone", PHONE), ("postcode", POSTCODE)):
+            total = total + self._w(params, comp, lv[field], self.tf.get(field), self.rcode.get(field))
+        return total, use_swap
+
+    def frame(self, params: _Params, min_weight: float = -np.inf) -> pl.DataFrame:
+        """Pairs with their levels and total weight; pairs weighing less than
+        ``min_weight`` are left out (they cannot matter to any posterior)."""
+        total, use_swap = self.weights(params)
+        keep = np.flatnonzero(total >= min_weight)
+        return self._frame(total, use_swap, keep)
+
+    def _frame(self, total: np.ndarray, use_swap: np.ndarray, keep: np.ndarray) -> pl.DataFrame:
+        fn_level, sn_level = self.levels["fn"].copy(), self.levels["sn"].copy()
+        sel = self.swap_sel
+        if sel.size:
+            fn_level[sel] = np.where(use_swap[sel], self.levels["fn_x"], fn_level[sel])
+            sn_level[sel] = np.where(use_swap[sel], self.levels["sn_x"], sn_level[sel])
+        return pl.DataFrame(
+            {
+                "qid": self.qid[keep].astype(np.uint32),
+                "iid": self.iid[keep].astype(np.uint32),
+                "pidx": self.pidx[self.iid[keep]].astype(np.uint32),
+                "fn_level": fn_level[keep],
+                "sn_level": sn_level[keep],
+                "swapped": use_swap[keep],
+                "dob_level": self.levels["dob"][keep],
+                "pnc_level": self.levels["pnc"][keep],
+                "phone_level": self.levels["phone"][keep],
+                "postcode_level": self.levels["postcode"][keep],
+                "weight": total[keep],
+            }
+        )
+
+    # -- estimation -----------------------------------------------------------------
+    def estimate_u(self, params: _Params, ix: pl.DataFrame, rng: np.random.Generator) -> None:
+        """u per level from random pairs of index rows belonging to different people."""
+        n = ix.height
+        if np.unique(self.pidx).size < MIN_PEOPLE_TO_ESTIMATE:
+            return
+        a = rng.integers(0, n, U_SAMPLE)
+        b = rng.integers(0, n, U_SAMPLE)
+        keep = self.pidx[a] != self.pidx[b]
+        a, b = a[keep], b[keep]
+        if a.size == 0:
+            return
+        lv = {
+            "forename": _field_levels(FORENAME, self.i_fn[a], self.i_fn[b], self.names),
+            "surname": _field_levels(SURNAME, self.i_sn[a], self.i_sn[b], self.names),
+        }
+        for field, comp in (("dob", DOB), ("pnc", PNC), ("phone", PHONE), ("postcode", POSTCODE)):
+            vocab, il = self.vocabs[field]
+            lv[comp.name] = _field_levels(comp, il[a], il[b], vocab)
+        for comp in _COMPS:
+            levels = lv[comp.name]
+            counts = np.bincount(levels, minlength=len(comp.levels) + 1)[1:].astype(float)
+            n = counts.sum()
+            prior = np.array([x.u for x in comp.levels])
+            # A level too rare to be seen often in the sample keeps its documented u;
+            # the others are smoothed sample frequencies; else takes the remainder.
+            informative = n * prior >= U_MIN_EXPECTED
+            u = np.where(informative, (counts + U_PSEUDO * prior) / (n + U_PSEUDO), prior)
+            u[-1] = max(1.0 - u[:-1].sum(), 0.5)
+            params.u[comp.name] = np.array([1.0, *u])
+
+    def estimate_m(self, params: _Params, best: pl.DataFrame, name_bits: float) -> None:
+        """m per level from *anchor* pairs: each comparison's m is counted over the best
+        candidate pairs whose other identifying fields agree exactly (forename's m over
+        pairs with surname and DOB exact, and so on), pulled towards the defaults."""
+        # Each query's best candidate only: another person who merely shares, say, the
+        # surname and DOB is not a match and would inflate m of disagreement.
+        top = best.sort(["qid", "weight"], descending=[False, True]).group_by("qid", maintain_order=True).first()
+        b = top.filter(~pl.col("swapped"))
+        tf_fn = self.tf["fn"][self.i_fn[b["iid"].to_numpy().astype(np.int64)]]
+        tf_sn = self.tf["sn"][self.i_sn[b["iid"].to_numpy().astype(np.int64)]]
+        rare_name = pl.Series(np.log2(params.m["forename"][1] / tf_fn) + np.log2(params.m["surname"][1] / tf_sn) >= name_bits)
+        b = b.with_columns(rare_name.alias("_rare"))
+        ex = lambda c: pl.col(c) == 1  # noqa: E731
+        anchors = {
+            "forename": ("fn_level", ex("sn_level") & ex("dob_level")),
+            "surname": ("sn_level", ex("fn_level") & ex("dob_level")),
+            "dob": ("dob_level", ex("fn_level") & ex("sn_level") & pl.col("_rare")),
+            "pnc": ("pnc_level", ex("fn_level") & ex("sn_level") & ex("dob_level")),
+            "phone": ("phone_level", ex("fn_level") & ex("sn_level") & ex("dob_level")),
+            "postcode": ("postcode_level", ex("fn_level") & ex("sn_level") & ex("dob_level")),
+        }
+        for comp in _COMPS:
+            col, cond = anchors[comp.name]
+            levels = b.filter(cond & (pl.col(col) > 0))[col].to_numpy().astype(np.int64)
+            counts = np.bincount(levels, minlength=len(comp.levels) + 1)[1:].astype(float)
+            prior = np.array([x.m for x in comp.levels])
+            m = (counts + M_PSEUDO * prior) / (counts.sum() + M_PSEUDO)
+            params.m[comp.name] = np.array([1.0, *m])
+
+
+def _best_versions(scored: pl.DataFrame) -> pl.DataFrame:
+    """The best-weighted version per (query, person), sorted by ``qid, pidx``."""
+    if scored.height == 0:
+        return scored
+    key = (scored["qid"].to_numpy().astype(np.uint64) << np.uint64(32)) | scored["pidx"].to_numpy().astype(np.uint64)
+    order = np.lexsort((-scored["weight"].to_numpy(), key))
+    sk = key[order]
+    first = order[np.r_[True, sk[1:] != sk[:-1]]]
+    return scored[first]
+
+
+def _posterior(best: pl.DataFrame, prior: pl.Expr) -> pl.DataFrame:
+    """``score`` = posterior of each candidate person: ``2^w / (1 + Σ 2^w)`` over the
+    query's candidates, w = prior log-odds + weight (computed relative to the maximum).
+    Returned sorted by ``qid``."""
+    best = best.sort("qid")
+    if best.height == 0:
+        return best.with_columns(pl.lit(None, pl.Float64).alias("score"))
+    lo = best.select((pl.col("weight") + prior).cast(pl.Float64)).to_series().to_numpy()
+    qid = best["qid"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, qid[1:] != qid[:-1]])
+    counts = np.diff(np.r_[starts, qid.size])
+    top = np.repeat(np.maximum.reduceat(lo, starts), counts)
+    rel = np.exp2(lo - top)
+    total = np.repeat(np.add.reduceat(rel, starts), counts)
+    return best.with_columns(pl.Series("score", rel / (np.exp2(-top) + total)))
+
+
+#: A bare phone number is linked only after this many links of that number, all to one person.
+PHONE_ONLY_MIN_LINKS = 3
+#: Candidate pairs whose log-odds (prior + weight) fall below this are not kept.
+PRUNE_LOG_ODDS = -20.0
+#: A first-pass link at least this sure counts towards a person's frequency prior.
+FREQUENCY_PRIOR_SURE = 0.99
+
+
+def _sure_share(best: pl.DataFrame, record_map: pl.DataFrame) -> float:
+    """Share of query records whose best candidate is sure (score ≥ FREQUENCY_PRIOR_SURE),
+    clipped to [PRIOR_IN_INDEX, MAX_PRIOR_IN_INDEX]."""
+    n = record_map.height
+    if n == 0 or best.height == 0:
+        return PRIOR_IN_INDEX
+    sure = best.filter(pl.col("score") >= FREQUENCY_PRIOR_SURE).select("qid").unique()
+    k = record_map.join(sure, on="qid", how="semi").height
+    return float(min(max(k / n, PRIOR_IN_INDEX), MAX_PRIOR_IN_INDEX))
+
+
+def _frequency_posterior(
+    best: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float = PRIOR_IN_INDEX
+) -> pl.DataFrame:
+    """Recompute the posterior with a prior proportional to how often each person is
+    already (surely) linked among the queries: ``PRIOR_IN_INDEX * (c_j + 1) / (C + N)``
+    instead of ``PRIOR_IN_INDEX / N``. Someone who rang forty times is more likely to be
+    the "John Smith" of a call with no DOB than a namesake never seen ringing."""
+    multiplicity = record_map.group_by("qid").agg(pl.len().alias("_k"))
+    top = (
+        best.sort(["qid", "score"], descending=[False, True])
+        .group_by("qid", maintain_order=True)
+        .first()
+        .filter(pl.col("score") >= FREQUENCY_PRIOR_SURE)
+        .join(multiplicity, on="qid", how="left")
+    )
+    counts = top.group_by("pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
+    total = float(counts["_c"].sum()) if counts.height else 0.0
+    base = math.log2(rho / (1 - rho))
+    share = (pl.col("_c").fill_null(0.0) + 1.0) / (total + n_eff)
+    prior = base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)
+    return _posterior(best.drop("score").join(counts, on="pidx", how="left"), prior).drop("_c")
+
+
+# ---------------------------------------------------------------------------------------
+# Reasons
+# ---------------------------------------------------------------------------------------
+
+
+def _label(comp: Comparison, col: str) -> pl.Expr:
+    return pl.col(col).replace_strict(list(range(len(comp.labels))), list(comp.labels), return_dtype=pl.String)
+
+
+def _reason_expr() -> pl.Expr:
+    fn, sn, dob = _label(FORENAME, "fn_level"), _label(SURNAME, "sn_level"), _label(DOB, "dob_level")
+    pnc, phone, pc = _label(PNC, "pnc_level"), _label(PHONE, "phone_level"), _label(POSTCODE, "postcode_level")
+
+    def core(name: str, lab: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(lab == "exact").then(None)
+            .when(lab == "null").then(pl.lit(f"{name}~missing"))
+            .otherwise(pl.lit(f"{name}~") + lab)
+        )
+
+    def extra(name: str, lab: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(lab == "null").then(None)
+            .when(lab == "exact").then(pl.lit(f"{name}=exact"))
+            .otherwise(pl.lit(f"{name}~") + lab)
+        )
+
+    parts = pl.concat_list(
+        pl.when(pl.col("swapped")).then(pl.lit("names~swapped")).otherwise(None),
+        core("forename", fn), core("surname", sn), core("dob", dob),
+        extra("pnc", pnc), extra("phone", phone), extra("postcode", pc),
+    ).list.drop_nulls()
+    all_exact = (fn == "exact") & (sn == "exact") & (dob == "exact") & ~pl.col("swapped")
+    names_ok = pl.all_horizontal([(lab == "exact") | (lab == "null") for lab in (fn, sn, dob)]) & ~pl.col("swapped")
+    return (
+        pl.when((pnc == "exact") & names_ok).then(pl.lit("pnc"))
+        .when(all_exact & (pnc != "else")).then(pl.lit("name_dob"))
+        .otherwise(pl.lit("fuzzy:") + parts.list.join(","))
+        .alias("reason")
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------
+
+
+def link_records(
+    queries: pl.DataFrame,
+    index: pl.DataFrame,
+    *,
+    mode: Literal["fuzzy", "exact"] = "fuzzy",
+    threshold: float | None = None,
+    population: int | None = None,
+    one_to_one: bool = False,
+    estimate: bool = True,
+    frequency_prior: bool = False,
+    max_block: int = DEFAULT_MAX_BLOCK,
+) -> pl.DataFrame:
+    """Link query records to the people of an identity index.
+
+    Parameters
+    ----------
+    queries
+        ``record_id, forename, surname, dob, pnc_id`` (all but ``record_id`` nullable;
+        a missing column counts as all null). ``dob`` may be a date or a string
+        (``YYYY-MM-DD``, ``YYYYMMDD``, ``DD/MM/YYYY``).
+    index
+        ``person_id, forename, surname, dob, pnc_id``; several rows (versions) per
+        person are allowed and the best-matching version counts.
+        Optional ``phone`` (or ``phone_number``) and ``postcode`` columns are used as
+        further evidence when present on *both* sides.
+    mode
+        ``"exact"``: the data contract's rule (``exact.link_exact``), scores 1.0.
+        ``"fuzzy"``: probabilistic linking (module docstring).
+    threshold
+        Fuzzy only: the minimum posterior probability that the query is the chosen
+        person (default ``DEFAULT_THRESHOLD`` = 0.8).
+    population
+        Fuzzy only: the number of people the queries could be, for the prior; default
+        ``max(people in the index, POPULATION_FLOOR)``.
+    one_to_one
+        Fuzzy only: when several queries pick the same person, keep only the
+        highest-scoring one (for 1–1 linkage tasks). Off by default: one person can
+        make many calls.
+    estimate
+        Fuzzy only: estimate u from random pairs of index rows, m from anchor pairs
+        (both pulled towards the documented defaults) and the prior share of queries
+        in the index from the sure first-pass links (see ``docs/identity.md``). With
+        ``False`` the defaults are used as they are.
+    frequency_prior
+        Fuzzy only: weight each person's prior by how many queries already link to them
+        surely (score ≥ 0.99) in a first pass, so that a frequent caller is the likelier
+        reading of an ambiguous mention. Right for many-to-one data such as calls;
+        leave off for one-to-one linkage.
+    max_block
+        Fuzzy only: blocking key values shared by more index rows are skipped.
+
+    Returns
+    -------
+    polars.DataFrame
+        At most one row per linked query: ``record_id``, ``person_id`` (the index's
+        dtype), ``score`` (Float64 in [0, 1]) and ``reason`` — ``"pnc"`` (PNC ID agrees,
+        names and DOB agree or are missing), ``"name_dob"`` (forename, surname and DOB
+        agree exactly), or ``"fuzzy:<evidence>"`` listing what was not exact, e.g.
+        ``"fuzzy:forename~nickname,dob~swap"``. Sorted by ``record_id``.
+    """
+    if mode not in ("fuzzy", "exact"):
+        raise ValueError(f"mode must be 'fuzzy' or 'exact', not {mode!r}")
+    for frame, name, key in ((queries, "queries", "record_id"), (index, "index", "person_id")):
+        if key not in frame.columns:
+            raise ValueError(f"{name} needs a {key!r} column")
+
+    if mode == "exact":
+        q = queries.with_columns(
+            *(pl.lit(None, dtype=pl.String).alias(c) for c in ("forename", "surname", "dob", "pnc_id") if c not in queries.columns)
+        )
+        ix = index.with_columns(
+            *(pl.lit(None, dtype=pl.String).alias(c) for c in ("forename", "surname", "dob", "pnc_id") if c not in index.columns)
+        )
+        # link_exact expects a Date DOB; strings (``1956-04-09``, ``19560409``) are read
+        # the same way as in fuzzy mode, and an impossible date counts as missing.
+        q, ix = (
+            f.with_columns(
+                dob_key(pl.col("dob"), f.schema["dob"]).str.extract(r"^(\d{8})$", 1).str.to_date("%Y%m%d", strict=False).alias("dob")
+            )
+            if f.schema["dob"] != pl.Date
+            else f
+            for f in (q, ix)
+        )
+        out = link_exact(q, ix)
+        person_dtype = index.schema["person_id"]
+        if out.schema["person_id"] != person_dtype:
+            out = out.with_columns(pl.col("person_id").cast(person_dtype))
+        return out.select(LINK_COLUMNS)
+
+    threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError("threshold must lie in [0, 1]")
+    index = index.filter(pl.col("person_id").is_not_null())
+    if queries.height == 0 or index.height == 0:
+        return _empty_result(queries, index)
+
+    use_phone = _has(queries, "phone", "phone_number") and _has(index, "phone", "phone_number")
+    use_postcode = _has(queries, "postcode") and _has(index, "postcode")
+
+    # Distinct identity tuples on each side: mentions repeat, versions repeat.
+    qn = _normal_forms(queries, use_phone=use_phone, use_postcode=use_postcode).with_columns(
+        queries["record_id"].alias("record_id")
+    )
+    has_any = pl.any_horizontal(pl.col(f).is_not_null() for f in _FIELDS)
+    qn = qn.filter(has_any)
+    q = _with_keys(qn.select(_FIELDS).unique(maintain_order=True)).with_row_index("id")
+    record_map = qn.join(q.select("id", *_FIELDS), on=list(_FIELDS), how="inner", nulls_equal=True).select(
+        "record_id", pl.col("id").alias("qid")
+    )
+
+    # Sorted, so that results do not depend on the order of the index's rows.
+    persons = index.select(pl.col("person_id")).unique().sort("person_id").with_row_index("pidx")
+    ixn = _normal_forms(index, use_phone=use_phone, use_postcode=use_postcode).with_columns(index["person_id"])
+    ixn = ixn.join(persons, on="person_id", how="left", maintain_order="left").drop("person_id")
+    ix = _with_keys(ixn.filter(has_any).unique().sort(["pidx", *_FIELDS], nulls_last=True)).with_row_index("id")
+    if q.height == 0 or ix.height == 0:
+        return _empty_result(queries, index)
+
+    n_people = persons.height
+    n_eff = population if population is not None else max(n_people, POPULATION_FLOOR)
+    prior = math.log2(PRIOR_IN_INDEX / (1 - PRIOR_IN_INDEX)) - math.log2(n_eff)
+
+    pairs = candidate_pairs(add_blocking_columns(q), add_blocking_columns(ix), max_block=max_block)
+    if pairs.height == 0:
+        return _empty_result(queries, index)
+    scoring = _Scoring(pairs, q, ix, n_people)
+    params = _Params()
+    if estimate:
+        scoring.estimate_u(params, ix, np.random.default_rng(0))
+        anchors = _best_versions(scoring.frame(params, min_weight=PRUNE_LOG_ODDS - prior))
+        scoring.estimate_m(params, anchors, name_bits=math.log2(n_eff))
+    # Candidates below PRUNE_LOG_ODDS add at most 2^-20 each to a posterior: dropped.
+    best = _posterior(_best_versions(scoring.frame(params, min_weight=PRUNE_LOG_ODDS - prior)), pl.lit(prior))
+    rho = PRIOR_IN_INDEX
+    if estimate:
+        # Empirical Bayes: the share of records surely linked is a floor for the share
+        # of queries whose person is in the index.
+        rho = _sure_share(best, record_map)
+        prior = math.log2(rho / (1 - rho)) - math.log2(n_eff)
+        best = _posterior(best.drop("score"), pl.lit(prior))
+    if frequency_prior:
+        best = _frequency_posterior(best, record_map, n_eff, rho)
+    chosen = (
+        best.join(persons, on="pidx", how="left")
+        .sort(["qid", "score", "person_id"], descending=[False, True, False])
+        .group_by("qid", maintain_order=True)
+        .first()
+        .filter(pl.col("score") >= threshold)
+    )
+    if one_to_one:
+        chosen = chosen.sort(["score", "qid"], descending=[True, False]).unique("pidx", keep="first", maintain_order=True)
+    chosen = chosen.with_columns(_reason_expr()).select("qid", "person_id", pl.col("score").clip(0.0, 1.0), "reason")
+    out = record_map.join(chosen, on="qid", how="inner").select(LINK_COLUMNS).sort("record_id")
+    return out.cast({"score": pl.Float64, "reason": pl.String})
+
+
+# ---------------------------------------------------------------------------------------
+# ControlWorks
+# ---------------------------------------------------------------------------------------
+
+def _mentions(cw_logs: pl.DataFrame) -> pl.DataFrame:
+    """Stage 1's query rows for a log frame (one per originator / subject mentioned)."""
+    from fsu_dagster.stage1.controlworks import controlworks_mentions  # Stage 1 imports identity
+
+    return controlworks_mentions(cw_logs)
+
+
+def link_controlworks(
+    cw_logs: pl.DataFrame,
+    persons: pl.DataFrame,
+    *,
+    mode: Literal["fuzzy", "exact"] = "fuzzy",
+    threshold: float | None = None,
+    cluster: bool = True,
+) -> pl.DataFrame:
+    """Link ControlWorks originators and subjects to Connect persons.
+
+    ``cw_logs``: the window's logs (``incident_id`` and the ``originator_*`` /
+    ``subject_*`` identity columns). ``persons``: the identity index (``connect_persons``
+    over the window: ``person_id, forename, surname, dob, pnc_id, phone_number``).
+
+    Returns the Stage 1 link frame ``incident_id, role, person_id, score, reason``. In
+    fuzzy mode, with ``cluster``, mentions that link to nobody are grouped among
+    themselves (``clustering.cluster_unlinked``) into provisional individuals whose
+    ``person_id`` starts ``CW:`` (score 1.0, reason ``cw:provisional``). Exact mode
+    never creates them.
+    """
+    mentions = _mentions(cw_logs)
+    index = persons.rename({"phone_number": "phone"}) if "phone_number" in persons.columns else persons
+    links = link_records(
+        mentions.drop("incident_id", "role"), index, mode=mode, threshold=threshold,
+        frequency_prior=(mode == "fuzzy"),
+    ).with_columns(pl.col("person_id").cast(pl.String))
+    if mode == "fuzzy":
+        links = pl.concat([links, propagate_by_phone(mentions, links)], how="vertical_relaxed")
+    out = [links]
+    if mode == "fuzzy" and cluster:
+        unlinked = mentions.join(links.select("record_id"), on="record_id", how="anti")
+        out.append(cluster_unlinked(unlinked))
+    result = pl.concat([f.select(LINK_COLUMNS) for f in out], how="vertical_relaxed")
+    return (
+        mentions.select("record_id", "incident_id", "role")
+        .join(result, on="record_id", how="inner")
+        .select("incident_id", "role", "person_id", pl.col("score").cast(pl.Float64), pl.col("reason").cast(pl.String))
+        .sort("incident_id", "role")
+    )
+
+
+def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
+    """Links for DOB-less mentions that share a caller's phone number and name with
+    mentions already linked to one person.
+
+    A caller who rings forty times from the same number, giving name and DOB on most
+    calls, is the same person on the calls where the DOB was not taken. For each
+    (phone, surname, forename or its nickname group) among the linked mentions that
+    points to exactly one person, the unlinked mentions with the same key and no DOB
+    take that person (``reason`` ``"phone_name"``). A mention with only a phone number
+    takes the person that number has been linked to at least ``PHONE_ONLY_MIN_LINKS``
+    times, always the same person (``"phone_only"``). ``score`` is the lowest score of
+    the links it rests on. Returns ``record_id, person_id, score, reason``.
+    """
+    from fsu_dagster.identity.nicknames import nickname_groups
+
+    empty = pl.DataFrame(schema={"record_id": mentions.schema["record_id"], "person_id": pl.String,
+                                 "score": pl.Float64, "reason": pl.String})
+    if "phone" not in mentions.columns or links.height == 0:
+        return empty
+    canon = nickname_groups().group_by("name").agg(pl.col("group").min().alias("_canon"))
+    keyed = (
+        mentions.select(
+            "record_id",
+            phone_key(pl.col("phone")).alias("_phone"),
+            name_key(fold_name(pl.col("surname"))).alias("_sn"),
+            name_key(fold_name(pl.col("forename"))).alias("_fn"),
+            pl.col("dob").is_null().alias("_no_dob"),
+        )
+        .drop_nulls(["_phone", "_sn", "_fn"])
+        .join(canon, left_on="_fn", right_on="name", how="left")
+        .with_columns(pl.coalesce("_canon", "_fn").alias("_fn"))
+        .drop("_canon")
+    )
+    key = ["_phone", "_sn", "_fn"]
+    linked = keyed.join(links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id")
+    sources = linked.group_by(key).agg(
+        pl.col("person_id").n_unique().alias("_n"), pl.col("person_id").first(), pl.col("score").min()
+    ).filter(pl.col("_n") == 1).drop("_n")
+    todo = keyed.filter(pl.col("_no_dob")).join(links.select("record_id"), on="record_id", how="anti")
+    by_name = todo.join(sources, on=key, how="inner").select(
+        "record_id", "person_id", pl.col("score").cast(pl.Float64), pl.lit("phone_name").alias("reason")
+    )
+    # Mentions with a phone number and nothing else: the number must have been linked
+    # PHONE_ONLY_MIN_LINKS times or more, always to the same person (a shared household
+    # line, linked to two people, gives nothing).
+    phones = mentions.select("record_id", phone_key(pl.col("phone")).alias("_phone"))
+    on_phone = phones.drop_nulls("_phone").join(
+        links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id"
+    )
+    phone_sources = (
+        on_phone.group_by("_phone")
+        .agg(pl.col("person_id").n_unique().alias("_n"), pl.len().alias("_k"), pl.col("person_id").first(),
+             pl.col("score").min())
+        .filter((pl.col("_n") == 1) & (pl.col("_k") >= PHONE_ONLY_MIN_LINKS))
+    )
+    bare = mentions.filter(
+        pl.all_horizontal(pl.col(c).is_null() for c in ("forename", "surname", "dob", "pnc_id") if c in mentions.columns)
+    ).select("record_id", phone_key(pl.col("phone")).alias("_phone")).drop_nulls("_phone")
+    by_phone = bare.join(links.select("record_id"), on="record_id", how="anti").join(
+        phone_sources, on="_phone", how="inner"
+    ).select("record_id", "person_id", pl.col("score").cast(pl.Float64), pl.lit("phone_only").alias("reason"))
+    out = pl.concat([by_name, by_phone], how="vertical_relaxed").unique("record_id", keep="first")
+    return out if out.height else empty
+
+
+def link_quality(
+    links: pl.DataFrame | Mapping[str, pl.DataFrame],
+    cw_logs: pl.DataFrame,
+    *,
+    mode: str | None = None,
+) -> pl.DataFrame:
+    """Aggregate link quality: per mode and log month, how many logs have their
+    originator / subject linked.
+
+    ``links``: a link frame (``incident_id, role, person_id``; a ``mode`` column, or
+    pass ``mode=``) or a mapping ``{mode: link frame}``. ``cw_logs``: the window's logs
+    (``incident_id, created_at`` and the identity columns).
+
+    Returns ``mode, log_month, n_logs`` and, for ``originator`` and ``subject``:
+    ``n_<role>_given`` (logs with any identity field for that role),
+    ``n_<role>_linked`` (linked to anyone), ``n_<role>_connect`` (to a Connect person),
+    ``n_<role>_provisional`` (to a ``CW:`` individual), ``share_<role>_linked``
+    (linked / logs) and ``share_<role>_given_linked`` (linked / given). No personal
+    values, only counts.
+    """
+    if isinstance(links, Mapping):
+        frames = [f.select("incident_id", "role", "person_id").with_columns(pl.lit(m).alias("mode")) for m, f in links.items()]
+        all_links = pl.concat(frames) if frames else pl.DataFrame(
+            schema={"incident_id": pl.String, "role": pl.String, "person_id": pl.String, "mode": pl.String}
+        )
+    else:
+        all_links = links if "mode" in links.columns else links.with_columns(pl.lit(mode or "unknown").alias("mode"))
+        all_links = all_links.select("incident_id", "role", "person_id", "mode")
+    all_links = all_links.with_columns(pl.col("incident_id").cast(pl.String), pl.col("person_id").cast(pl.String))
+
+    mentions = _mentions(cw_logs).select(pl.col("incident_id").cast(pl.String), "role")
+    logs = cw_logs.select(
+        pl.col("incident_id").cast(pl.String), pl.col("created_at").dt.truncate("1mo").cast(pl.Date).alias("log_month")
+    ).unique("incident_id")
+    modes = all_links.select("mode").unique().sort("mode")
+    if modes.height == 0 and mode is not None:
+        modes = pl.DataFrame({"mode": [mode]})
+
+    per_log = logs.join(modes, how="cross")
+    for role in ("originator", "subject"):
+        given = mentions.filter(pl.col("role") == role).select("incident_id").unique().with_columns(
+            pl.lit(True).alias(f"{role}_given")
+        )
+        linked = (
+            all_links.filter(pl.col("role") == role)
+            .group_by("mode", "incident_id")
+            .agg(
+                pl.lit(True).alias(f"{role}_linked"),
+                pl.col("person_id").str.starts_with("CW:").all().alias(f"{role}_provisional"),
+            )
+        )
+        per_log = per_log.join(given, on="incident_id", how="left").join(
+            linked, on=["mode", "incident_id"], how="left"
+        )
+    agg = []
+    for role in ("originator", "subject"):
+        lk = pl.col(f"{role}_linked").fill_null(False)
+        prov = pl.col(f"{role}_provisional").fill_null(False)
+        agg += [
+            pl.col(f"{role}_given").fill_null(False).sum().alias(f"n_{role}_given"),
+            lk.sum().alias(f"n_{role}_linked"),
+            (lk & ~prov).sum().alias(f"n_{role}_connect"),
+            (lk & prov).sum().alias(f"n_{role}_provisional"),
+        ]
+    out = per_log.group_by("mode", "log_month").agg(pl.len().alias("n_logs"), *agg)
+    shares = []
+    for role in ("originator", "subject"):
+        shares += [
+            (pl.col(f"n_{role}_linked") / pl.col("n_logs")).alias(f"share_{role}_linked"),
+            pl.when(pl.col(f"n_{role}_given") > 0)
+            .then(pl.col(f"n_{role}_linked") / pl.col(f"n_{role}_given"))
+            .otherwise(None)
+            .alias(f"share_{role}_given_linked"),
+        ]
+    return (
+        out.with_columns(shares)
+        .with_columns(pl.col(c).cast(pl.Int64) for c in out.columns if c.startswith("n_"))
+        .sort("mode", "log_month")
+    )

@@ -1,0 +1,172 @@
+"""Comparison levels: (left, right, expected level) tables, one per field.
+
+The linker's weights hang off these levels, so each error pattern the fuzzy mode
+forgives must land on the level documented for it, and unrelated values must fall
+to ``else``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from fsu_dagster.identity.comparisons import (
+    COMPARISONS,
+    dob_at_thresholds,
+    dob_key,
+    fold_name,
+    forename_at_thresholds,
+    phone_at_thresholds,
+    pnc_at_thresholds,
+    postcode_at_thresholds,
+    surname_at_thresholds,
+)
+from fsu_dagster.identity.nicknames import are_nicknames, nickname_pairs
+
+D = dt.date
+
+
+def _one(fn, left, right) -> str:
+    return fn(pl.Series([left]), pl.Series([right])).item()
+
+
+@pytest.mark.parametrize(
+    "left, right, level",
+    [
+        ("John", "JOHN", "exact"),
+        ("o'neil", "ONEIL", "exact"),  # punctuation and case are cosmetic
+        ("Zoë", "Zoe", "exact"),  # accents fold
+        ("Bill", "William", "nickname"),
+        ("Peggy", "Margaret", "nickname"),
+        ("Bill", "Will", "nickname"),  # two short forms of the same name
+        ("Mohammed", "Muhammad", "nickname"),  # spelling variant in the table
+        ("John Paul", "John", "part"),  # a middle name
+        ("J", "John", "initial"),
+        ("Martha", "Marhta", "jw92"),  # transposition
+        ("Stephanie", "Stephenie", "jw92"),
+        ("John", "Joan", "jw85"),
+        ("John", "Mary", "else"),
+        (None, "Mary", "null"),
+        ("--", "Mary", "null"),  # normalises to nothing
+    ],
+)
+def test_forename_levels(left, right, level):
+    """Each forename error pattern (typo, nickname, initial, middle name) has its level."""
+    assert _one(forename_at_thresholds, left, right) == level
+
+
+@pytest.mark.parametrize(
+    "left, right, level",
+    [
+        ("Smith", "SMITH", "exact"),
+        ("Smith-Jones", "Smith Jones", "exact"),
+        ("Smith-Jones", "Jones", "part"),  # one half of a double-barrelled name
+        ("Jones", "Smith-Jones", "part"),
+        ("Jones-Smith", "Smith-Jones", "part"),  # halves reordered
+        ("Robertson", "Robertsen", "jw92"),
+        ("Smyth", "Smith", "jw85"),
+        ("Smith", "Khan", "else"),
+        ("Smith", None, "null"),
+    ],
+)
+def test_surname_levels(left, right, level):
+    """Hyphenated and double-barrelled surnames agree on a part, not on nothing."""
+    assert _one(surname_at_thresholds, left, right) == level
+
+
+@pytest.mark.parametrize(
+    "left, right, level",
+    [
+        (D(1985, 3, 12), D(1985, 3, 12), "exact"),
+        (D(1985, 3, 12), D(1985, 12, 3), "swap"),  # day and month exchanged
+        (D(1985, 3, 12), D(1985, 3, 13), "typo"),  # one digit
+        (D(1985, 3, 12), D(1958, 3, 12), "typo"),  # adjacent digits exchanged
+        (D(1990, 1, 31), D(1990, 2, 1), "typo"),  # one day out across a month end
+        (D(1990, 3, 12), D(1989, 3, 12), "typo"),  # one year out
+        (D(1990, 3, 12), D(1990, 3, 28), "partial"),  # year and month agree
+        (D(1990, 3, 12), D(1970, 8, 1), "else"),
+        (None, D(1970, 8, 1), "null"),
+        (D(1985, 3, 3), D(1985, 3, 3), "exact"),
+    ],
+)
+def test_dob_levels(left, right, level):
+    """DOB typos and day/month swaps are recognised; unrelated dates are not."""
+    assert _one(dob_at_thresholds, left, right) == level
+
+
+def test_dob_accepts_strings_in_several_layouts():
+    """A benchmark may hand DOBs over as text: ISO, compact and British layouts all read."""
+    left = pl.Series(["1985-03-12", "12/03/1985", "19850312", "1985-3-12", "19851203"])
+    right = pl.Series([D(1985, 3, 12)] * 5)
+    assert dob_at_thresholds(left, right).to_list() == ["exact", "exact", "exact", "exact", "swap"]
+
+
+def test_dob_key_keeps_impossible_but_typed_dates():
+    """``19561304`` is not a date, but it is the swap of 13 April: keep it to compare."""
+    out = pl.DataFrame({"d": ["19561304", "not a date", None]}).select(dob_key(pl.col("d"), pl.String))
+    assert out.to_series().to_list() == ["19561304", None, None]
+
+
+@pytest.mark.parametrize(
+    "fn, left, right, level",
+    [
+        (pnc_at_thresholds, "07/123456X", "07/123456x", "exact"),
+        (pnc_at_thresholds, "2007/0123456X", "07/123456X", "exact"),  # century and zero padding
+        (pnc_at_thresholds, "07/123457X", "07/123456X", "typo"),
+        (pnc_at_thresholds, "99/555555A", "07/123456X", "else"),
+        (phone_at_thresholds, "+44 7700 900123", "07700900123", "exact"),
+        (phone_at_thresholds, "07700900124", "07700900123", "typo"),
+        (phone_at_thresholds, "0121 496 0000", "07700900123", "else"),
+        (phone_at_thresholds, "123", "07700900123", "null"),  # too short to be a number
+        (postcode_at_thresholds, "b15 2tt", "B152TT", "exact"),
+        (postcode_at_thresholds, "B15 2TU", "B15 2TT", "near"),
+        (postcode_at_thresholds, "WV1 1AA", "B15 2TT", "else"),
+    ],
+)
+def test_identifier_levels(fn, left, right, level):
+    """PNC IDs, phone numbers and postcodes compare on canonical forms."""
+    assert _one(fn, left, right) == level
+
+
+@pytest.mark.parametrize(
+    "raw, folded",
+    [
+        ("Siân O'Brien-Jones", "SIAN OBRIEN JONES"),
+        ("Łukasz", "LUKASZ"),
+        ("Øyvind", "OYVIND"),
+        ("Straße", "STRASSE"),
+        ("  ", None),
+        ("José María", "JOSE MARIA"),
+    ],
+)
+def test_fold_name_handles_non_ascii(raw, folded):
+    """Non-ASCII names fold to A–Z instead of losing letters (the exact rule drops them)."""
+    assert pl.select(fold_name(pl.lit(raw))).item() == folded
+
+
+def test_levels_are_computed_per_row_in_order():
+    """Vectorised comparison returns one label per input row, in input order."""
+    left = pl.Series(["Bill", "Bill", None, "Ann"])
+    right = pl.Series(["William", "Bill", "Ann", "Anne"])
+    assert forename_at_thresholds(left, right).to_list() == ["nickname", "exact", "null", "nickname"]
+
+
+@pytest.mark.parametrize("name", sorted(COMPARISONS))
+def test_m_probabilities_sum_to_one_and_levels_are_ordered(name):
+    """Each comparison's m sums to 1 and the weights fall from exact to else."""
+    comp = COMPARISONS[name]
+    assert sum(lv.m for lv in comp.levels) == pytest.approx(1.0)
+    weights = [lv.weight for lv in comp.levels]
+    assert weights[0] == max(weights) and weights[-1] == min(weights) and weights[-1] < 0
+
+
+def test_nickname_table_is_symmetric_and_excludes_distinct_names():
+    """The relation works both ways, and names in their own right are not nicknames."""
+    assert are_nicknames("BOB", "ROBERT") and are_nicknames("ROBERT", "BOB")
+    assert not are_nicknames("JOHN", "IAN")
+    assert not are_nicknames("JOHN", "JOHN")
+    pairs = nickname_pairs()
+    swapped = pairs.select(pl.col("b").alias("a"), pl.col("a").alias("b"))
+    assert pairs.sort("a", "b").equals(swapped.sort("a", "b"))
