@@ -23,7 +23,7 @@ import dagster as dg
 from fsu_dagster.defs.partitions import month_of
 from fsu_dagster.window import window_months
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 class PipelineFailed(RuntimeError):
@@ -56,7 +56,7 @@ def _instance() -> Iterator[dg.DagsterInstance]:
 
 def _outcome(result: dg.ExecuteInJobResult, label: str) -> tuple[int | None, list[str]]:
     """Raise PipelineFailed on a failed step or failed ERROR check; return rows and warnings."""
-    rows: int | None = None
+    rows_by_asset: dict[str, int] = {}
     warnings: list[str] = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
@@ -66,7 +66,7 @@ def _outcome(result: dg.ExecuteInJobResult, label: str) -> tuple[int | None, lis
             while cause is not None:  # the user-code error is the innermost cause
                 message = cause.message.strip()
                 cause = cause.cause
-            raise PipelineFailed(event.step_key or label, message)
+            raise PipelineFailed(label, message)
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.asset_check_evaluation_data  # type: ignore[union-attr]
             if not data.passed:
@@ -76,12 +76,14 @@ def _outcome(result: dg.ExecuteInJobResult, label: str) -> tuple[int | None, lis
                     raise PipelineFailed("/".join(data.asset_key.path), text)
                 warnings.append(text)
         if event.event_type_value == "ASSET_MATERIALIZATION":
-            md = event.asset_materialization.metadata  # type: ignore[union-attr]
+            md = event.event_specific_data.materialization.metadata  # type: ignore[union-attr]
             if "dagster/row_count" in md:
-                rows = (rows or 0) + int(md["dagster/row_count"].value)
+                # A partition-range run emits one event per month, each with the run's total.
+                key = event.asset_key.to_user_string() if event.asset_key else label
+                rows_by_asset[key] = max(rows_by_asset.get(key, 0), int(md["dagster/row_count"].value))
     if not result.success:
         raise PipelineFailed(label, "run failed")
-    return rows, warnings
+    return (sum(rows_by_asset.values()) if rows_by_asset else None), warnings
 
 
 def run_month(month: str, echo: Callable[[str], None] = print, defs: dg.Definitions | None = None) -> list[StepReport]:
@@ -95,23 +97,33 @@ def run_month(month: str, echo: Callable[[str], None] = print, defs: dg.Definiti
     assets = list(defs.assets or [])
     resources = dict(defs.resources or {})
     keys = [k for k in graph.toposorted_asset_keys if graph.get(k).is_materializable]
-    sources = [k for k in keys if k.path[0] == "sources"]
-    hops = [k for k in keys if k.path[0] != "sources"]
-    total = len(sources) + len(hops)
+    # One step per asset definition, in dependency order (a multi-asset's tables run together).
+    steps: list[list[dg.AssetKey]] = []
+    names: list[str] = []
+    for key in keys:
+        assets_def = defs.resolve_assets_def(key)
+        group = sorted(assets_def.keys, key=keys.index)
+        if group not in steps:
+            steps.append(group)
+            names.append("/".join(key.path) if len(group) == 1 else f"{key.path[0]}/{assets_def.node_def.name} ({len(group)} tables)")
+    n_sources = sum(1 for g in steps if g[0].path[0] == "sources")
     reports: list[StepReport] = []
     range_tags = {
         "dagster/asset_partition_range_start": months[0].isoformat(),
         "dagster/asset_partition_range_end": months[-1].isoformat(),
     }
     with _instance() as instance:
-        echo(f"Window {months[0]:%Y-%m} .. {m:%Y-%m}: {len(sources)} source extracts x 12 months, then {len(hops)} rolling hops")
-        for i, key in enumerate(sources + hops, start=1):
-            label = "/".join(key.path)
+        echo(
+            f"Window {months[0]:%Y-%m} .. {m:%Y-%m}: {n_sources} source extracts x 12 months, "
+            f"then {len(steps) - n_sources} rolling steps"
+        )
+        for i, (group, label) in enumerate(zip(steps, names), start=1):
             started = time.perf_counter()
-            kwargs = {"tags": range_tags} if key in sources else {"partition_key": m.isoformat()}
+            is_source = group[0].path[0] == "sources"
+            kwargs = {"tags": range_tags} if is_source else {"partition_key": m.isoformat()}
             result = dg.materialize(
                 assets,
-                selection=dg.AssetSelection.assets(key) | dg.AssetSelection.checks_for_assets(key),
+                selection=dg.AssetSelection.assets(*group) | dg.AssetSelection.checks_for_assets(*group),
                 resources=resources,
                 instance=instance,
                 run_config=QUIET,
@@ -122,7 +134,25 @@ def run_month(month: str, echo: Callable[[str], None] = print, defs: dg.Definiti
             seconds = time.perf_counter() - started
             reports.append(StepReport(label, seconds, rows, warnings))
             rows_text = f"{rows:,} rows" if rows is not None else "done"
-            echo(f"[{i:>2}/{total}] {label:<40} {rows_text:>16}  {seconds:6.1f} s")
+            echo(f"[{i:>2}/{len(steps)}] {label:<48} {rows_text:>16}  {seconds:6.1f} s")
             for w in warnings:
                 echo(f"        warning: {w}")
     return reports
+
+
+def cohort_summary(warehouse_path, month: str) -> str:
+    """One line on the cohort of window month ``month``: its size and how many are on each list."""
+    from fsu_dagster import warehouse as wh
+
+    m = month_of(month)
+    with wh.connect(str(warehouse_path), read_only=True) as conn:
+        row = conn.execute(
+            "select count(*), count(*) filter (in_top_investigations_custody), count(*) filter (in_top_originator), "
+            "count(*) filter (in_top_subject), count(*) filter (in_top_overall) from fsu.cohort where month = ?",
+            [m],
+        ).fetchone()
+        universe = conn.execute("select count(*) from fsu.person_totals where month = ?", [m]).fetchone()[0]
+    return (
+        f"Cohort {m:%Y-%m}: {row[0]} frequent service users out of {universe:,} people "
+        f"(top lists: investigations & custody {row[1]}, originator {row[2]}, subject {row[3]}, overall {row[4]})"
+    )

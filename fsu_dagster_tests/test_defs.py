@@ -21,3 +21,42 @@ def test_source_assets_are_registered():
         "sources/connect_investigations", "sources/connect_person_roles", "sources/connect_relationships",
         "sources/connect_custody", "sources/compact_missing",
     } <= keys
+
+
+def _graph_summary() -> dict:
+    import fsu_dagster.definitions
+
+    defs = fsu_dagster.definitions.defs
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(p.to_user_string() for p in node.parent_keys),
+            "partitioned": type(node.partitions_def).__name__ if node.partitions_def else None,
+            "partition_expr": node.metadata.get("partition_expr"),
+        }
+    checks = sorted(
+        f"{c.asset_key.to_user_string()}:{c.name}:{'blocking' if c.blocking else 'non-blocking'}"
+        for c in (graph.get_check_spec(k) for k in graph.asset_check_keys)
+    )
+    return {"assets": assets, "checks": checks}
+
+
+def test_asset_graph_snapshot(snapshot):
+    """The asset graph (keys, groups, deps, partitions, checks) changes only on purpose.
+
+    After an intended change, update with ``pytest --snapshot-update`` and review the diff.
+    """
+    assert _graph_summary() == snapshot
+
+
+def test_every_asset_is_monthly_partitioned_into_the_warehouse_with_a_blocking_schema_check():
+    summary = _graph_summary()
+    for key, spec in summary["assets"].items():
+        assert spec["partitioned"] == "MonthlyPartitionsDefinition", key
+        assert spec["partition_expr"] == "month", key
+        assert spec["group"] == key.split("/")[0], key
+        name = key.split("/")[1]
+        assert f"{key}:{name}_schema:blocking" in summary["checks"], key

@@ -31,9 +31,12 @@ def pandera_failures(schema: Any, frame: pl.DataFrame) -> Counter[str]:
     return Counter()
 
 
-def pandera_check_result(check_name: str, schema: Any, frame: pl.DataFrame) -> dg.AssetCheckResult:
+def pandera_check_result(
+    check_name: str, schema: Any, frame: pl.DataFrame, asset_key: dg.AssetKey | None = None
+) -> dg.AssetCheckResult:
     failures = pandera_failures(schema, frame)
     return dg.AssetCheckResult(
+        asset_key=asset_key,
         check_name=check_name,
         passed=not failures,
         metadata={

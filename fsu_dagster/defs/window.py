@@ -75,33 +75,67 @@ def window_asset(
     schema: Any,
     description: str,
 ) -> Callable[[Callable[..., pl.DataFrame | Produced]], dg.AssetsDefinition]:
-    key = [layer, name]
+    """A rolling hop with one output table ``fsu.<name>``; see the module docstring."""
+
+    def decorator(fn: Callable[..., pl.DataFrame | Produced]) -> dg.AssetsDefinition:
+        def single(**kwargs: Any) -> dict[str, pl.DataFrame | Produced]:
+            return {name: fn(**kwargs)}
+
+        single.__doc__ = fn.__doc__
+        return window_multi_asset(layer=layer, name=name, outputs={name: schema}, ins=ins, description=description)(single)
+
+    return decorator
+
+
+def window_multi_asset(
+    *,
+    layer: str,
+    name: str,
+    outputs: dict[str, Any],
+    ins: dict[str, dg.AssetIn],
+    description: str,
+) -> Callable[[Callable[..., dict[str, pl.DataFrame | Produced]]], dg.AssetsDefinition]:
+    """Rolling hops that share their (expensive) inputs: one table per key of ``outputs``.
+
+    ``outputs`` maps each table name to its Pandera schema; the wrapped function returns a dict
+    with the same keys. The inputs are loaded once and each table gets its own blocking
+    ``<table>_schema`` check; the window completeness check belongs to the first table.
+    """
+    first = next(iter(outputs))
     extracts = tuple(i.key.path[-1] for i in ins.values() if i.key is not None and i.key.path[0] == SOURCE_LAYER)
     check_specs = [
-        dg.AssetCheckSpec(f"{name}_schema", asset=key, blocking=True, description=f"{name} satisfies its Pandera schema."),
+        dg.AssetCheckSpec(f"{out}_schema", asset=[layer, out], blocking=True, description=f"{out} satisfies its Pandera schema.")
+        for out in outputs
     ]
     if extracts:
         check_specs.append(
             dg.AssetCheckSpec(
-                f"{name}_window_complete",
-                asset=key,
+                f"{first}_window_complete",
+                asset=[layer, first],
                 blocking=True,
                 description="All twelve landing months of the window were loaded for " + ", ".join(extracts) + ".",
             )
         )
-
-    def decorator(fn: Callable[..., pl.DataFrame | Produced]) -> dg.AssetsDefinition:
-        @dg.asset(
-            name=name,
+    outs = {
+        out: dg.AssetOut(
             key_prefix=[layer],
             group_name=layer,
-            partitions_def=landing_month,
-            ins=ins,
             metadata={"partition_expr": "month"},
+            description=description if len(outputs) == 1 else f"{description} Table: {out}.",
+            kinds={"polars", "duckdb"},
+        )
+        for out in outputs
+    }
+
+    def decorator(fn: Callable[..., dict[str, pl.DataFrame | Produced]]) -> dg.AssetsDefinition:
+        @dg.multi_asset(
+            name=name,
+            outs=outs,
+            ins=ins,
+            partitions_def=landing_month,
             check_specs=check_specs,
             required_resource_keys={"fsu_settings", "warehouse"},
-            description=description,
-            kinds={"polars", "duckdb"},
+            can_subset=False,
         )
         def _asset(context, **inputs: pl.DataFrame):
             month = month_of(context.partition_key)
@@ -118,29 +152,31 @@ def window_asset(
                         ),
                         metadata={"missing_months": dg.MetadataValue.json(missing)},
                     )
-            produced = fn(month=month, settings=settings, context=context, **inputs)
-            if not isinstance(produced, Produced):
-                produced = Produced(produced)
-            frame = produced.frame
-            metadata: dict[str, Any] = {
-                "dagster/row_count": frame.height,
-                "window": f"{window_months(month)[0]:%Y-%m} .. {month:%Y-%m}",
-                "columns": ", ".join(frame.columns),
-                **produced.metadata,
-            }
-            if missing:
-                metadata["window_incomplete"] = dg.MetadataValue.json(missing)
-            yield dg.Output(frame, metadata=metadata)
-            yield pandera_check_result(f"{name}_schema", schema, frame)
+            results = fn(month=month, settings=settings, context=context, **inputs)
+            if set(results) != set(outputs):
+                raise dg.Failure(description=f"{name} returned tables {sorted(results)}, expected {sorted(outputs)}")
+            for out, schema in outputs.items():
+                produced = results[out] if isinstance(results[out], Produced) else Produced(results[out])
+                frame = produced.frame
+                metadata: dict[str, Any] = {
+                    "dagster/row_count": frame.height,
+                    "window": f"{window_months(month)[0]:%Y-%m} .. {month:%Y-%m}",
+                    "columns": ", ".join(frame.columns),
+                    **produced.metadata,
+                }
+                if missing:
+                    metadata["window_incomplete"] = dg.MetadataValue.json(missing)
+                yield dg.Output(frame, output_name=out, metadata=metadata)
+                yield pandera_check_result(f"{out}_schema", schema, frame, asset_key=dg.AssetKey([layer, out]))
             if extracts:
                 yield dg.AssetCheckResult(
-                    check_name=f"{name}_window_complete",
+                    asset_key=dg.AssetKey([layer, first]),
+                    check_name=f"{first}_window_complete",
                     passed=not missing,
                     severity=dg.AssetCheckSeverity.WARN,
                     metadata={"missing_months": dg.MetadataValue.json(missing), "months_expected": WINDOW_MONTHS},
                 )
 
-        _asset.__doc__ = fn.__doc__
         return _asset
 
     return decorator

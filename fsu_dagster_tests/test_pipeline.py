@@ -1,0 +1,114 @@
+"""The whole pipeline through Dagster, on tiny synthetic data: what `fsu run` leaves in the warehouse.
+
+These tests exercise the wiring (partition windows, the IO manager, checks, the runner), not
+the rules themselves, which the step tests pin down on hand-built frames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from fsu_dagster import warehouse as wh
+from fsu_dagster.runner import PipelineFailed
+from fsu_dagster_tests.conftest import build_pipeline
+
+M = dt.date(2026, 10, 1)
+
+CONTRACT_TABLES = {
+    "person_totals": [
+        "month", "person_id", "suspect_total", "offender_total", "victim_total", "custody_total", "custody_hours",
+        "originator_calls", "originator_hours", "subject_calls", "subject_hours",
+    ],
+    "person_metrics": [
+        "month", "person_id", "metric_investigations_custody", "metric_originator", "metric_subject", "metric_overall",
+        "rank_investigations_custody", "rank_originator", "rank_subject", "rank_overall",
+    ],
+    "cohort": [
+        "month", "person_id", "in_top_investigations_custody", "in_top_originator", "in_top_subject", "in_top_overall",
+    ],
+    "person_harm": ["month", "person_id", "harm_caused", "harm_received"],
+    "person_home_lpa": ["month", "person_id", "home_lpa"],
+}
+
+
+def q(db, sql: str) -> pl.DataFrame:
+    with wh.connect(str(db), read_only=True) as conn:
+        return conn.execute(sql).pl()
+
+
+@pytest.mark.parametrize("table", sorted(CONTRACT_TABLES))
+def test_contract_tables_exist_with_their_columns_first_and_month_a_date(tiny_built, table):
+    cols = q(tiny_built.warehouse, f"describe fsu.{table}")
+    names = cols["column_name"].to_list()
+    assert names[: len(CONTRACT_TABLES[table])] == CONTRACT_TABLES[table]
+    assert cols.filter(pl.col("column_name") == "month")["column_type"].item() == "DATE"
+    assert q(tiny_built.warehouse, f"select distinct month from fsu.{table}")["month"].to_list() == [M]
+
+
+def test_every_universe_table_has_one_row_per_person(tiny_built):
+    universe = q(tiny_built.warehouse, "select person_id from fsu.person_totals")
+    assert universe.height > 0 and universe["person_id"].n_unique() == universe.height
+    for table in ("person_metrics", "person_harm", "person_home_lpa"):
+        other = q(tiny_built.warehouse, f"select person_id from fsu.{table}")
+        assert sorted(other["person_id"]) == sorted(universe["person_id"]), table
+
+
+def test_cohort_is_the_union_of_the_top_lists(tiny_built):
+    metrics = q(tiny_built.warehouse, "select * from fsu.person_metrics")
+    cohort = q(tiny_built.warehouse, "select * from fsu.cohort")
+    expected = set()
+    for metric in ("investigations_custody", "originator", "subject", "overall"):
+        top = metrics.filter((pl.col(f"rank_{metric}") <= 100) & (pl.col(f"metric_{metric}") > 0))
+        expected |= set(top["person_id"])
+        assert set(cohort.filter(pl.col(f"in_top_{metric}"))["person_id"]) == set(top["person_id"])
+    assert set(cohort["person_id"]) == expected
+    assert 0 < cohort.height <= 400
+
+
+def test_window_reads_all_twelve_landing_months(tiny_built):
+    manifest = q(tiny_built.warehouse, "select extract, count(distinct month) as months from fsu.landing_manifest group by 1")
+    assert manifest.height == 9 and set(manifest["months"]) == {12}
+    logs = q(tiny_built.warehouse, "select count(*) as n from fsu.cw_logs")["n"].item()
+    landed = q(tiny_built.warehouse, "select count(*) as n from fsu.cw_incidents where not is_preplanned")["n"].item()
+    assert logs == landed
+
+
+def test_rerunning_a_month_replaces_it(tiny_landing, tmp_path):
+    """Re-running must not duplicate a window month (nor the twelve source months under it)."""
+    db = tmp_path / "wh.duckdb"
+    build_pipeline(tiny_landing, db, FSU_LINK_MODE="exact")
+    counts = {t: q(db, f"select count(*) as n from fsu.{t}")["n"].item() for t in ("cw_incidents", "person_totals", "cohort")}
+    build_pipeline(tiny_landing, db, FSU_LINK_MODE="exact")
+    assert {t: q(db, f"select count(*) as n from fsu.{t}")["n"].item() for t in counts} == counts
+
+
+def test_a_missing_landing_month_stops_the_window_and_names_the_month(landing_copy, tmp_path):
+    shutil.rmtree(landing_copy / "landing" / "2026-03")
+    with pytest.raises(PipelineFailed) as err:
+        build_pipeline(landing_copy, tmp_path / "wh.duckdb", FSU_LINK_MODE="exact")
+    assert "2026-03" in err.value.reason
+
+
+def test_an_incomplete_window_runs_when_allowed_and_says_so(landing_copy, tmp_path):
+    shutil.rmtree(landing_copy / "landing" / "2026-03")
+    reports = build_pipeline(landing_copy, tmp_path / "wh.duckdb", FSU_LINK_MODE="exact", FSU_ALLOW_INCOMPLETE_WINDOW="true")
+    warned = [r for r in reports if any("window_complete" in w for w in r.warnings)]
+    assert warned, "an incomplete window must be reported"
+
+
+def test_fsu_run_exits_non_zero_naming_the_failing_asset(landing_copy, tmp_path, monkeypatch):
+    (landing_copy / "landing" / "2026-05" / "connect_custody.csv").write_text("custody_id,person_id\nC1,P1\n")
+    monkeypatch.setenv("FSU_DATA_DIR", str(landing_copy))
+    monkeypatch.setenv("FSU_WAREHOUSE", str(tmp_path / "wh.duckdb"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    from fsu_dagster.cli import app
+
+    result = CliRunner().invoke(app, ["run", "--month", "2026-10", "--link-mode", "exact"])
+    assert result.exit_code == 1
+    assert "FAILED at sources/connect_custody" in result.output
+    assert "arrival_at" in result.output  # the missing required column is named
