@@ -9,9 +9,12 @@ DEMO_START ?= 2025-11
 DEMO_END ?= 2026-10
 DEMO_SCALE ?= small
 DEMO_SEED ?= 42
+DEMO_USER ?= demo
+# Local demo only: the dashboard runs with FSU_ENV=local on 127.0.0.1.
+DEMO_PASSWORD ?= demo-password-local
 export DAGSTER_HOME ?= $(CURDIR)/$(DEMO_DIR)/dagster_home
 
-.PHONY: install test demo demo-data demo-run ui bench bench-synth bench-linkage clean
+.PHONY: install test demo demo-data demo-run demo-publish dashboard ui bench bench-synth bench-linkage bench-pipeline clean
 
 install: $(STAMP)
 
@@ -31,19 +34,36 @@ demo-run: install
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
 	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu run --month $(DEMO_END)
 
+demo-publish: install
+	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu publish --month $(DEMO_END)
+	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu user add $(DEMO_USER) --role admin --password '$(DEMO_PASSWORD)'
+
 ui: install
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
 	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-demo: demo-data demo-run ui
+dashboard: install
+	FSU_ENV=local FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu dashboard --host 127.0.0.1 --port 8000
 
-bench: bench-synth bench-linkage
+# Synthetic data, the pipeline for the latest month, a published snapshot, then the dashboard
+# (http://127.0.0.1:8000, user $(DEMO_USER) / $(DEMO_PASSWORD)) and the Dagster UI (http://127.0.0.1:3000).
+demo: demo-data demo-run demo-publish
+	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+	@echo "Dashboard: http://127.0.0.1:8000 (sign in as $(DEMO_USER) / $(DEMO_PASSWORD)); Dagster UI: http://127.0.0.1:3000; Ctrl-C stops both."
+	@FSU_ENV=local FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu dashboard --host 127.0.0.1 --port 8000 & dash=$$!; \
+	  trap "kill $$dash 2>/dev/null" EXIT INT TERM; \
+	  FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: bench-synth bench-linkage bench-pipeline
 
 bench-synth: install
 	$(BIN)/python bench/bench_synth.py
 
 bench-linkage: install
 	$(BIN)/python bench/bench_linkage.py --scale force
+
+bench-pipeline: install
+	$(BIN)/python bench/bench_pipeline.py --scale force --link-mode exact
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -1,0 +1,1 @@
+"""One router per resource: auth (sign-in), people (main and details pages), method, audit."""

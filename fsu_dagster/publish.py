@@ -1,0 +1,224 @@
+"""Publish a dashboard snapshot: one read-only DuckDB file per window month (no Dagster import).
+
+The pipeline's warehouse has one writer at a time (DuckDB), so the dashboard never opens it.
+``publish_snapshot`` copies the tables the dashboard reads, for window month M, into a new file
+``<snapshot_dir>/fsu-YYYY-MM.duckdb`` and then points ``<snapshot_dir>/latest`` at the newest
+published month. Both are written to a temporary name in the same folder and moved into place
+with ``os.replace`` (atomic on one file system), so a reader sees either the old complete file or
+the new complete file, never a half-written one; ``latest`` only moves after the snapshot is
+complete. Republishing a month replaces that month's file and nothing else.
+
+Snapshot layout: schema ``fsu`` with the same table names and columns as the warehouse, rows of
+month M only, person-level tables restricted to M's cohort, plus two tables built here:
+
+* ``fsu.person_names`` — per cohort member, the most common forename, surname and DOB among
+  their identity variants (what the dashboard shows next to the ID);
+* ``fsu.snapshot_info`` — one row: ``month, published_at, universe_size, cohort_size``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+from fsu_dagster.warehouse import WAREHOUSE_ALIAS, connect, utc_now
+
+__all__ = [
+    "COHORT_TABLES",
+    "SNAPSHOT_TABLES",
+    "SnapshotError",
+    "latest_snapshot",
+    "list_snapshots",
+    "parse_month",
+    "publish_snapshot",
+    "snapshot_path",
+]
+
+#: Tables keyed by person that hold the whole universe in the warehouse: copied for cohort members only.
+COHORT_TABLES = ("person_metrics", "person_totals", "person_harm", "person_home_lpa")
+
+#: Every warehouse table the dashboard reads (copied for month M).
+SNAPSHOT_TABLES = (
+    "cohort",
+    *COHORT_TABLES,
+    "person_themes",
+    "person_priority_crimes",
+    "score_breakdown",
+    "monthly_trend",
+    "cohort_changes",
+    "home_addresses",
+    "investigation_list",
+    "investigation_lpas",
+    "investigation_roles",
+    "investigation_outcomes",
+    "person_relationships",
+    "custody_summary",
+    "custody_records",
+    "cw_summary",
+    "cw_log_list",
+    "cw_resource_groups",
+    "cw_incident_types",
+    "cw_response_grades",
+    "cw_caller_relationship_counts",
+    "missing_summary",
+    "missing_episodes",
+)
+
+LATEST = "latest"
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_FILE = re.compile(r"^fsu-(\d{4}-\d{2})\.duckdb$")
+
+
+class SnapshotError(RuntimeError):
+    """The warehouse cannot produce a snapshot for that month (missing table or no cohort)."""
+
+
+def parse_month(month: str | dt.date) -> dt.date:
+    """``YYYY-MM`` (or ``YYYY-MM-01``, or a date) -> the first day of that month."""
+    if isinstance(month, dt.date):
+        return month.replace(day=1)
+    text = str(month).strip()
+    if len(text) == 10 and text.endswith("-01"):
+        text = text[:7]
+    m = _MONTH.match(text)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"month must be YYYY-MM, got {month!r}")
+    return dt.date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def snapshot_path(snapshot_dir: str | Path, month: str | dt.date) -> Path:
+    return Path(snapshot_dir) / f"fsu-{parse_month(month):%Y-%m}.duckdb"
+
+
+def list_snapshots(snapshot_dir: str | Path) -> dict[dt.date, Path]:
+    """Published snapshots in ``snapshot_dir``, month -> file, oldest first (temporary files ignored)."""
+    folder = Path(snapshot_dir)
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for path in folder.iterdir():
+        m = _FILE.match(path.name)
+        if m and path.is_file():
+            found[parse_month(m.group(1))] = path
+    return dict(sorted(found.items()))
+
+
+def latest_snapshot(snapshot_dir: str | Path) -> Path | None:
+    """The file named by ``latest``; else the newest published file; None when there is none."""
+    folder = Path(snapshot_dir)
+    pointer = folder / LATEST
+    if pointer.is_file():
+        name = pointer.read_text(encoding="utf-8").strip()
+        if _FILE.match(name) and (folder / name).is_file():
+            return folder / name
+    snapshots = list_snapshots(folder)
+    return snapshots[max(snapshots)] if snapshots else None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _copy_tables(warehouse_path: Path, target: Path, month: dt.date) -> None:
+    conn = connect(str(warehouse_path), read_only=True)
+    try:
+        present = {
+            r[0]
+            for r in conn.execute(
+                "select table_name from duckdb_tables() where database_name = ? and schema_name = 'fsu'",
+                [WAREHOUSE_ALIAS],
+            ).fetchall()
+        }
+        missing = [t for t in SNAPSHOT_TABLES if t not in present]
+        if missing:
+            raise SnapshotError(f"warehouse lacks table(s) {', '.join('fsu.' + t for t in missing)}; run `fsu run` first")
+        n_cohort = conn.execute("select count(*) from fsu.cohort where month = ?", [month]).fetchone()[0]
+        if n_cohort == 0:
+            raise SnapshotError(f"no cohort for window month {month:%Y-%m} in the warehouse; run `fsu run --month {month:%Y-%m}`")
+        universe = conn.execute("select count(*) from fsu.person_metrics where month = ?", [month]).fetchone()[0]
+
+        escaped = str(target).replace("'", "''")
+        conn.execute(f"ATTACH '{escaped}' AS snap")
+        conn.execute("CREATE SCHEMA snap.fsu")
+        for table in SNAPSHOT_TABLES:
+            src = f"{WAREHOUSE_ALIAS}.fsu.{table}"
+            where = "month = $m"
+            if table in COHORT_TABLES:
+                where += f" and person_id in (select person_id from {WAREHOUSE_ALIAS}.fsu.cohort where month = $m)"
+            conn.execute(f"CREATE TABLE snap.fsu.{table} AS SELECT * FROM {src} WHERE {where}", {"m": month})
+        # Most common forename / surname / DOB per cohort member (ties: most months seen, latest, A-Z).
+        conn.execute(
+            f"""
+            CREATE TABLE snap.fsu.person_names AS
+            WITH v AS (
+                SELECT person_id, field, value,
+                       row_number() OVER (PARTITION BY person_id, field
+                                          ORDER BY n_versions DESC, n_months DESC, last_seen DESC, value) AS rn
+                FROM {WAREHOUSE_ALIAS}.fsu.identity_variants
+                WHERE month = $m AND field IN ('forename', 'surname', 'dob')
+                  AND person_id IN (SELECT person_id FROM {WAREHOUSE_ALIAS}.fsu.cohort WHERE month = $m)
+            )
+            SELECT $m::DATE AS month, c.person_id,
+                   max(CASE WHEN field = 'forename' THEN value END) AS forename,
+                   max(CASE WHEN field = 'surname' THEN value END) AS surname,
+                   TRY_CAST(max(CASE WHEN field = 'dob' THEN value END) AS DATE) AS dob
+            FROM {WAREHOUSE_ALIAS}.fsu.cohort c
+            LEFT JOIN v ON v.person_id = c.person_id AND v.rn = 1
+            WHERE c.month = $m
+            GROUP BY c.person_id
+            """
+            if "identity_variants" in present
+            else "CREATE TABLE snap.fsu.person_names AS SELECT $m::DATE AS month, person_id, "
+            "NULL::VARCHAR AS forename, NULL::VARCHAR AS surname, NULL::DATE AS dob "
+            f"FROM {WAREHOUSE_ALIAS}.fsu.cohort WHERE month = $m",
+            {"m": month},
+        )
+        conn.execute(
+            "CREATE TABLE snap.fsu.snapshot_info AS SELECT $m::DATE AS month, $p::TIMESTAMP AS published_at, "
+            "$u::BIGINT AS universe_size, $c::BIGINT AS cohort_size",
+            {"m": month, "p": utc_now(), "u": universe, "c": n_cohort},
+        )
+        conn.execute("CHECKPOINT snap")
+        conn.execute("DETACH snap")
+    finally:
+        conn.close()
+
+
+def publish_snapshot(warehouse_path: str | Path, snapshot_dir: str | Path, month: str | dt.date) -> Path:
+    """Copy window month ``month``'s dashboard tables into ``snapshot_dir/fsu-YYYY-MM.duckdb``; return its path.
+
+    Written to a temporary file, then moved into place; then ``latest`` is rewritten (also
+    atomically) to name the newest published month. On any failure the temporary file is removed
+    and neither the previous snapshot nor ``latest`` changes.
+    """
+    m = parse_month(month)
+    folder = Path(snapshot_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = snapshot_path(folder, m)
+    tmp = folder / f".{final.name}.tmp-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    try:
+        _copy_tables(Path(warehouse_path), tmp, m)
+        _fsync(tmp)
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    newest = max(list_snapshots(folder))
+    _write_atomically(folder / LATEST, snapshot_path(folder, newest).name + "\n")
+    return final
