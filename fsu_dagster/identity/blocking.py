@@ -37,8 +37,8 @@ polars, so candidate generation is a handful of hash joins.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import jellyfish
 import polars as pl
@@ -46,10 +46,10 @@ import polars as pl
 from fsu_dagster.identity.nicknames import nickname_groups
 
 __all__ = [
-    "BlockingRule",
     "BLOCKING_RULES",
     "DEFAULT_MAX_BLOCK",
     "DEFAULT_MAX_PAIRS_PER_QUERY",
+    "BlockingRule",
     "add_blocking_columns",
     "candidate_pairs",
 ]
@@ -76,7 +76,7 @@ class BlockingRule:
     name: str
     index_keys: KeyFn
     query_keys: KeyFn | None = None
-    fallback: "BlockingRule | None" = None
+    fallback: BlockingRule | None = None
 
     def keys_for(self, frame: pl.LazyFrame, side: str) -> pl.LazyFrame:
         fn = self.query_keys if side == "query" and self.query_keys is not None else self.index_keys

@@ -32,8 +32,8 @@ ASCII names.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import polars as pl
@@ -43,28 +43,28 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from fsu_dagster.identity.nicknames import nickname_pairs
 
 __all__ = [
-    "NULL_LEVEL",
-    "ComparisonLevel",
-    "Comparison",
-    "FORENAME",
-    "SURNAME",
-    "DOB",
-    "PNC",
-    "PHONE",
-    "POSTCODE",
     "COMPARISONS",
-    "fold_name",
-    "name_key",
-    "dob_key",
-    "pnc_key",
-    "phone_key",
-    "postcode_key",
-    "forename_at_thresholds",
-    "surname_at_thresholds",
+    "DOB",
+    "FORENAME",
+    "NULL_LEVEL",
+    "PHONE",
+    "PNC",
+    "POSTCODE",
+    "SURNAME",
+    "Comparison",
+    "ComparisonLevel",
     "dob_at_thresholds",
-    "pnc_at_thresholds",
+    "dob_key",
+    "fold_name",
+    "forename_at_thresholds",
+    "name_key",
     "phone_at_thresholds",
+    "phone_key",
+    "pnc_at_thresholds",
+    "pnc_key",
     "postcode_at_thresholds",
+    "postcode_key",
+    "surname_at_thresholds",
 ]
 
 NULL_LEVEL = "null"
@@ -325,12 +325,12 @@ def _assign_surname(pairs: pl.DataFrame) -> pl.Series:
 
 def _assign_dob(pairs: pl.DataFrame) -> pl.Series:
     p = pairs.with_columns(osa=pl.Series(_osa(pairs)))
-    y = lambda c: pl.col(c).str.slice(0, 4)  # noqa: E731
-    m = lambda c: pl.col(c).str.slice(4, 2)  # noqa: E731
-    d = lambda c: pl.col(c).str.slice(6, 2)  # noqa: E731
-    same = lambda f: (f("l") == f("r")).cast(pl.Int8)  # noqa: E731
+    y = lambda c: pl.col(c).str.slice(0, 4)
+    m = lambda c: pl.col(c).str.slice(4, 2)
+    d = lambda c: pl.col(c).str.slice(6, 2)
+    same = lambda f: (f("l") == f("r")).cast(pl.Int8)
     swap = (y("l") == y("r")) & (m("l") == d("r")) & (d("l") == m("r")) & (m("l") != d("l"))
-    as_date = lambda c: pl.col(c).str.strptime(pl.Date, "%Y%m%d", strict=False)  # noqa: E731
+    as_date = lambda c: pl.col(c).str.strptime(pl.Date, "%Y%m%d", strict=False)
     one_day = (as_date("l") - as_date("r")).dt.total_days().abs() == 1
     one_year = (m("l") == m("r")) & (d("l") == d("r")) & (
         (y("l").cast(pl.Int32, strict=False) - y("r").cast(pl.Int32, strict=False)).abs() == 1
@@ -362,7 +362,7 @@ def _assign_exact_typo(min_len_for_typo: int) -> Callable[[pl.DataFrame], pl.Ser
 
 def _assign_postcode(pairs: pl.DataFrame) -> pl.Series:
     p = pairs.with_columns(osa=pl.Series(_osa(pairs)))
-    sector = lambda c: pl.col(c).str.slice(0, pl.col(c).str.len_bytes() - 2)  # noqa: E731
+    sector = lambda c: pl.col(c).str.slice(0, pl.col(c).str.len_bytes() - 2)
     return _select_levels(
         p,
         [

@@ -29,13 +29,18 @@ fuzzy mode, groups the people who match nobody into provisional ``CW:`` individu
 from __future__ import annotations
 
 import math
-from typing import Literal, Mapping
+from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
 import polars as pl
 
+from fsu_dagster.identity.blocking import (
+    DEFAULT_MAX_BLOCK,
+    add_blocking_columns,
+    candidate_pairs,
+)
 from fsu_dagster.identity.clustering import cluster_unlinked
-from fsu_dagster.identity.blocking import DEFAULT_MAX_BLOCK, add_blocking_columns, candidate_pairs
 from fsu_dagster.identity.comparisons import (
     DOB,
     FORENAME,
@@ -58,10 +63,10 @@ __all__ = [
     "POPULATION_FLOOR",
     "PRIOR_IN_INDEX",
     "SWAP_M",
-    "link_records",
     "link_controlworks",
-    "propagate_by_phone",
     "link_quality",
+    "link_records",
+    "propagate_by_phone",
 ]
 
 #: Default fuzzy threshold on the posterior probability that the query is the linked person.
@@ -349,7 +354,7 @@ class _Scoring:
         tf_sn = self.tf["sn"][self.i_sn[b["iid"].to_numpy().astype(np.int64)]]
         rare_name = pl.Series(np.log2(params.m["forename"][1] / tf_fn) + np.log2(params.m["surname"][1] / tf_sn) >= name_bits)
         b = b.with_columns(rare_name.alias("_rare"))
-        ex = lambda c: pl.col(c) == 1  # noqa: E731
+        ex = lambda c: pl.col(c) == 1
         anchors = {
             "forename": ("fn_level", ex("sn_level") & ex("dob_level")),
             "surname": ("sn_level", ex("fn_level") & ex("dob_level")),
@@ -646,7 +651,9 @@ def link_records(
 
 def _mentions(cw_logs: pl.DataFrame) -> pl.DataFrame:
     """Stage 1's query rows for a log frame (one per originator / subject mentioned)."""
-    from fsu_dagster.stage1.controlworks import controlworks_mentions  # Stage 1 imports identity
+    from fsu_dagster.stage1.controlworks import (
+        controlworks_mentions,  # Stage 1 imports identity
+    )
 
     return controlworks_mentions(cw_logs)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-__all__ = ["NICKNAMES_CSV", "nickname_groups", "nickname_pairs", "are_nicknames"]
+__all__ = ["NICKNAMES_CSV", "are_nicknames", "nickname_groups", "nickname_pairs"]
 
 #: The packaged table (``fsu_dagster/reference/nicknames.csv``).
 NICKNAMES_CSV = Path(__file__).resolve().parent.parent / "reference" / "nicknames.csv"
@@ -28,7 +28,7 @@ NICKNAMES_CSV = Path(__file__).resolve().parent.parent / "reference" / "nickname
 
 def _read_table() -> pl.DataFrame:
     table = pl.read_csv(NICKNAMES_CSV, schema={"name": pl.String, "variant": pl.String}, comment_prefix="#")
-    clean = lambda c: pl.col(c).str.to_uppercase().str.replace_all(r"[^A-Z]", "")  # noqa: E731
+    clean = lambda c: pl.col(c).str.to_uppercase().str.replace_all(r"[^A-Z]", "")
     return table.select(clean("name"), clean("variant")).filter(
         (pl.col("name").str.len_bytes() > 0) & (pl.col("variant").str.len_bytes() > 0)
     )

@@ -13,7 +13,14 @@ import polars as pl
 import pytest
 
 from fsu_dagster.identity.blocking import add_blocking_columns, candidate_pairs
-from fsu_dagster.identity.comparisons import dob_key, fold_name, name_key, phone_key, pnc_key, postcode_key
+from fsu_dagster.identity.comparisons import (
+    dob_key,
+    fold_name,
+    name_key,
+    phone_key,
+    pnc_key,
+    postcode_key,
+)
 from fsu_dagster.identity.variants import identity_variants
 
 D = dt.date
