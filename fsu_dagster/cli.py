@@ -63,12 +63,6 @@ def run(
     if link_mode is not None:
         os.environ["FSU_LINK_MODE"] = link_mode.value
     settings = load_settings()
-    if settings.link_mode == "fuzzy":
-        try:
-            from fsu_dagster.identity import link_records  # noqa: F401
-        except ImportError:
-            typer.echo("fuzzy linking is not available in this build; use --link-mode exact", err=True)
-            raise typer.Exit(2)
     typer.echo(f"Landing area: {settings.landing_dir}   warehouse: {settings.warehouse}   link mode: {settings.link_mode}")
     try:
         run_month(month, echo=typer.echo)

@@ -66,7 +66,7 @@ class FsuSettings(BaseSettings):
     top_n: int = Field(1000, ge=1, description="Normalise by the mean of the largest min(top_n, N) values.")
     custody_cap_hours: float = Field(200.0, gt=0)
     list_size: int = Field(100, ge=1, description="Top-N per metric that forms the cohort.")
-    link_mode: Literal["exact", "fuzzy"] = "exact"
+    link_mode: Literal["exact", "fuzzy"] = "fuzzy"
     fuzzy_threshold: float | None = Field(None, ge=0, le=1)
 
     # Data quality.

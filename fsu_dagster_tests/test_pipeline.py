@@ -112,3 +112,18 @@ def test_fsu_run_exits_non_zero_naming_the_failing_asset(landing_copy, tmp_path,
     assert result.exit_code == 1
     assert "FAILED at sources/connect_custody" in result.output
     assert "arrival_at" in result.output  # the missing required column is named
+
+
+def test_fuzzy_mode_links_more_and_counts_controlworks_only_people(tiny_landing, tmp_path):
+    """Fuzzy mode (the default) links at least what exact mode links, adds provisional CW: people to
+    the universe, and the link-quality table reports both modes side by side."""
+    db = tmp_path / "wh.duckdb"
+    build_pipeline(tiny_landing, db, FSU_LINK_MODE="fuzzy")
+    links = q(db, "select link_mode, person_id from fsu.cw_person_links")
+    assert set(links["link_mode"]) == {"fuzzy"}
+    quality = q(db, "select mode, sum(n_originator_linked + n_subject_linked) as linked from fsu.link_quality group by 1")
+    linked = dict(quality.iter_rows())
+    assert set(linked) == {"exact", "fuzzy"} and linked["fuzzy"] > linked["exact"]
+    universe = q(db, "select person_id from fsu.person_totals")["person_id"]
+    assert universe.str.starts_with("CW:").sum() > 0
+    assert q(db, "select count(*) as n from fsu.cohort")["n"].item() > 0
