@@ -127,3 +127,19 @@ def test_fuzzy_mode_links_more_and_counts_controlworks_only_people(tiny_landing,
     universe = q(db, "select person_id from fsu.person_totals")["person_id"]
     assert universe.str.starts_with("CW:").sum() > 0
     assert q(db, "select count(*) as n from fsu.cohort")["n"].item() > 0
+
+
+def test_parquet_landing_files_give_the_same_answers_as_csv(tiny_built, tmp_path):
+    """A force may land Parquet instead of CSV (contract section 1): the ranking must not change."""
+    from fsu_dagster.synth import generate
+
+    from fsu_dagster_tests.conftest import WINDOW_END, WINDOW_START
+
+    data = tmp_path / "parquet"
+    generate(out=data, start=WINDOW_START, end=WINDOW_END, scale="tiny", seed=11, fmt="parquet", progress=False)
+    assert any((data / "landing" / "2026-01").glob("*.parquet"))
+    build_pipeline(data, tmp_path / "wh.duckdb", FSU_LINK_MODE="exact")
+    for table in ("person_totals", "person_metrics", "cohort", "person_harm", "person_home_lpa"):
+        got = q(tmp_path / "wh.duckdb", f"select * from fsu.{table} order by person_id")
+        expected = q(tiny_built.warehouse, f"select * from fsu.{table} order by person_id")
+        assert got.equals(expected), table
