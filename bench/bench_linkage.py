@@ -23,9 +23,11 @@ Measures
 * time to link (``link_records``) the window's mentions against the window's index.
 
 Modes: ``exact`` (the contract's rule), ``fuzzy`` (``link_records`` with the frequency
-prior, as ControlWorks linking uses it) and ``fuzzy+phone`` (plus
-``propagate_by_phone``: what ``link_controlworks`` links to Connect persons; its
-``CW:`` individuals are measured separately under ``clusters``).
+prior, as ControlWorks linking uses it), ``fuzzy+phone`` (plus ``propagate_by_phone``)
+and ``controlworks`` (``link_controlworks`` itself, as the ``cw_person_links`` asset
+runs it: fuzzy + phone propagation + the log's location postcode against the homes
+recorded in ``connect_person_roles``; its ``CW:`` individuals are measured
+separately under ``clusters``).
 """
 
 from __future__ import annotations
@@ -45,7 +47,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fsu_dagster.identity.clustering import cluster_unlinked
-from fsu_dagster.identity.linker import link_records, propagate_by_phone
+from fsu_dagster.identity.linker import (
+    link_controlworks,
+    link_records,
+    propagate_by_phone,
+)
 from fsu_dagster.identity.nicknames import nickname_groups
 
 # ---------------------------------------------------------------------------------------
@@ -114,20 +120,25 @@ def _read_extract(month_dir: Path, name: str) -> pl.DataFrame | None:
     return parse_extract(path, extract, month).valid
 
 
-def load_window(data: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The window's non-pre-planned ``cw_incidents`` and the identity index (all months)."""
+def load_window(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The window's non-pre-planned ``cw_incidents``, the identity index (all months) and
+    the window's ``connect_person_roles`` (home addresses)."""
     months = sorted(p for p in (data / "landing").iterdir() if p.is_dir())[-12:]
-    incidents, persons = [], []
+    incidents, persons, roles = [], [], []
     for m in months:
         inc = _read_extract(m, "cw_incidents")
         per = _read_extract(m, "connect_persons")
+        rol = _read_extract(m, "connect_person_roles")
         if inc is not None:
             incidents.append(inc)
         if per is not None:
             persons.append(per)
+        if rol is not None:
+            roles.append(rol)
     cw = pl.concat(incidents, how="vertical_relaxed").filter(~pl.col("is_preplanned").fill_null(False))
     index = pl.concat(persons, how="vertical_relaxed").drop("month", strict=False).unique()
-    return cw, index
+    person_roles = pl.concat(roles, how="vertical_relaxed")
+    return cw, index, person_roles
 
 
 def _mentions(cw: pl.DataFrame) -> pl.DataFrame:
@@ -138,7 +149,7 @@ def _mentions(cw: pl.DataFrame) -> pl.DataFrame:
 
 def bench_synth(data: Path, modes: tuple[str, ...]) -> dict:
     t0 = time.perf_counter()
-    cw, index = load_window(data)
+    cw, index, person_roles = load_window(data)
     mentions = _mentions(cw)
     load_s = time.perf_counter() - t0
     truth_m = pl.read_csv(data / "truth" / "cw_mentions.csv", infer_schema_length=0).select(
@@ -174,10 +185,18 @@ def bench_synth(data: Path, modes: tuple[str, ...]) -> dict:
     )
     for mode in modes:
         t1 = time.perf_counter()
-        base_mode = "fuzzy" if mode == "fuzzy+phone" else mode
-        links = link_records(mentions, index, mode=base_mode, frequency_prior=(base_mode == "fuzzy" and FREQUENCY_PRIOR))
-        if mode == "fuzzy+phone":
-            links = pl.concat([links, propagate_by_phone(mentions, links)], how="vertical_relaxed")
+        if mode == "controlworks":
+            # What the cw_person_links asset runs (without CW: individuals): fuzzy +
+            # phone propagation + home-postcode evidence from connect_person_roles.
+            cw_links = link_controlworks(cw, index, mode="fuzzy", cluster=False, person_roles=person_roles)
+            links = mentions.select("record_id", pl.col("incident_id").cast(pl.String), "role").join(
+                cw_links.with_columns(pl.col("incident_id").cast(pl.String)), on=["incident_id", "role"], how="inner"
+            ).select("record_id", "person_id", "score", "reason")
+        else:
+            base_mode = "fuzzy" if mode == "fuzzy+phone" else mode
+            links = link_records(mentions, index, mode=base_mode, frequency_prior=(base_mode == "fuzzy" and FREQUENCY_PRIOR))
+            if mode == "fuzzy+phone":
+                links = pl.concat([links, propagate_by_phone(mentions, links)], how="vertical_relaxed")
         secs = time.perf_counter() - t1
         ev = evaluate(links, truth, linkable=linkable)
         ev["recall_all"] = ev["correct"] / max(1, result["mentions_with_connect_person"])
@@ -212,7 +231,7 @@ def bench_synth(data: Path, modes: tuple[str, ...]) -> dict:
             "total_true": int(cmp["true_n"].sum()),
             "total_got": int(cmp["got_n"].sum()),
         }
-        if mode == "fuzzy+phone":
+        if mode in ("fuzzy+phone", "controlworks"):
             unlinked = mentions.join(links.select("record_id"), on="record_id", how="anti")
             t2 = time.perf_counter()
             cw_ids = cluster_unlinked(unlinked)
@@ -379,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--start", default="2025-11")
     ap.add_argument("--end", default="2026-10")
-    ap.add_argument("--modes", default="exact,fuzzy,fuzzy+phone")
+    ap.add_argument("--modes", default="exact,fuzzy,fuzzy+phone,controlworks")
     ap.add_argument("--febrl-only", action="store_true")
     ap.add_argument("--no-febrl", action="store_true")
     args = ap.parse_args(argv)

@@ -361,7 +361,18 @@ def _assign_exact_typo(min_len_for_typo: int) -> Callable[[pl.DataFrame], pl.Ser
 
 
 def _assign_postcode(pairs: pl.DataFrame) -> pl.Series:
-    p = pairs.with_columns(osa=pl.Series(_osa(pairs)))
+    # One edit leaves the first two or the last two characters of a postcode of five or
+    # more characters untouched: other pairs cannot be one edit apart (OSA skipped).
+    ends = (pl.col("l").str.slice(0, 2) == pl.col("r").str.slice(0, 2)) | (
+        pl.col("l").str.slice(-2, 2) == pl.col("r").str.slice(-2, 2)
+    )
+    short = (pl.col("l").str.len_bytes() < 5) | (pl.col("r").str.len_bytes() < 5)
+    maybe = pairs.select((ends | short).fill_null(False)).to_series().to_numpy()
+    osa = np.full(pairs.height, 99, dtype=np.int64)
+    idx = np.flatnonzero(maybe)
+    if idx.size:
+        osa[idx] = _osa(pairs[idx])
+    p = pairs.with_columns(osa=pl.Series(osa))
     sector = lambda c: pl.col(c).str.slice(0, pl.col(c).str.len_bytes() - 2)
     return _select_levels(
         p,

@@ -21,9 +21,15 @@ equally good people each get at most 0.5, so neither links. With the default
 threshold of 0.8 a link needs the chosen person to be at least 4 times as likely as
 every alternative together (every other candidate, and "not in the index").
 
-``link_controlworks`` applies this to ControlWorks originators and subjects and, in
-fuzzy mode, groups the people who match nobody into provisional ``CW:`` individuals
-(``clustering.cluster_unlinked``). ``link_quality`` summarises a link frame.
+Agreements that households share (surname, home postcode, landline) are not counted
+as independent: given a shared postcode or number, a shared surname is worth only what
+it adds beyond "lives there" (``HOUSEHOLD_H``, estimated from the index).
+
+``link_controlworks`` applies this to ControlWorks originators and subjects (in fuzzy
+mode with the log's location postcode against the homes recorded in
+``connect_person_roles``) and, in fuzzy mode, groups the people who match nobody into
+provisional ``CW:`` individuals (``clustering.cluster_unlinked``). ``link_quality``
+summarises a link frame.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import numpy as np
 import polars as pl
 
 from fsu_dagster.identity.blocking import (
+    BLOCKING_RULES,
     DEFAULT_MAX_BLOCK,
     add_blocking_columns,
     candidate_pairs,
@@ -63,6 +70,7 @@ __all__ = [
     "POPULATION_FLOOR",
     "PRIOR_IN_INDEX",
     "SWAP_M",
+    "home_postcodes",
     "link_controlworks",
     "link_quality",
     "link_records",
@@ -170,7 +178,11 @@ def _field_levels(comparison: Comparison, left_codes: np.ndarray, right_codes: n
     if both.size == 0:
         return out
     key = (left_codes[both].astype(np.uint64) << np.uint64(32)) | right_codes[both].astype(np.uint64)
-    uniq, inverse = np.unique(key, return_inverse=True)
+    # Hash-based distinct values (polars; a sort-based np.unique is slower at force scale).
+    frame = pl.DataFrame({"k": key})
+    table = frame.unique("k").with_row_index("i")
+    inverse = frame.join(table, on="k", how="left", maintain_order="left")["i"].to_numpy()
+    uniq = table["k"].to_numpy()
     lc = (uniq >> np.uint64(32)).astype(np.int64)
     rc = (uniq & np.uint64(0xFFFFFFFF)).astype(np.int64)
     pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
@@ -184,6 +196,8 @@ class _Params:
     def __init__(self) -> None:
         self.m = {c.name: np.array([1.0, *(lv.m for lv in c.levels)]) for c in _COMPS}
         self.u = {c.name: np.array([1.0, *(lv.u for lv in c.levels)]) for c in _COMPS}
+        #: Household dependence ``h`` per (second field, first field), see ``HOUSEHOLD_H``.
+        self.household_h = dict(HOUSEHOLD_H)
 
     def weights(self, name: str) -> np.ndarray:
         """Weights by level; no level weighs more than exact agreement."""
@@ -194,6 +208,22 @@ class _Params:
 
 
 _COMPS = (FORENAME, SURNAME, DOB, PNC, PHONE, POSTCODE)
+#: Household dependence. People who share an address or a number are mostly family:
+#: given that two records share a home postcode (or a phone number), a shared surname
+#: (or number) is no longer a chance agreement. Without this, surname + postcode +
+#: phone agreeing would count three times for what is one piece of evidence ("lives
+#: there"), and a household member absent from the index would be linked to a relative
+#: who is in it. ``h`` is the share of pairs sharing the first field that are related
+#: through the second: P(second agrees | first agrees) = h + (1 − h) · u(second). These
+#: are the defaults, used when the index has fewer than ``HOUSEHOLD_MIN_PAIRS`` pairs to
+#: estimate from (``_Scoring.estimate_household``): about every other pair of people at
+#: one address shares a surname; a household shares its landline less often.
+HOUSEHOLD_H = {("surname", "postcode"): 0.5, ("surname", "phone"): 0.5, ("phone", "postcode"): 0.3}
+#: Below this many index pairs sharing the first field, ``HOUSEHOLD_H`` is used as it is.
+HOUSEHOLD_MIN_PAIRS = 10
+#: Pseudo-pairs pulling the estimates towards ``HOUSEHOLD_H`` (weak: the estimates rest
+#: on at least ``HOUSEHOLD_MIN_PAIRS`` pairs).
+HOUSEHOLD_PSEUDO = 1
 #: Pseudo-counts pulling estimated probabilities towards the documented defaults.
 M_PSEUDO = 200
 U_PSEUDO = 10_000
@@ -210,10 +240,38 @@ MIN_PEOPLE_TO_ESTIMATE = 1_000
 class _Scoring:
     """Levels of every candidate pair, and the weights they earn under given parameters."""
 
-    def __init__(self, pairs: pl.DataFrame, q: pl.DataFrame, ix: pl.DataFrame, n_people: int):
-        self.qid = pairs["qid"].to_numpy().astype(np.int64)
-        self.iid = pairs["iid"].to_numpy().astype(np.int64)
-        qid, iid = self.qid, self.iid
+    def __init__(
+        self,
+        pairs: pl.DataFrame,
+        q: pl.DataFrame,
+        ix: pl.DataFrame,
+        n_people: int,
+        records: pl.DataFrame | None = None,
+    ):
+        """``pairs`` (``qid, iid``) are pairs of *identities* (``q``: the distinct
+        forename, surname, DOB, PNC ID and phone of the queries). ``records`` (``id``,
+        ``iq`` = the row of ``q``, ``postcode``) are the distinct queries with their
+        postcode: every identity pair is scored once and then copied to each of the
+        identity's postcodes, where only the postcode is compared. A no-DOB "John Smith"
+        mentioned at fifty addresses is compared by name once, not fifty times."""
+        iq = pairs["qid"].to_numpy().astype(np.int64)
+        iid_i = pairs["iid"].to_numpy().astype(np.int64)
+        if records is None:
+            src = np.arange(iq.size)
+            self.qid = iq
+            rec_pc = q["postcode"] if "postcode" in q.columns else pl.Series([None] * q.height, dtype=pl.String)
+        else:
+            # Copy each identity pair to the records (identity + postcode) sharing it.
+            exp = (
+                records.select(pl.col("id").cast(pl.Int64).alias("_rid"), pl.col("iq").cast(pl.Int64))
+                .join(pl.DataFrame({"iq": iq, "_src": np.arange(iq.size)}), on="iq", how="inner",
+                      maintain_order="left_right")
+            )
+            src = exp["_src"].to_numpy()
+            self.qid = exp["_rid"].to_numpy()
+            rec_pc = records["postcode"]
+        self.iid = iid = iid_i[src]
+        qid = iq  # identity-level comparisons below
         self.names = names = _Vocab(q["fn"], q["sn"], ix["fn"], ix["sn"])
         q_fn, q_sn = names.encode(q["fn"]), names.encode(q["sn"])
         self.i_fn, self.i_sn = i_fn, i_sn = names.encode(ix["fn"]), names.encode(ix["sn"])
@@ -225,24 +283,30 @@ class _Scoring:
         }
         # Right-hand codes, for the term-frequency u of an exact agreement.
         self.rcode = {"fn": i_fn[iid], "sn": i_sn[iid]}
-        self.levels = {
-            "fn": _field_levels(FORENAME, q_fn[qid], i_fn[iid], names),
-            "sn": _field_levels(SURNAME, q_sn[qid], i_sn[iid], names),
-        }
+        lv_fn = _field_levels(FORENAME, q_fn[qid], i_fn[iid_i], names)
+        lv_sn = _field_levels(SURNAME, q_sn[qid], i_sn[iid_i], names)
         # Names the wrong way round: only worth scoring where an initial crosses over.
         initials = names.values.str.slice(0, 1).fill_null("").to_numpy()
         cross = (initials[q_fn[qid]] != "") & (
-            (initials[q_fn[qid]] == initials[i_sn[iid]]) | (initials[q_sn[qid]] == initials[i_fn[iid]])
+            (initials[q_fn[qid]] == initials[i_sn[iid_i]]) | (initials[q_sn[qid]] == initials[i_fn[iid_i]])
         )
-        not_exact = ~((self.levels["fn"] == 1) & (self.levels["sn"] == 1))
-        self.swap_sel = sel = np.flatnonzero(cross & not_exact)
-        self.levels["fn_x"] = _field_levels(FORENAME, q_fn[qid[sel]], i_sn[iid[sel]], names)
-        self.levels["sn_x"] = _field_levels(SURNAME, q_sn[qid[sel]], i_fn[iid[sel]], names)
+        not_exact = ~((lv_fn == 1) & (lv_sn == 1))
+        sel_i = np.flatnonzero(cross & not_exact)
+        fn_x = _field_levels(FORENAME, q_fn[qid[sel_i]], i_sn[iid_i[sel_i]], names)
+        sn_x = _field_levels(SURNAME, q_sn[qid[sel_i]], i_fn[iid_i[sel_i]], names)
+        pos = np.full(iq.size, -1, dtype=np.int64)
+        pos[sel_i] = np.arange(sel_i.size)
+        self.swap_sel = sel = np.flatnonzero(pos[src] >= 0)
+        self.levels = {"fn": lv_fn[src], "sn": lv_sn[src], "fn_x": fn_x[pos[src[sel]]], "sn_x": sn_x[pos[src[sel]]]}
         self.vocabs = {}
         for field, comp in (("dob", DOB), ("pnc", PNC), ("phone", PHONE), ("postcode", POSTCODE)):
-            vocab = _Vocab(q[field], ix[field])
-            ql, il = vocab.encode(q[field]), vocab.encode(ix[field])
-            self.levels[field] = _field_levels(comp, ql[qid], il[iid], vocab)
+            left = rec_pc if field == "postcode" else q[field]
+            vocab = _Vocab(left, ix[field])
+            ql, il = vocab.encode(left), vocab.encode(ix[field])
+            if field == "postcode":
+                self.levels[field] = _field_levels(comp, ql[self.qid], il[iid], vocab)
+            else:
+                self.levels[field] = _field_levels(comp, ql[qid], il[iid_i], vocab)[src]
             self.vocabs[field] = (vocab, il)
             if comp.levels[0].tf_adjusted:
                 self.tf[field] = _tf_u(pidx, il, vocab.values.len(), comp.levels[0].u, n_people)
@@ -260,27 +324,53 @@ class _Scoring:
     def weights(self, params: _Params) -> tuple[np.ndarray, np.ndarray]:
         """Total weight per pair and whether the swapped reading of the names was used."""
         lv = self.levels
-        straight = self._w(params, FORENAME, lv["fn"], self.tf["fn"], self.rcode["fn"]) + self._w(
-            params, SURNAME, lv["sn"], self.tf["sn"], self.rcode["sn"]
-        )
+        sn_w = self._w(params, SURNAME, lv["sn"], self.tf["sn"], self.rcode["sn"])
+        straight = self._w(params, FORENAME, lv["fn"], self.tf["fn"], self.rcode["fn"]) + sn_w
         swapped = np.full(self.qid.size, -np.inf)
         sel = self.swap_sel
+        sn_x = None
         if sel.size:
+            sn_x = self._w(params, SURNAME, lv["sn_x"], self.tf["fn"], self.rcode["fn"][sel])
             swapped[sel] = (
-                self._w(params, FORENAME, lv["fn_x"], self.tf["sn"], self.rcode["sn"][sel])
-                + self._w(params, SURNAME, lv["sn_x"], self.tf["fn"], self.rcode["fn"][sel])
-                + math.log2(SWAP_M)
+                self._w(params, FORENAME, lv["fn_x"], self.tf["sn"], self.rcode["sn"][sel]) + sn_x + math.log2(SWAP_M)
             )
         # Twins: surname and DOB agreeing with a plainly different forename is much
         # likelier between siblings than chance agreement suggests.
         else_fn = len(FORENAME.levels)
         twin = (lv["fn"] == else_fn) & (lv["sn"] == 1) & (lv["dob"] == 1)
         straight = np.where(twin, straight - TWIN_BITS, straight)
+        # Households: given a shared home postcode or phone number, a shared surname is
+        # partly what a relative looks like: its u becomes h + (1 - h) * u(surname).
+        home_pc, home_ph = lv["postcode"] == 1, lv["phone"] == 1
+        home = np.flatnonzero(home_pc | home_ph)
+        if home.size:
+            h = np.maximum(
+                np.where(home_pc[home], params.household_h[("surname", "postcode")], 0.0),
+                np.where(home_ph[home], params.household_h[("surname", "phone")], 0.0),
+            )
+            m_sn = params.m["surname"][1]
+            tf_u = self.tf["sn"][self.rcode["sn"][home]]
+            capped = np.minimum(sn_w[home], np.log2(m_sn / (h + (1.0 - h) * tf_u)))
+            straight[home] -= sn_w[home] - capped
+            if sn_x is not None:
+                # Swapped reading: its surname is the index's forename.
+                h_full = np.zeros(self.qid.size)
+                h_full[home] = h
+                hs = h_full[sel]
+                tf_x = self.tf["fn"][self.rcode["fn"][sel]]
+                capped_x = np.minimum(sn_x, np.log2(m_sn / (hs + (1.0 - hs) * tf_x)))
+                swapped[sel] -= sn_x - capped_x
         use_swap = swapped > straight
         total = np.where(use_swap, swapped, straight)
-        for field, comp in (("dob", DOB), ("pnc", PNC), ("phone", PHONE), ("postcode", POSTCODE)):
-            total = total + self._w(params, comp, lv[field], self.tf.get(field), self.rcode.get(field))
-        return total, use_swap
+        for field, comp in (("dob", DOB), ("pnc", PNC), ("postcode", POSTCODE)):
+            total += self._w(params, comp, lv[field], self.tf.get(field), self.rcode.get(field))
+        # A shared number on top of a shared home postcode: the household's landline.
+        phone_w = self._w(params, PHONE, lv["phone"], self.tf.get("phone"), self.rcode.get("phone"))
+        h = params.household_h[("phone", "postcode")]
+        phone_cap = math.log2(params.m["phone"][1] / (h + (1.0 - h) * params.u["phone"][1]))
+        both = np.flatnonzero(home_pc & home_ph)
+        phone_w[both] = np.minimum(phone_w[both], phone_cap)
+        return total + phone_w, use_swap
 
     def frame(self, params: _Params, min_weight: float = -np.inf) -> pl.DataFrame:
         """Pairs with their levels and total weight; pairs weighing less than
@@ -342,6 +432,41 @@ class _Scoring:
             u[-1] = max(1.0 - u[:-1].sum(), 0.5)
             params.u[comp.name] = np.array([1.0, *u])
 
+    def estimate_household(self, params: _Params) -> None:
+        """``params.household_h`` from the index: among pairs of different people who
+        share a home postcode (or phone number), the share who also share a surname (or
+        number) beyond what chance (u from ``estimate_u``) explains. Needs at least
+        ``HOUSEHOLD_MIN_PAIRS`` such pairs; pulled towards ``HOUSEHOLD_H``."""
+        sn = self.i_sn.astype(np.uint64)
+        for (second, first), h0 in HOUSEHOLD_H.items():
+            a = self.vocabs[first][1].astype(np.uint64)
+            b = sn if second == "surname" else self.vocabs[second][1].astype(np.uint64)
+            ok = (a > 0) & (b > 0)
+            if not ok.any():
+                continue
+            pidx = self.pidx[ok].astype(np.uint64)
+            a, b = a[ok], b[ok]
+            # Distinct (first value, person) and (first value, second value, person).
+            per_first = np.unique(np.stack([a, pidx]), axis=1)
+            per_both = np.unique(np.stack([a, b, pidx]), axis=1)
+            _, n_first = np.unique(per_first[0], return_counts=True)
+            _, n_both = np.unique(per_both[:2], axis=1, return_counts=True)
+            pairs = float((n_first * (n_first - 1) / 2).sum())
+            same = float((n_both * (n_both - 1) / 2).sum())
+            if pairs < HOUSEHOLD_MIN_PAIRS:
+                continue
+            # Chance agreement: two people drawn from the index share the second value
+            # with probability sum_v p_v^2 (p_v = share of people with value v).
+            per_person = np.unique(np.stack([b, pidx]), axis=1)
+            _, n_value = np.unique(per_person[0], return_counts=True)
+            p = n_value / max(np.unique(pidx).size, 1)
+            chance = pairs * float((p * p).sum())
+            # Only an excess beyond chance's own noise (two Poisson standard deviations)
+            # counts as household dependence: data without households (a benchmark file
+            # of unrelated people) keeps h near 0.
+            excess = max(same - chance - 2.0 * math.sqrt(chance), 0.0)
+            params.household_h[(second, first)] = (excess + HOUSEHOLD_PSEUDO * h0) / (pairs + HOUSEHOLD_PSEUDO)
+
     def estimate_m(self, params: _Params, best: pl.DataFrame, name_bits: float) -> None:
         """m per level from *anchor* pairs: each comparison's m is counted over the best
         candidate pairs whose other identifying fields agree exactly (forename's m over
@@ -377,7 +502,18 @@ def _best_versions(scored: pl.DataFrame) -> pl.DataFrame:
     if scored.height == 0:
         return scored
     key = (scored["qid"].to_numpy().astype(np.uint64) << np.uint64(32)) | scored["pidx"].to_numpy().astype(np.uint64)
-    order = np.lexsort((-scored["weight"].to_numpy(), key))
+    weight = scored["weight"].to_numpy()
+    if key.size > 1 and bool(np.all(key[1:] >= key[:-1])):
+        # Already in (query, person) order (the usual case): the first best row of each
+        # run, in one pass. Same choice as the sort below (ties keep the earlier row).
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        counts = np.diff(np.r_[starts, key.size])
+        top = np.repeat(np.maximum.reduceat(weight, starts), counts)
+        hit = np.flatnonzero(weight == top)
+        group = np.repeat(np.arange(starts.size), counts)[hit]
+        first = hit[np.r_[True, group[1:] != group[:-1]]]
+        return scored[first].with_columns(pl.col("qid").set_sorted())
+    order = np.lexsort((-weight, key))
     sk = key[order]
     first = order[np.r_[True, sk[1:] != sk[:-1]]]
     return scored[first]
@@ -588,36 +724,66 @@ def link_records(
     use_phone = _has(queries, "phone", "phone_number") and _has(index, "phone", "phone_number")
     use_postcode = _has(queries, "postcode") and _has(index, "postcode")
 
-    # Distinct identity tuples on each side: mentions repeat, versions repeat.
+    # Distinct identity tuples on each side: mentions repeat, versions repeat. An
+    # *identity* is everything but the postcode; it is blocked and compared once.
+    ident = [f for f in _FIELDS if f != "postcode"]
     qn = _normal_forms(queries, use_phone=use_phone, use_postcode=use_postcode).with_columns(
         queries["record_id"].alias("record_id")
     )
     has_any = pl.any_horizontal(pl.col(f).is_not_null() for f in _FIELDS)
     qn = qn.filter(has_any)
-    q = _with_keys(qn.select(_FIELDS).unique(maintain_order=True)).with_row_index("id")
-    record_map = qn.join(q.select("id", *_FIELDS), on=list(_FIELDS), how="inner", nulls_equal=True).select(
-        "record_id", pl.col("id").alias("qid")
-    )
+    qi = _with_keys(qn.select(ident).unique(maintain_order=True)).with_columns(
+        pl.lit(None, pl.String).alias("postcode")
+    ).with_row_index("id")
+    qn = qn.join(qi.select(pl.col("id").alias("iq"), *ident), on=ident, how="left", nulls_equal=True,
+                 maintain_order="left")
 
     # Sorted, so that results do not depend on the order of the index's rows.
     persons = index.select(pl.col("person_id")).unique().sort("person_id").with_row_index("pidx")
     ixn = _normal_forms(index, use_phone=use_phone, use_postcode=use_postcode).with_columns(index["person_id"])
     ixn = ixn.join(persons, on="person_id", how="left", maintain_order="left").drop("person_id")
     ix = _with_keys(ixn.filter(has_any).unique().sort(["pidx", *_FIELDS], nulls_last=True)).with_row_index("id")
-    if q.height == 0 or ix.height == 0:
+    if qi.height == 0 or ix.height == 0:
         return _empty_result(queries, index)
 
     n_people = persons.height
     n_eff = population if population is not None else max(n_people, POPULATION_FLOOR)
     prior = math.log2(PRIOR_IN_INDEX / (1 - PRIOR_IN_INDEX)) - math.log2(n_eff)
 
-    pairs = candidate_pairs(add_blocking_columns(q), add_blocking_columns(ix), max_block=max_block)
+    ixb = add_blocking_columns(ix)
+    id_rules = tuple(r for r in BLOCKING_RULES if r.name != "postcode_initial")
+    pc_rules = tuple(r for r in BLOCKING_RULES if r.name == "postcode_initial")
+    pairs = candidate_pairs(add_blocking_columns(qi), ixb, id_rules, max_block=max_block)
+    if use_postcode:
+        # Pairs found through the postcode (+ an initial) join their identity's pairs.
+        rb = (
+            qn.select("iq", "postcode").drop_nulls("postcode").unique(maintain_order=True)
+            .join(qi.select(pl.col("id").alias("iq"), "dob", "fn_key", "sn_key"), on="iq", maintain_order="left")
+            .with_row_index("id")
+        )
+        by_pc = candidate_pairs(
+            rb.with_columns(pl.lit(None, pl.String).alias("dob_swapped")), ixb, pc_rules, max_block=max_block
+        )
+        by_pc = by_pc.join(rb.select(pl.col("id").cast(pl.UInt32).alias("qid"), "iq"), on="qid").select(
+            pl.col("iq").cast(pl.UInt32).alias("qid"), "iid"
+        )
+        pairs = pl.concat([pairs, by_pc]).unique()
+    # In (identity, index row) order, which is (identity, person) order: see _best_versions.
+    pairs = pairs.sort("qid", "iid")
+    # Records: distinct (identity, postcode). Each identity pair is scored once and
+    # copied to the identity's records, where only the postcode is compared.
+    records = qn.select("iq", "postcode").unique(maintain_order=True).with_row_index("id")
+    record_map = qn.join(records.select("id", "iq", "postcode"), on=["iq", "postcode"], how="inner",
+                         nulls_equal=True).select("record_id", pl.col("id").alias("qid"))
     if pairs.height == 0:
         return _empty_result(queries, index)
-    scoring = _Scoring(pairs, q, ix, n_people)
+    # Without postcodes a record is its identity (same order, same id): nothing to copy.
+    single = not use_postcode and records["iq"].cast(pl.Int64).equals(records["id"].cast(pl.Int64))
+    scoring = _Scoring(pairs, qi, ix, n_people, None if single else records)
     params = _Params()
     if estimate:
         scoring.estimate_u(params, ix, np.random.default_rng(0))
+        scoring.estimate_household(params)
         anchors = _best_versions(scoring.frame(params, min_weight=PRUNE_LOG_ODDS - prior))
         scoring.estimate_m(params, anchors, name_bits=math.log2(n_eff))
     # Candidates below PRUNE_LOG_ODDS add at most 2^-20 each to a posterior: dropped.
@@ -658,6 +824,37 @@ def _mentions(cw_logs: pl.DataFrame) -> pl.DataFrame:
     return controlworks_mentions(cw_logs)
 
 
+def home_postcodes(person_roles: pl.DataFrame) -> pl.DataFrame:
+    """``person_id, postcode``: every distinct home postcode recorded for a person on
+    their investigation roles (``connect_person_roles.home_postcode``), in the fuzzy
+    normal form. A person who moved, or whose record kept an old address, has several."""
+    if "home_postcode" not in person_roles.columns or person_roles.height == 0:
+        return pl.DataFrame(schema={"person_id": pl.String, "postcode": pl.String})
+    return (
+        person_roles.select(pl.col("person_id").cast(pl.String), postcode_key(pl.col("home_postcode")).alias("postcode"))
+        .filter(pl.col("person_id").is_not_null() & (pl.col("postcode").str.len_bytes() > 0))
+        .unique()
+        .sort("person_id", "postcode")
+    )
+
+
+def _with_location(mentions: pl.DataFrame, cw_logs: pl.DataFrame) -> pl.DataFrame:
+    """Mentions with their log's ``location_postcode`` as ``postcode``."""
+    loc = cw_logs.select(
+        pl.col("incident_id").cast(mentions.schema["incident_id"]), pl.col("location_postcode").cast(pl.String).alias("postcode")
+    ).unique("incident_id", keep="first")
+    return mentions.join(loc, on="incident_id", how="left", maintain_order="left")
+
+
+def _with_homes(index: pl.DataFrame, person_roles: pl.DataFrame) -> pl.DataFrame:
+    """Index versions with a ``postcode``: one row per (version, recorded home postcode);
+    a person with no recorded home keeps their versions with a null postcode."""
+    homes = home_postcodes(person_roles)
+    base = index.drop("postcode", strict=False)
+    key = base.schema["person_id"]
+    return base.join(homes.with_columns(pl.col("person_id").cast(key)), on="person_id", how="left", maintain_order="left")
+
+
 def link_controlworks(
     cw_logs: pl.DataFrame,
     persons: pl.DataFrame,
@@ -665,12 +862,17 @@ def link_controlworks(
     mode: Literal["fuzzy", "exact"] = "fuzzy",
     threshold: float | None = None,
     cluster: bool = True,
+    person_roles: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Link ControlWorks originators and subjects to Connect persons.
 
-    ``cw_logs``: the window's logs (``incident_id`` and the ``originator_*`` /
-    ``subject_*`` identity columns). ``persons``: the identity index (``connect_persons``
-    over the window: ``person_id, forename, surname, dob, pnc_id, phone_number``).
+    ``cw_logs``: the window's logs (``incident_id``, ``location_postcode`` and the
+    ``originator_*`` / ``subject_*`` identity columns). ``persons``: the identity index
+    (``connect_persons`` over the window: ``person_id, forename, surname, dob, pnc_id,
+    phone_number``). ``person_roles``: optional, the window's ``connect_person_roles``
+    (``person_id, home_postcode``): fuzzy mode then compares the log's location
+    postcode with every home postcode recorded for the person (an incident is often at
+    the subject's or the caller's home). Exact mode never uses it.
 
     Returns the Stage 1 link frame ``incident_id, role, person_id, score, reason``. In
     fuzzy mode, with ``cluster``, mentions that link to nobody are grouped among
@@ -680,6 +882,10 @@ def link_controlworks(
     """
     mentions = _mentions(cw_logs)
     index = persons.rename({"phone_number": "phone"}) if "phone_number" in persons.columns else persons
+    index = index.drop("postcode", strict=False)
+    if mode == "fuzzy" and person_roles is not None and "location_postcode" in cw_logs.columns:
+        mentions = _with_location(mentions, cw_logs)
+        index = _with_homes(index, person_roles)
     links = link_records(
         mentions.drop("incident_id", "role"), index, mode=mode, threshold=threshold,
         frequency_prior=(mode == "fuzzy"),

@@ -17,13 +17,21 @@ from fsu_dagster.identity.exact import link_exact
 LAYER = "identity"
 
 
-def controlworks_links(cw_logs: pl.DataFrame, index: pl.DataFrame, mode: str, threshold: float | None) -> pl.DataFrame:
-    """The link frame for ``mode``: exact is the contract's rule; fuzzy adds ``CW:`` individuals."""
+def controlworks_links(
+    cw_logs: pl.DataFrame,
+    index: pl.DataFrame,
+    mode: str,
+    threshold: float | None,
+    person_roles: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The link frame for ``mode``: exact is the contract's rule (never uses addresses);
+    fuzzy also compares the log's location postcode with the home postcodes recorded in
+    ``person_roles`` (the window's ``connect_person_roles``) and adds ``CW:`` individuals."""
     if mode == "exact":
         return stage1.link_controlworks_people(cw_logs, index, link_exact)
     from fsu_dagster.identity.linker import link_controlworks
 
-    return link_controlworks(cw_logs, index, mode="fuzzy", threshold=threshold)
+    return link_controlworks(cw_logs, index, mode="fuzzy", threshold=threshold, person_roles=person_roles)
 
 
 @window_asset(
@@ -57,12 +65,23 @@ def identity_variants(month, settings, context, connect_persons: pl.DataFrame):
 @window_asset(
     layer=LAYER,
     name="cw_person_links",
-    ins={"cw_logs": hop_in("stage1", "cw_logs"), "identity_index": hop_in(LAYER, "identity_index")},
+    ins={
+        "cw_logs": hop_in("stage1", "cw_logs"),
+        "identity_index": hop_in(LAYER, "identity_index"),
+        "connect_person_roles": source_in("connect_person_roles"),
+    },
     schema=stage1_schemas.CwPersonLinks,
-    description="ControlWorks originators and subjects linked to persons (link_mode exact: the method's rule; fuzzy).",
+    description=(
+        "ControlWorks originators and subjects linked to persons (link_mode exact: the method's rule; "
+        "fuzzy: probabilistic, with home-postcode evidence)."
+    ),
 )
-def cw_person_links(month, settings, context, cw_logs: pl.DataFrame, identity_index: pl.DataFrame):
-    links = controlworks_links(cw_logs, identity_index, settings.link_mode, settings.fuzzy_threshold)
+def cw_person_links(
+    month, settings, context, cw_logs: pl.DataFrame, identity_index: pl.DataFrame, connect_person_roles: pl.DataFrame
+):
+    links = controlworks_links(
+        cw_logs, identity_index, settings.link_mode, settings.fuzzy_threshold, person_roles=connect_person_roles
+    )
     out = links.select(
         pl.lit(month).alias("month"), *links.columns, pl.lit(settings.link_mode).alias("link_mode")
     )
