@@ -46,3 +46,37 @@ def missing_window_months(
         elif rows.filter(pl.col("file").is_not_null()).height == 0:
             missing[key] = ["no landing files for this month"]
     return missing
+
+
+def latest_versions(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], dict[str, int]]:
+    """Resolve records that landed in more than one month of the window.
+
+    ``frames`` maps extract names to window frames carrying their landing ``month``. For an
+    extract with a primary key, only the version from the latest landing month is kept; for a
+    child extract (resources, roles, relationships) whose parent is in ``frames``, the child rows
+    that landed with a superseded parent version are dropped too (they were re-sent with the
+    newer one). Child rows whose parent is not in the window are kept. Returns the frames and
+    the number of rows superseded per extract (aggregates only).
+    """
+    from fsu_dagster.contract import EXTRACTS, MONTH_COLUMN
+
+    out = dict(frames)
+    superseded: dict[str, int] = {}
+    stale: dict[str, pl.DataFrame] = {}
+    for name, frame in frames.items():
+        extract = EXTRACTS.get(name)
+        if extract is None or extract.primary_key is None or MONTH_COLUMN not in frame.columns:
+            continue
+        key = extract.primary_key
+        latest = frame.group_by(key).agg(pl.col(MONTH_COLUMN).max())
+        out[name] = frame.join(latest, on=[key, MONTH_COLUMN], how="semi")
+        stale[name] = frame.select(key, MONTH_COLUMN).join(latest, on=[key, MONTH_COLUMN], how="anti").unique()
+        superseded[name] = frame.height - out[name].height
+    for name, frame in frames.items():
+        extract = EXTRACTS.get(name)
+        if extract is None or extract.parent not in stale or MONTH_COLUMN not in frame.columns:
+            continue
+        key = EXTRACTS[extract.parent].primary_key
+        out[name] = frame.join(stale[extract.parent], on=[key, MONTH_COLUMN], how="anti")
+        superseded[name] = frame.height - out[name].height
+    return out, {k: v for k, v in superseded.items() if v}

@@ -143,3 +143,20 @@ def test_parquet_landing_files_give_the_same_answers_as_csv(tiny_built, tmp_path
         got = q(tmp_path / "wh.duckdb", f"select * from fsu.{table} order by person_id")
         expected = q(tiny_built.warehouse, f"select * from fsu.{table} order by person_id")
         assert got.equals(expected), table
+
+
+def test_a_record_landed_in_two_months_counts_once(landing_copy, tmp_path):
+    """The same custody record re-sent in a later month is one record, and the run still succeeds."""
+    import csv
+
+    src = landing_copy / "landing" / "2026-05" / "connect_custody.csv"
+    dst = landing_copy / "landing" / "2026-06" / "connect_custody.csv"
+    header, first = list(csv.reader(src.open()))[:2]
+    person = first[header.index("person_id")]
+    with dst.open("a", newline="") as f:
+        csv.writer(f).writerow(first)
+    db = tmp_path / "wh.duckdb"
+    build_pipeline(landing_copy, db, FSU_LINK_MODE="exact")
+    landed = q(db, f"select count(*) as n from fsu.connect_custody where person_id = '{person}'")["n"].item()
+    counted = q(db, f"select custody_total from fsu.person_totals where person_id = '{person}'")["custody_total"].item()
+    assert counted == landed - 1

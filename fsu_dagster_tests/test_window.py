@@ -54,3 +54,29 @@ def test_a_month_with_no_files_at_all_is_missing_but_one_empty_extract_is_not():
 def test_months_outside_the_window_do_not_count(outside):
     rows = _full(["a"], skip={("a", D(2025, 11, 1))}) + [("a", outside, "x.csv")]
     assert list(missing_window_months(_manifest(rows), D(2026, 10, 1), ("a",))) == ["2025-11"]
+
+
+def test_a_record_landed_again_keeps_only_its_latest_version_and_that_versions_children():
+    """The same incident re-sent in June (with its resources) must count once, with June's resources."""
+    from fsu_dagster.window import latest_versions
+
+    may, june = D(2026, 5, 1), D(2026, 6, 1)
+    incidents = pl.DataFrame({"month": [may, june, may], "incident_id": ["A", "A", "B"], "v": [1, 2, 3]})
+    resources = pl.DataFrame(
+        {"month": [may, may, june, may, june], "incident_id": ["A", "A", "A", "B", "Z"], "resource_id": ["r1", "r2", "r3", "r4", "r5"]}
+    )
+    out, superseded = latest_versions({"cw_incidents": incidents, "cw_resources": resources})
+    assert sorted(out["cw_incidents"]["v"]) == [2, 3]
+    # A's May resources went with the superseded version; B's and the orphan Z's are kept.
+    assert sorted(out["cw_resources"]["resource_id"]) == ["r3", "r4", "r5"]
+    assert superseded == {"cw_incidents": 1, "cw_resources": 2}
+
+
+def test_no_repeats_means_nothing_changes():
+    from fsu_dagster.window import latest_versions
+
+    custody = pl.DataFrame({"month": [D(2026, 5, 1), D(2026, 6, 1)], "custody_id": ["C1", "C2"]})
+    roles = pl.DataFrame({"month": [D(2026, 5, 1)], "investigation_id": ["I1"], "person_id": ["P1"]})
+    out, superseded = latest_versions({"connect_custody": custody, "connect_person_roles": roles})
+    assert out["connect_custody"].equals(custody) and out["connect_person_roles"].equals(roles)
+    assert superseded == {}

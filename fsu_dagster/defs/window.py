@@ -28,7 +28,7 @@ from dagster_duckdb import DuckDBResource
 
 from fsu_dagster.defs.checks import pandera_check_result
 from fsu_dagster.defs.partitions import landing_month, month_of, window_mapping
-from fsu_dagster.window import WINDOW_MONTHS, missing_window_months, window_months
+from fsu_dagster.window import WINDOW_MONTHS, latest_versions, missing_window_months, window_months
 
 SOURCE_LAYER = "sources"
 
@@ -102,7 +102,8 @@ def window_multi_asset(
     ``<table>_schema`` check; the window completeness check belongs to the first table.
     """
     first = next(iter(outputs))
-    extracts = tuple(i.key.path[-1] for i in ins.values() if i.key is not None and i.key.path[0] == SOURCE_LAYER)
+    source_inputs = {n: i.key.path[-1] for n, i in ins.items() if i.key is not None and i.key.path[0] == SOURCE_LAYER}
+    extracts = tuple(source_inputs.values())
     check_specs = [
         dg.AssetCheckSpec(f"{out}_schema", asset=[layer, out], blocking=True, description=f"{out} satisfies its Pandera schema.")
         for out in outputs
@@ -152,6 +153,9 @@ def window_multi_asset(
                         ),
                         metadata={"missing_months": dg.MetadataValue.json(missing)},
                     )
+            # A record that landed again in a later month is a newer version: keep that one only.
+            resolved, superseded = latest_versions({source_inputs[n]: inputs[n] for n in source_inputs})
+            inputs = {**inputs, **{n: resolved[source_inputs[n]] for n in source_inputs}}
             results = fn(month=month, settings=settings, context=context, **inputs)
             if set(results) != set(outputs):
                 raise dg.Failure(description=f"{name} returned tables {sorted(results)}, expected {sorted(outputs)}")
@@ -166,6 +170,8 @@ def window_multi_asset(
                 }
                 if missing:
                     metadata["window_incomplete"] = dg.MetadataValue.json(missing)
+                if superseded:
+                    metadata["superseded_versions"] = dg.MetadataValue.json(superseded)
                 yield dg.Output(frame, output_name=out, metadata=metadata)
                 yield pandera_check_result(f"{out}_schema", schema, frame, asset_key=dg.AssetKey([layer, out]))
             if extracts:

@@ -2,8 +2,10 @@
 
 One schema per extract: ``month`` first (DATE, non-null), then the contract columns in
 contract order with the pipeline dtypes; required columns non-null; allowed values via
-``isin``; integer ranges; a unique primary key. Strict and ordered, so an extra or
-misplaced column fails too. Used by the ``<extract>_schema`` asset checks.
+``isin``; integer ranges; a primary key unique within each landing month (one run may load a
+range of months; the same key landing again in a later month is a newer version of the record,
+resolved by the window, see ``fsu_dagster.window.latest_versions``). Strict and ordered, so an
+extra or misplaced column fails too. Used by the ``<extract>_schema`` asset checks.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ def _column(col: Column, extract: Extract) -> pa.Column:
         PIPELINE_DTYPES[col.type],
         checks=checks or None,
         nullable=not col.required,
-        unique=col.name == extract.primary_key,
         description=f"{col.type}{', required' if col.required else ''}"
         + (", primary key" if col.name == extract.primary_key else ""),
     )
@@ -40,6 +41,7 @@ def source_schema(extract: Extract) -> pa.DataFrameSchema:
     columns.update({c.name: _column(c, extract) for c in extract.columns})
     return pa.DataFrameSchema(
         columns,
+        unique=[MONTH_COLUMN, extract.primary_key] if extract.primary_key else None,
         strict=True,
         ordered=True,
         name=extract.name,
