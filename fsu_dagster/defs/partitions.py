@@ -12,9 +12,9 @@ import os
 
 import dagster as dg
 
-from fsu_dagster.window import WINDOW_MONTHS, window_months
+from fsu_dagster.window import WINDOW_MONTHS
 
-__all__ = ["FIRST_MONTH", "WINDOW_MONTHS", "landing_month", "month_of", "window_mapping", "window_months"]
+__all__ = ["FIRST_MONTH", "WINDOW_MONTHS", "landing_month", "month_of", "window_mapping"]
 
 #: First landing month the pipeline knows about; override with FSU_FIRST_MONTH=YYYY-MM.
 FIRST_MONTH = os.environ.get("FSU_FIRST_MONTH", "2020-01")

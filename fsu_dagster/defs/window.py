@@ -26,6 +26,7 @@ import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
 
+from fsu_dagster import warehouse as wh
 from fsu_dagster.defs.checks import pandera_check_result
 from fsu_dagster.defs.partitions import landing_month, month_of, window_mapping
 from fsu_dagster.window import WINDOW_MONTHS, latest_versions, missing_window_months, window_months
@@ -53,18 +54,14 @@ def hop_in(layer: str, name: str) -> dg.AssetIn:
 
 def read_manifest(warehouse: DuckDBResource, month: dt.date) -> pl.DataFrame:
     months = window_months(month, WINDOW_MONTHS)
-    empty = pl.DataFrame(schema={"extract": pl.String, "month": pl.Date, "file": pl.String})
     with warehouse.get_connection() as conn:
-        exists = conn.execute(
-            "select count(*) from information_schema.tables where table_schema = 'fsu' and table_name = 'landing_manifest'"
-        ).fetchone()[0]
-        if not exists:
-            return empty
-        rel = conn.execute(
+        if not wh.table_exists(conn, "fsu.landing_manifest"):
+            return pl.DataFrame(schema={"extract": pl.String, "month": pl.Date, "file": pl.String})
+        return wh.read_frame(
+            conn,
             "select extract, month, file from fsu.landing_manifest where month between ? and ?",
             [months[0], months[-1]],
         )
-        return pl.from_arrow(rel.fetch_arrow_table()) if rel is not None else empty
 
 
 def window_asset(

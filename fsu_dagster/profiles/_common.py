@@ -10,6 +10,8 @@ import re
 
 import polars as pl
 
+from fsu_dagster.identity.normalise import normalise_name
+
 from fsu_dagster.contract import LOCAL_TZ, MONTH_COLUMN
 
 #: Label used for a null category (no grade, no LPA, no outcome recorded...).
@@ -59,12 +61,8 @@ def hours_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
     return (end - start).dt.total_microseconds().cast(pl.Float64) / _MICROS_PER_HOUR
 
 
-def norm_name(col: str | pl.Expr) -> pl.Expr:
-    """Name normalisation for matching (data contract section 3): upper case, A-Z only;
-    a name that normalises to empty is missing (null)."""
-    e = pl.col(col) if isinstance(col, str) else col
-    out = e.cast(pl.String).str.to_uppercase().str.replace_all(r"[^A-Z]", "")
-    return pl.when(out.str.len_chars() > 0).then(out).otherwise(None)
+#: Name normalisation for matching (data contract section 3): the identity layer's rule.
+norm_name = normalise_name
 
 
 def norm_phone(col: str | pl.Expr) -> pl.Expr:

@@ -11,15 +11,15 @@ import datetime as dt
 
 import polars as pl
 
-from fsu_dagster.profiles._common import NOT_RECORDED, hours_between, in_cohort, label, resolve_month, with_month
+from fsu_dagster.profiles._common import NOT_RECORDED, in_cohort, label, resolve_month, with_month
+from fsu_dagster.stage1.totals import custody_record_hours
 
 __all__ = ["custody_records", "custody_summary", "custody_outcomes", "custody_file_types", "custody_arrest_reasons"]
 
 
 def _records(cohort: pl.DataFrame, connect_custody: pl.DataFrame, cap_hours: float) -> pl.DataFrame:
     cus = in_cohort(connect_custody, cohort)
-    raw = hours_between(pl.col("arrival_at"), pl.col("released_at"))
-    return cus.with_columns(pl.col("person_id").cast(pl.String), raw.clip(0.0, cap_hours).fill_null(0.0).alias("hours"))
+    return cus.with_columns(pl.col("person_id").cast(pl.String), custody_record_hours(cap_hours).alias("hours"))
 
 
 def custody_records(cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, cap_hours: float = 200.0, month: dt.date | None = None) -> pl.DataFrame:

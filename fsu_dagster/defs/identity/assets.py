@@ -13,6 +13,7 @@ from fsu_dagster.defs.stage1 import schemas as stage1_schemas
 from fsu_dagster.defs.identity import schemas
 from fsu_dagster.defs.window import Produced, hop_in, source_in, window_asset
 from fsu_dagster.identity.exact import link_exact
+from fsu_dagster.stage1._common import with_month
 
 LAYER = "identity"
 
@@ -56,8 +57,7 @@ def identity_index(month, settings, context, connect_persons: pl.DataFrame):
 def identity_variants(month, settings, context, connect_persons: pl.DataFrame):
     from fsu_dagster.identity.variants import identity_variants as variants
 
-    out = variants(connect_persons).with_columns(pl.lit(month).alias("month"))
-    out = out.select("month", *[c for c in out.columns if c != "month"])
+    out = with_month(variants(connect_persons), month)
     per_field = out.group_by("field").len().sort("field")
     return Produced(out, {"variants_per_field": {r["field"]: int(r["len"]) for r in per_field.iter_rows(named=True)}})
 
@@ -82,9 +82,7 @@ def cw_person_links(
     links = controlworks_links(
         cw_logs, identity_index, settings.link_mode, settings.fuzzy_threshold, person_roles=connect_person_roles
     )
-    out = links.select(
-        pl.lit(month).alias("month"), *links.columns, pl.lit(settings.link_mode).alias("link_mode")
-    )
+    out = with_month(links, month).with_columns(pl.lit(settings.link_mode).alias("link_mode"))
     by_reason = out.group_by("role", "reason").len().sort("role", "reason")
     return Produced(
         out,
@@ -117,8 +115,7 @@ def link_quality(month, settings, context, cw_logs, identity_index, cw_person_li
     by_mode = {settings.link_mode: cw_person_links}
     if settings.link_mode != "exact":
         by_mode["exact"] = controlworks_links(cw_logs, identity_index, "exact", None)
-    out = quality(by_mode, cw_logs).with_columns(pl.lit(month).alias("month"))
-    out = out.select("month", *[c for c in out.columns if c != "month"])
+    out = with_month(quality(by_mode, cw_logs), month)
     summary = (
         out.group_by("mode")
         .agg(pl.col("n_logs").sum(), pl.col("n_originator_linked").sum(), pl.col("n_subject_linked").sum())

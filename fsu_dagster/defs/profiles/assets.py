@@ -248,10 +248,7 @@ def cohort_changes(month, settings, context, cohort, person_metrics):
     description="The cohort grouped by home address, with each household's combined demand.",
 )
 def households(month, settings, context, home_addresses, person_totals):
-    out = profiles.households(home_addresses, person_totals)
-    if out.height == 0 and "month" in out.columns:
-        out = out.with_columns(pl.col("month").cast(pl.Date))
-    return out
+    return profiles.households(home_addresses, person_totals)
 
 
 ASSETS = [
