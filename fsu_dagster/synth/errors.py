@@ -147,12 +147,12 @@ def apply_errors(df: pl.DataFrame, kinds: np.ndarray, rng: np.random.Generator, 
         .when(k2 == K["dob_swap"]).then(pl.date(year, day, month))
         .when(k2 == K["dob_typo"]).then(
             pl.when(pl.col("_dy") != 0)
-            .then(pl.date(year + pl.col("_dy"), month, day.clip(1, 28)))
+            # Only 29 February has no twin in another year: it becomes the 28th.
+            .then(pl.date(year + pl.col("_dy"), month, pl.when((month == 2) & (day == 29)).then(28).otherwise(day)))
             .otherwise(d + pl.duration(days=pl.col("_dd")))
         )
         .otherwise(d)
     )
-    # A typo date that is still the same date (e.g. year shift of the 28th) is fine: rare.
     cols = [forename.alias("forename"), surname.alias("surname"), dob.alias("dob")]
     if with_kind:
         cols.append(k2.replace_strict(dict(enumerate(KINDS)), return_dtype=pl.String).alias("kind"))
@@ -197,7 +197,9 @@ def type_pnc(pnc: pl.Series, rng: np.random.Generator, p_lower: float = 0.05, p_
     df = pl.DataFrame({"p": pnc, "r": r, "d": digit})
     p = pl.col("p")
     return df.select(
-        pl.when(pl.col("r") < p_lower).then(p.str.to_lowercase())
+        # Nothing typed stays nothing: a slip needs a PNC ID to slip on.
+        pl.when(p == "").then(p)
+        .when(pl.col("r") < p_lower).then(p.str.to_lowercase())
         .when(pl.col("r") < p_lower + p_space).then(p.str.replace("/", "/ "))
         .when(pl.col("r") < p_lower + p_space + p_typo).then(
             pl.when(p.str.slice(5, 1) == pl.col("d"))

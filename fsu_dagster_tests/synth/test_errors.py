@@ -124,3 +124,21 @@ def test_typed_pnc_ids_normalise_back_except_the_rare_wrong_digit():
     assert 300 < wrong.len() < 500
     assert wrong.str.contains(r"^07/\d{6}X$").all()
     assert (typed.str.contains(" ")).sum() > 300 and (typed.str.ends_with("x")).sum() > 300
+
+
+def test_a_pnc_id_not_given_stays_empty():
+    """No PNC ID shown means none typed: a slip cannot turn nothing into a stray digit."""
+    typed = type_pnc(pl.Series([""] * 2000), np.random.default_rng(3), p_lower=0.2, p_space=0.2, p_typo=0.5)
+    assert set(typed.to_list()) == {""}
+
+
+@pytest.mark.parametrize("dob", [dt.date(1980, 3, 31), dt.date(1975, 12, 30), dt.date(1980, 2, 29)])
+def test_a_dob_typo_changes_one_thing(dob):
+    """A year slip keeps the day (the 31st stays the 31st); only 29 February, which
+    other years lack, becomes the 28th. A day slip moves the date by one day."""
+    out = _type("dob_typo", "Amy", "Smith", dob)
+    for d in out["dob"]:
+        if abs((d - dob).days) == 1:
+            continue
+        assert d.year - dob.year in {1, -1, 10, -10}, d
+        assert (d.month, d.day) == ((2, 28) if (dob.month, dob.day) == (2, 29) else (dob.month, dob.day)), d
