@@ -208,6 +208,12 @@ class Comparison:
     levels: tuple[ComparisonLevel, ...]
     normal_form: Callable[[pl.Expr], pl.Expr]
     assign: Callable[[pl.DataFrame], pl.Series]
+    #: Optional shortcut for large inputs: ``screen(values)`` returns integer keys per
+    #: value and a Boolean "always compare" per value. Two different values that share
+    #: no key, and neither of which is flagged, are certainly the last level (``else``)
+    #: and are not passed to ``assign``. Must never screen out a pair ``assign`` would
+    #: put on another level.
+    screen: Callable[[pl.Series], tuple[list[np.ndarray], np.ndarray]] | None = None
 
     def __post_init__(self) -> None:
         total_m = sum(lv.m for lv in self.levels)
@@ -384,6 +390,34 @@ def _assign_postcode(pairs: pl.DataFrame) -> pl.Series:
     )
 
 
+def _dense_codes(values: pl.Series) -> np.ndarray:
+    return pl.DataFrame({"v": values}).select(pl.col("v").rank("dense")).to_series().fill_null(0).to_numpy()
+
+
+def _screen_one_edit(prefix: int, suffix: int) -> Callable[[pl.Series], tuple[list[np.ndarray], np.ndarray]]:
+    """Strings one edit apart (substitution, adjacent transposition, insertion or
+    deletion at position i) share their first ``prefix`` characters when i ≥ prefix,
+    and otherwise a common suffix of at least (shorter length − prefix − 1): so the
+    last ``suffix`` characters, for strings of at least ``prefix + 1 + suffix``
+    characters. Shorter strings are always compared."""
+
+    def screen(values: pl.Series) -> tuple[list[np.ndarray], np.ndarray]:
+        keys = [_dense_codes(values.str.slice(0, prefix)), _dense_codes(values.str.slice(-suffix, suffix))]
+        short = (values.str.len_chars() < prefix + 1 + suffix).fill_null(False).to_numpy()
+        return keys, short
+
+    return screen
+
+
+def _screen_postcode(values: pl.Series) -> tuple[list[np.ndarray], np.ndarray]:
+    """Postcodes can be ``near`` only if they share the first two or the last two
+    characters (one edit, or the same sector, leaves one end of a postcode of five or
+    more characters intact), or one of them is shorter than five characters."""
+    codes = [_dense_codes(values.str.slice(0, 2)), _dense_codes(values.str.slice(-2, 2))]
+    short = (values.str.len_bytes() < 5).fill_null(False).to_numpy()
+    return codes, short
+
+
 #: Forename. Levels in order: ``exact`` (tf) / ``nickname`` (WILLIAM~BILL, also on the
 #: first part) / ``part`` (JOHN PAUL~JOHN) / ``initial`` (J~JOHN) / ``jw92`` (Jaro–Winkler
 #: ≥ 0.92) / ``jw85`` (≥ 0.85) / ``else``.
@@ -459,6 +493,7 @@ PHONE = Comparison(
     ),
     phone_key,
     _assign_exact_typo(min_len_for_typo=10),
+    screen=_screen_one_edit(prefix=6, suffix=4),
 )
 
 #: Postcode. Levels in order: ``exact`` (tf) / ``near`` (one character wrong, or the
@@ -472,6 +507,7 @@ POSTCODE = Comparison(
     ),
     postcode_key,
     _assign_postcode,
+    screen=_screen_postcode,
 )
 
 COMPARISONS = {c.name: c for c in (FORENAME, SURNAME, DOB, PNC, PHONE, POSTCODE)}

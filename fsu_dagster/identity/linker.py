@@ -27,8 +27,9 @@ it adds beyond "lives there" (``HOUSEHOLD_H``, estimated from the index).
 
 ``link_controlworks`` applies this to ControlWorks originators and subjects (in fuzzy
 mode with the log's location postcode against the homes recorded in
-``connect_person_roles``) and, in fuzzy mode, groups the people who match nobody into
-provisional ``CW:`` individuals (``clustering.cluster_unlinked``). ``link_quality``
+``connect_person_roles``, the caller's number, and the other person on the same log:
+``propagate_by_phone``, ``log_context_links``) and, in fuzzy mode, groups the people who
+match nobody into provisional ``CW:`` individuals (``clustering.cluster_unlinked``). ``link_quality``
 summarises a link frame.
 """
 
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -74,6 +76,7 @@ __all__ = [
     "link_controlworks",
     "link_quality",
     "link_records",
+    "log_context_links",
     "propagate_by_phone",
 ]
 
@@ -156,6 +159,13 @@ class _Vocab:
         self.values = pl.concat([pl.Series([None], dtype=pl.String), values])
         self._table = pl.DataFrame({"_v": values, "_code": pl.int_range(1, values.len() + 1, dtype=pl.UInt32, eager=True)})
 
+    def screened(self, comparison: Comparison) -> tuple[list[np.ndarray], np.ndarray]:
+        """``comparison.screen`` of this vocabulary's values (cached)."""
+        cache = self.__dict__.setdefault("_screens", {})
+        if comparison.name not in cache:
+            cache[comparison.name] = comparison.screen(self.values)
+        return cache[comparison.name]
+
     def encode(self, s: pl.Series) -> np.ndarray:
         df = pl.DataFrame({"_v": s.cast(pl.String)}).join(self._table, on="_v", how="left", maintain_order="left")
         return df["_code"].fill_null(0).to_numpy().astype(np.uint32)
@@ -175,6 +185,20 @@ def _field_levels(comparison: Comparison, left_codes: np.ndarray, right_codes: n
     """Level numbers for aligned code arrays, computed once per distinct pair of codes."""
     out = np.zeros(left_codes.size, dtype=np.int8)  # level 0 (null) where either side is missing
     both = np.flatnonzero((left_codes > 0) & (right_codes > 0))
+    if both.size == 0:
+        return out
+    # The same value on both sides is always the first level (exact): no lookup needed.
+    same = left_codes[both] == right_codes[both]
+    out[both[same]] = 1
+    both = both[~same]
+    if comparison.screen is not None and both.size:
+        keys, always = vocab.screened(comparison)
+        lc_, rc_ = left_codes[both], right_codes[both]
+        maybe = always[lc_] | always[rc_]
+        for k in keys:
+            maybe |= k[lc_] == k[rc_]
+        out[both[~maybe]] = len(comparison.levels)  # certainly "else"
+        both = both[maybe]
     if both.size == 0:
         return out
     key = (left_codes[both].astype(np.uint64) << np.uint64(32)) | right_codes[both].astype(np.uint64)
@@ -316,7 +340,7 @@ class _Scoring:
     def _w(self, params: _Params, comp: Comparison, levels: np.ndarray, tf: np.ndarray | None, rcode) -> np.ndarray:
         w = params.weights(comp.name)[levels]
         if tf is not None and comp.levels[0].tf_adjusted:
-            exact_w = np.log2(params.m[comp.name][1] / tf[rcode])
+            exact_w = np.log2(params.m[comp.name][1] / tf)[rcode]  # per value, then gathered
             # A weaker agreement never counts more than exact agreement on the same value.
             w = np.where(levels == 1, exact_w, np.where(levels > 1, np.minimum(w, exact_w), w))
         return w
@@ -525,15 +549,24 @@ def _posterior(best: pl.DataFrame, prior: pl.Expr) -> pl.DataFrame:
     Returned sorted by ``qid``."""
     best = best.sort("qid")
     if best.height == 0:
-        return best.with_columns(pl.lit(None, pl.Float64).alias("score"))
+        return best.with_columns(pl.lit(None, pl.Float64).alias("score"), pl.lit(None, pl.Float64).alias("log_odds"))
     lo = best.select((pl.col("weight") + prior).cast(pl.Float64)).to_series().to_numpy()
     qid = best["qid"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, qid[1:] != qid[:-1]])
-    counts = np.diff(np.r_[starts, qid.size])
+    return best.with_columns(pl.Series("score", _normalise(qid, lo)), pl.Series("log_odds", lo))
+
+
+def _normalise(group: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Posterior of each row among its group's rows and "nobody": ``2^lo / (1 + Σ 2^lo)``,
+    ``lo`` = log2 odds against "nobody"; ``group`` sorted. Computed relative to each
+    group's maximum, so any ``lo`` is safe."""
+    if group.size == 0:
+        return np.zeros(0)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    counts = np.diff(np.r_[starts, group.size])
     top = np.repeat(np.maximum.reduceat(lo, starts), counts)
     rel = np.exp2(lo - top)
     total = np.repeat(np.add.reduceat(rel, starts), counts)
-    return best.with_columns(pl.Series("score", rel / (np.exp2(-top) + total)))
+    return rel / (np.exp2(-top) + total)
 
 
 #: A bare phone number is linked only after this many links of that number, all to one person.
@@ -575,7 +608,7 @@ def _frequency_posterior(
     base = math.log2(rho / (1 - rho))
     share = (pl.col("_c").fill_null(0.0) + 1.0) / (total + n_eff)
     prior = base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)
-    return _posterior(best.drop("score").join(counts, on="pidx", how="left"), prior).drop("_c")
+    return _posterior(best.drop("score", "log_odds").join(counts, on="pidx", how="left"), prior).drop("_c")
 
 
 # ---------------------------------------------------------------------------------------
@@ -714,12 +747,51 @@ def link_records(
             out = out.with_columns(pl.col("person_id").cast(person_dtype))
         return out.select(LINK_COLUMNS)
 
+    threshold = _check_threshold(threshold)
+    cands = _fuzzy_candidates(
+        queries, index, population=population, estimate=estimate, frequency_prior=frequency_prior, max_block=max_block
+    )
+    if cands is None:
+        return _empty_result(queries, index)
+    return _decide(cands, threshold, one_to_one=one_to_one)
+
+
+def _check_threshold(threshold: float | None) -> float:
     threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
     if not 0.0 <= threshold <= 1.0:
         raise ValueError("threshold must lie in [0, 1]")
+    return threshold
+
+
+@dataclass
+class _Candidates:
+    """Every query record's scored candidates, before the decision.
+
+    ``best``: one row per (query record group ``qid``, candidate person ``pidx``) with
+    the comparison levels, ``weight`` (the evidence, bits), ``log_odds`` (prior +
+    weight, against "nobody in the index") and ``score`` (posterior); ``record_map``:
+    ``record_id → qid``; ``persons``: ``pidx → person_id``; ``rho``: prior share of
+    queries whose person is in the index."""
+
+    best: pl.DataFrame
+    record_map: pl.DataFrame
+    persons: pl.DataFrame
+    rho: float
+
+
+def _fuzzy_candidates(
+    queries: pl.DataFrame,
+    index: pl.DataFrame,
+    *,
+    population: int | None = None,
+    estimate: bool = True,
+    frequency_prior: bool = False,
+    max_block: int = DEFAULT_MAX_BLOCK,
+) -> _Candidates | None:
+    """Fuzzy mode up to the decision (see ``link_records``); None when nothing can link."""
     index = index.filter(pl.col("person_id").is_not_null())
     if queries.height == 0 or index.height == 0:
-        return _empty_result(queries, index)
+        return None
 
     use_phone = _has(queries, "phone", "phone_number") and _has(index, "phone", "phone_number")
     use_postcode = _has(queries, "postcode") and _has(index, "postcode")
@@ -744,7 +816,7 @@ def link_records(
     ixn = ixn.join(persons, on="person_id", how="left", maintain_order="left").drop("person_id")
     ix = _with_keys(ixn.filter(has_any).unique().sort(["pidx", *_FIELDS], nulls_last=True)).with_row_index("id")
     if qi.height == 0 or ix.height == 0:
-        return _empty_result(queries, index)
+        return None
 
     n_people = persons.height
     n_eff = population if population is not None else max(n_people, POPULATION_FLOOR)
@@ -776,7 +848,7 @@ def link_records(
     record_map = qn.join(records.select("id", "iq", "postcode"), on=["iq", "postcode"], how="inner",
                          nulls_equal=True).select("record_id", pl.col("id").alias("qid"))
     if pairs.height == 0:
-        return _empty_result(queries, index)
+        return None
     # Without postcodes a record is its identity (same order, same id): nothing to copy.
     single = not use_postcode and records["iq"].cast(pl.Int64).equals(records["id"].cast(pl.Int64))
     scoring = _Scoring(pairs, qi, ix, n_people, None if single else records)
@@ -784,7 +856,9 @@ def link_records(
     if estimate:
         scoring.estimate_u(params, ix, np.random.default_rng(0))
         scoring.estimate_household(params)
-        anchors = _best_versions(scoring.frame(params, min_weight=PRUNE_LOG_ODDS - prior))
+        # An anchor agrees exactly on at least two identifying fields, so its weight is
+        # well above 0: lighter pairs need not be built for this pass.
+        anchors = _best_versions(scoring.frame(params, min_weight=max(PRUNE_LOG_ODDS - prior, 0.0)))
         scoring.estimate_m(params, anchors, name_bits=math.log2(n_eff))
     # Candidates below PRUNE_LOG_ODDS add at most 2^-20 each to a posterior: dropped.
     best = _posterior(_best_versions(scoring.frame(params, min_weight=PRUNE_LOG_ODDS - prior)), pl.lit(prior))
@@ -794,9 +868,15 @@ def link_records(
         # of queries whose person is in the index.
         rho = _sure_share(best, record_map)
         prior = math.log2(rho / (1 - rho)) - math.log2(n_eff)
-        best = _posterior(best.drop("score"), pl.lit(prior))
+        best = _posterior(best.drop("score", "log_odds"), pl.lit(prior))
     if frequency_prior:
         best = _frequency_posterior(best, record_map, n_eff, rho)
+    return _Candidates(best=best, record_map=record_map, persons=persons, rho=rho)
+
+
+def _decide(cands: _Candidates, threshold: float, *, one_to_one: bool = False) -> pl.DataFrame:
+    """Each query record's best candidate, when its posterior reaches ``threshold``."""
+    best, persons, record_map = cands.best, cands.persons, cands.record_map
     chosen = (
         best.join(persons, on="pidx", how="left")
         .sort(["qid", "score", "person_id"], descending=[False, True, False])
@@ -874,6 +954,10 @@ def link_controlworks(
     postcode with every home postcode recorded for the person (an incident is often at
     the subject's or the caller's home). Exact mode never uses it.
 
+    Fuzzy mode then links more mentions from what is already linked: the caller's
+    number (``propagate_by_phone``) and the other person on the same log
+    (``log_context_links``).
+
     Returns the Stage 1 link frame ``incident_id, role, person_id, score, reason``. In
     fuzzy mode, with ``cluster``, mentions that link to nobody are grouped among
     themselves (``clustering.cluster_unlinked``) into provisional individuals whose
@@ -886,12 +970,20 @@ def link_controlworks(
     if mode == "fuzzy" and person_roles is not None and "location_postcode" in cw_logs.columns:
         mentions = _with_location(mentions, cw_logs)
         index = _with_homes(index, person_roles)
-    links = link_records(
-        mentions.drop("incident_id", "role"), index, mode=mode, threshold=threshold,
-        frequency_prior=(mode == "fuzzy"),
-    ).with_columns(pl.col("person_id").cast(pl.String))
     if mode == "fuzzy":
+        threshold = _check_threshold(threshold)
+        queries = mentions.drop("incident_id", "role")
+        cands = _fuzzy_candidates(queries, index, frequency_prior=True)
+        links = (_empty_result(queries, index) if cands is None else _decide(cands, threshold)).with_columns(
+            pl.col("person_id").cast(pl.String)
+        )
         links = pl.concat([links, propagate_by_phone(mentions, links)], how="vertical_relaxed")
+        if cands is not None:
+            links = pl.concat([links, log_context_links(cands, mentions, links, threshold)], how="vertical_relaxed")
+    else:
+        links = link_records(mentions.drop("incident_id", "role"), index, mode=mode).with_columns(
+            pl.col("person_id").cast(pl.String)
+        )
     out = [links]
     if mode == "fuzzy" and cluster:
         unlinked = mentions.join(links.select("record_id"), on="record_id", how="anti")
@@ -905,6 +997,149 @@ def link_controlworks(
     )
 
 
+#: Links at least this sure count as known people when learning who appears with whom,
+#: and only a number or a name already linked this surely is propagated.
+SURE_SCORE = 0.99
+#: Pseudo-logs pulling a person's own "who is on my logs" shares towards the force-wide
+#: share of self-reports (``log_context_links``).
+CONTEXT_PSEUDO = 5.0
+#: At most this share of a person's co-mentions is credited to known people: the rest
+#: stays with "someone else", so the context never becomes certainty on its own.
+CONTEXT_MAX_SHARE = 0.95
+#: Below this many logs with both people surely linked, the self-report share is not
+#: estimated and the context pass does nothing.
+CONTEXT_MIN_LOGS = 50
+
+
+def _compatible() -> pl.Expr:
+    """The mention could be this candidate: the forename agrees (exactly, as a nickname
+    or part, or within a typo), the surname and PNC ID do not disagree, and the DOB is
+    missing or agrees up to a swap or typo."""
+    fn_ok = [FORENAME.labels.index(x) for x in ("exact", "nickname", "part", "jw92", "jw85")]
+    sn_bad = SURNAME.labels.index("else")
+    dob_ok = [DOB.labels.index(x) for x in ("null", "exact", "swap", "typo")]
+    pnc_bad = PNC.labels.index("else")
+    return (
+        pl.col("fn_level").is_in(fn_ok)
+        & (pl.col("sn_level") != sn_bad)
+        & pl.col("dob_level").is_in(dob_ok)
+        & (pl.col("pnc_level") != pnc_bad)
+    )
+
+
+def log_context_links(
+    cands: _Candidates, mentions: pl.DataFrame, links: pl.DataFrame, threshold: float
+) -> pl.DataFrame:
+    """Links for unlinked mentions from the other person on the same log.
+
+    A log names an originator and a subject. When one of them is linked to person P,
+    the other is P with probability ``s`` (people ringing about themselves: ``s`` is
+    the share of logs whose two mentions are surely linked to the same person), or
+    someone P's logs have named before in that role (a partner, a child the caller
+    rings about again and again). For the unlinked mention, each such person X gets the
+    prior share ``c(X | P) = (n(P, X) + CONTEXT_PSEUDO · s · [X = P]) / (n(P) + CONTEXT_PSEUDO)``
+    (``n(P)``: P's logs in the other role with this role given; ``n(P, X)``: those
+    surely linked to X). Every other candidate keeps its prior. In odds against "nobody
+    in the index": ``O'_X = O_X + c_X / ((1 − Σc)(1 − ρ)) · 2^{w_X}``, with ``w_X`` the
+    name/DOB/address evidence already weighed, so the context lifts a candidate only
+    as far as the mention's own fields agree with them. The posterior is renormalised
+    over the candidates; a link is made when it reaches ``threshold``. Reason: the
+    candidate's own plus ``log_context``.
+
+    Returns ``record_id, person_id, score, reason`` for mentions not yet in ``links``.
+    """
+    rid_dtype = mentions.schema["record_id"]
+    empty = pl.DataFrame(schema={"record_id": rid_dtype, "person_id": pl.String, "score": pl.Float64, "reason": pl.String})
+    if links.height == 0 or cands.best.height == 0:
+        return empty
+    ment = mentions.select("record_id", pl.col("incident_id").cast(pl.String), "role")
+    linked = ment.join(links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id")
+    sure = linked.filter(pl.col("score") >= SURE_SCORE)
+    both = sure.filter(pl.col("role") == "originator").join(
+        sure.filter(pl.col("role") == "subject"), on="incident_id", suffix="_s"
+    )
+    if both.height < CONTEXT_MIN_LOGS:
+        return empty
+    self_share = float((both["person_id"] == both["person_id_s"]).mean())
+
+    contexts = []
+    for role, co_role in (("subject", "originator"), ("originator", "subject")):
+        given = ment.filter(pl.col("role") == role).select("incident_id").unique()
+        co = linked.filter(pl.col("role") == co_role).select("incident_id", pl.col("person_id").alias("_p"))
+        base = co.join(given, on="incident_id", how="semi")
+        n_p = base.group_by("_p").agg(pl.len().cast(pl.Float64).alias("_n"))
+        seen = base.join(
+            sure.filter(pl.col("role") == role).select("incident_id", pl.col("person_id").alias("_x")), on="incident_id"
+        )
+        pair = seen.group_by("_p", "_x").agg(pl.len().cast(pl.Float64).alias("_k"))
+        selfs = n_p.select("_p", pl.col("_p").alias("_x"), pl.lit(0.0).alias("_k"))
+        share = (
+            pl.concat([pair, selfs]).group_by("_p", "_x").agg(pl.col("_k").sum())
+            .join(n_p, on="_p", how="left")
+            .with_columns(pl.col("_n").fill_null(0.0))
+            .with_columns(
+                ((pl.col("_k") + pl.when(pl.col("_p") == pl.col("_x")).then(CONTEXT_PSEUDO * self_share).otherwise(0.0))
+                 / (pl.col("_n") + CONTEXT_PSEUDO)).alias("_c")
+            )
+            .with_columns(pl.col("_c").sum().over("_p").alias("_sum"))
+            # Never more than CONTEXT_MAX_SHARE in all: scale the shares down if need be.
+            .with_columns(
+                pl.when(pl.col("_sum") > CONTEXT_MAX_SHARE).then(pl.col("_c") * CONTEXT_MAX_SHARE / pl.col("_sum"))
+                .otherwise(pl.col("_c")).alias("_c"),
+                pl.col("_sum").clip(None, CONTEXT_MAX_SHARE),
+            )
+        )
+        # The unlinked mentions of this role on logs whose other person is linked.
+        todo = (
+            ment.filter(pl.col("role") == role)
+            .join(links.select("record_id"), on="record_id", how="anti")
+            .join(co, on="incident_id")
+        )
+        contexts.append(todo.join(share, on="_p").select("record_id", "_x", "_c", "_sum"))
+    ctx = pl.concat(contexts)
+    if ctx.height == 0:
+        return empty
+    persons = cands.persons.with_columns(pl.col("person_id").cast(pl.String))
+    ctx = ctx.join(persons.select(pl.col("person_id").alias("_x"), pl.col("pidx")), on="_x").drop("_x")
+    # The mentions' own candidates, with the context's share for the people it names.
+    recs = ctx.select("record_id", "_sum").unique("record_id")
+    cand = (
+        recs.join(cands.record_map, on="record_id")
+        .join(cands.best, on="qid")
+        .join(ctx.select("record_id", "pidx", "_c"), on=["record_id", "pidx"], how="left")
+        # Only a person the mention itself could be: the context says whose log this
+        # is, not who a household member with the same surname and address is.
+        .with_columns(pl.when(_compatible()).then(pl.col("_c").fill_null(0.0)).otherwise(0.0).alias("_c"))
+        .sort("record_id", "pidx")
+    )
+    if cand.height == 0:
+        return empty
+    lo = cand["log_odds"].to_numpy()
+    w = cand["weight"].to_numpy()
+    c = cand["_c"].to_numpy()
+    boost = c / ((1.0 - cand["_sum"].to_numpy()) * (1.0 - cands.rho))
+    with np.errstate(divide="ignore"):
+        # log2(2^lo + boost · 2^w), computed without overflow.
+        new_lo = np.where(c > 0, np.logaddexp2(lo, np.log2(np.maximum(boost, 1e-300)) + w), lo)
+    group = cand.with_columns(pl.col("record_id").rank("dense").alias("_g"))["_g"].to_numpy()
+    cand = cand.with_columns(pl.Series("score", _normalise(group, new_lo)))
+    chosen = (
+        cand.sort(["record_id", "score", "pidx"], descending=[False, True, False])
+        .group_by("record_id", maintain_order=True)
+        .first()
+        .filter((pl.col("score") >= threshold) & (pl.col("_c") > 0))
+        .join(persons, on="pidx")
+    )
+    if chosen.height == 0:
+        return empty
+    return chosen.with_columns(_reason_expr()).select(
+        pl.col("record_id").cast(rid_dtype),
+        "person_id",
+        pl.col("score").clip(0.0, 1.0).cast(pl.Float64),
+        (pl.col("reason") + pl.lit(",log_context")).alias("reason"),
+    )
+
+
 def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     """Links for DOB-less mentions that share a caller's phone number and name with
     mentions already linked to one person.
@@ -915,7 +1150,9 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFr
     points to exactly one person, the unlinked mentions with the same key and no DOB
     take that person (``reason`` ``"phone_name"``). A mention with only a phone number
     takes the person that number has been linked to at least ``PHONE_ONLY_MIN_LINKS``
-    times, always the same person (``"phone_only"``). ``score`` is the lowest score of
+    times, always the same person (``"phone_only"``). Either way at least one of the
+    links it rests on must be sure (score ≥ ``SURE_SCORE``): a weak link is not spread
+    to every other call from the number. ``score`` is the lowest score of
     the links it rests on. Returns ``record_id, person_id, score, reason``.
     """
     from fsu_dagster.identity.nicknames import nickname_groups
@@ -940,9 +1177,11 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFr
     )
     key = ["_phone", "_sn", "_fn"]
     linked = keyed.join(links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id")
+    # One person only, and at least one sure link: a weak link is not spread further.
     sources = linked.group_by(key).agg(
-        pl.col("person_id").n_unique().alias("_n"), pl.col("person_id").first(), pl.col("score").min()
-    ).filter(pl.col("_n") == 1).drop("_n")
+        pl.col("person_id").n_unique().alias("_n"), pl.col("person_id").first(), pl.col("score").min(),
+        pl.col("score").max().alias("_best"),
+    ).filter((pl.col("_n") == 1) & (pl.col("_best") >= SURE_SCORE)).drop("_n", "_best")
     todo = keyed.filter(pl.col("_no_dob")).join(links.select("record_id"), on="record_id", how="anti")
     by_name = todo.join(sources, on=key, how="inner").select(
         "record_id", "person_id", pl.col("score").cast(pl.Float64), pl.lit("phone_name").alias("reason")
@@ -957,8 +1196,8 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFr
     phone_sources = (
         on_phone.group_by("_phone")
         .agg(pl.col("person_id").n_unique().alias("_n"), pl.len().alias("_k"), pl.col("person_id").first(),
-             pl.col("score").min())
-        .filter((pl.col("_n") == 1) & (pl.col("_k") >= PHONE_ONLY_MIN_LINKS))
+             pl.col("score").min(), pl.col("score").max().alias("_best"))
+        .filter((pl.col("_n") == 1) & (pl.col("_k") >= PHONE_ONLY_MIN_LINKS) & (pl.col("_best") >= SURE_SCORE))
     )
     bare = mentions.filter(
         pl.all_horizontal(pl.col(c).is_null() for c in ("forename", "surname", "dob", "pnc_id") if c in mentions.columns)

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 import pytest
 
 from fsu_dagster.identity.comparisons import (
     COMPARISONS,
+    DOB,
+    FORENAME,
+    PHONE,
+    PNC,
+    POSTCODE,
+    SURNAME,
     dob_at_thresholds,
     dob_key,
     fold_name,
@@ -170,3 +177,41 @@ def test_nickname_table_is_symmetric_and_excludes_distinct_names():
     pairs = nickname_pairs()
     swapped = pairs.select(pl.col("b").alias("a"), pl.col("a").alias("b"))
     assert pairs.sort("a", "b").equals(swapped.sort("a", "b"))
+
+
+@pytest.mark.parametrize("comparison", [c for c in (FORENAME, SURNAME, DOB, PNC, PHONE, POSTCODE) if c.screen])
+def test_screens_never_hide_a_close_pair(comparison):
+    """A comparison's screen (the shortcut for force-sized inputs) may only skip pairs
+    that ``assign`` itself puts on the last level: checked on random values and on
+    every single-edit variant of them, including edits at both ends."""
+    rng = np.random.default_rng(5)
+    if comparison is PHONE:
+        base = ["0" + "".join(rng.choice(list("0123456789"), 10)) for _ in range(40)] + ["0121496", "07700 900"]
+    else:
+        base = [
+            f"{''.join(rng.choice(list('BDMSW'), rng.integers(1, 3)))}{rng.integers(1, 99)}"
+            f"{rng.integers(0, 9)}{''.join(rng.choice(list('ABDEFG'), 2))}" for _ in range(40)
+        ] + ["B1", "B11AA"]
+    alphabet = list("0123456789ABDEFG")
+    values = set(base)
+    for v in base:
+        for i in range(len(v) + 1):
+            values.add(v[:i] + rng.choice(alphabet) + v[i:])  # insertion
+            if i < len(v):
+                values.add(v[:i] + rng.choice(alphabet) + v[i + 1:])  # substitution
+                values.add(v[:i] + v[i + 1:])  # deletion
+            if i < len(v) - 1:
+                values.add(v[:i] + v[i + 1] + v[i] + v[i + 2:])  # transposition
+    vals = pl.Series(sorted(values), dtype=pl.String)
+    normal = pl.DataFrame({"v": vals}).select(comparison.normal_form(pl.col("v"))).to_series().drop_nulls().unique()
+    l, r = np.meshgrid(np.arange(normal.len()), np.arange(normal.len()))
+    l, r = l.ravel(), r.ravel()
+    pairs = pl.DataFrame({"l": normal.gather(l), "r": normal.gather(r)})
+    levels = comparison.level_numbers(pairs).to_numpy()
+    keys, always = comparison.screen(normal)
+    kept = always[l] | always[r]
+    for k in keys:
+        kept |= k[l] == k[r]
+    hidden = (~kept) & (levels != len(comparison.levels))
+    assert not hidden.any(), pairs.filter(pl.Series(hidden)).head(5)
+    assert (~kept).mean() > 0.3  # and the screen does skip most unrelated pairs
