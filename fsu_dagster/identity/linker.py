@@ -11,7 +11,8 @@ Fuzzy linking, in Splink-style layers:
 4. **Decision**: a query's hypotheses are "it is index person *j*" for each candidate
    *j* (prior ``ρ / N`` each, N = people in the index, at least ``POPULATION_FLOOR``)
    and "it is nobody in the index" (prior ``1 − ρ``); ρ = ``PRIOR_IN_INDEX`` (½), or
-   with ``estimate`` the share of records surely linked in a first pass (≤ 0.9).
+   with ``estimate`` the EM estimate of the share of records in the index (ControlWorks
+   keeps the more conservative share of records surely linked in a first pass, ≤ 0.9).
    Each candidate's Bayes factor is ``2 ** (sum of its best version's weights)``. The
    posterior of the best candidate is the ``score``; the query links when
    ``score ≥ threshold``.
@@ -86,6 +87,12 @@ DEFAULT_THRESHOLD = 0.8
 PRIOR_IN_INDEX = 0.5
 #: Upper bound of the estimated share of queries whose person is in the index.
 MAX_PRIOR_IN_INDEX = 0.9
+#: Bounds of the expectation-maximisation estimate of that share (``_em_share``).
+EM_PRIOR_BOUNDS = (0.05, 0.99)
+#: Pseudo-records at ``PRIOR_IN_INDEX`` in that estimate: a handful of queries cannot
+#: move it far from ½ (one query with one good candidate is not evidence that every
+#: query's person is in the index).
+EM_PSEUDO = 100
 #: The prior spreads that probability over at least this many people, so that a tiny
 #: index (a test, a small benchmark) does not make weak evidence look strong.
 POPULATION_FLOOR = 10_000
@@ -577,6 +584,41 @@ PRUNE_LOG_ODDS = -20.0
 FREQUENCY_PRIOR_SURE = 0.99
 
 
+def _em_share(best: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float) -> float:
+    """The share of query records whose person is in the index, by expectation-
+    maximisation: ``ρ ← mean over records of P(in the index | ρ)``, where P(in) =
+    ``S / (1 + S)``, ``S = Σ_j 2^{log2(ρ/(1−ρ)) − log2 N + w_j}`` over the record's
+    candidates. A record with no candidate counts as not in the index (so ρ leans low:
+    its person may be there but blocked out). Smoothed with ``EM_PSEUDO`` records at
+    ``PRIOR_IN_INDEX`` and clipped to ``EM_PRIOR_BOUNDS``."""
+    n = record_map.height
+    if n == 0 or best.height == 0:
+        return rho
+    b = best.select("qid", "weight").sort("qid")
+    qid = b["qid"].to_numpy()
+    w = b["weight"].to_numpy().astype(float)
+    starts = np.flatnonzero(np.r_[True, qid[1:] != qid[:-1]])
+    counts = np.diff(np.r_[starts, qid.size])
+    top = np.maximum.reduceat(w, starts)
+    log_s = top + np.log2(np.add.reduceat(np.exp2(w - np.repeat(top, counts)), starts))
+    mult = (
+        pl.DataFrame({"qid": qid[starts]})
+        .join(record_map.group_by("qid").agg(pl.len().alias("_k")), on="qid", how="left", maintain_order="left")["_k"]
+        .fill_null(0)
+        .to_numpy()
+        .astype(float)
+    )
+    for _ in range(100):
+        lo = math.log2(rho / (1 - rho)) - math.log2(n_eff) + log_s
+        p_in = 1.0 / (1.0 + np.exp2(-np.clip(lo, -60, 60)))
+        new = (float((mult * p_in).sum()) + EM_PSEUDO * PRIOR_IN_INDEX) / (n + EM_PSEUDO)
+        new = min(max(new, EM_PRIOR_BOUNDS[0]), EM_PRIOR_BOUNDS[1])
+        if abs(new - rho) < 1e-5:
+            return new
+        rho = new
+    return rho
+
+
 def _sure_share(best: pl.DataFrame, record_map: pl.DataFrame) -> float:
     """Share of query records whose best candidate is sure (score ≥ FREQUENCY_PRIOR_SURE),
     clipped to [PRIOR_IN_INDEX, MAX_PRIOR_IN_INDEX]."""
@@ -699,8 +741,9 @@ def link_records(
     estimate
         Fuzzy only: estimate u from random pairs of index rows, m from anchor pairs
         (both pulled towards the documented defaults) and the prior share of queries
-        in the index from the sure first-pass links (see ``docs/identity.md``). With
-        ``False`` the defaults are used as they are.
+        in the index by expectation-maximisation, started from the share of sure
+        first-pass links (see ``docs/identity.md``). With ``False`` the defaults are
+        used as they are.
     frequency_prior
         Fuzzy only: weight each person's prior by how many queries already link to them
         surely (score ≥ 0.99) in a first pass, so that a frequent caller is the likelier
@@ -787,6 +830,7 @@ def _fuzzy_candidates(
     estimate: bool = True,
     frequency_prior: bool = False,
     max_block: int = DEFAULT_MAX_BLOCK,
+    prior_share: Literal["em", "sure"] = "em",
 ) -> _Candidates | None:
     """Fuzzy mode up to the decision (see ``link_records``); None when nothing can link."""
     index = index.filter(pl.col("person_id").is_not_null())
@@ -865,8 +909,10 @@ def _fuzzy_candidates(
     rho = PRIOR_IN_INDEX
     if estimate:
         # Empirical Bayes: the share of records surely linked is a floor for the share
-        # of queries whose person is in the index.
+        # of queries whose person is in the index; by default it is then refined by EM.
         rho = _sure_share(best, record_map)
+        if prior_share == "em":
+            rho = _em_share(best, record_map, n_eff, rho)
         prior = math.log2(rho / (1 - rho)) - math.log2(n_eff)
         best = _posterior(best.drop("score", "log_odds"), pl.lit(prior))
     if frequency_prior:
@@ -973,7 +1019,8 @@ def link_controlworks(
     if mode == "fuzzy":
         threshold = _check_threshold(threshold)
         queries = mentions.drop("incident_id", "role")
-        cands = _fuzzy_candidates(queries, index, frequency_prior=True)
+        # The conservative floor for the share of mentions in the index (see docs).
+        cands = _fuzzy_candidates(queries, index, frequency_prior=True, prior_share="sure")
         links = (_empty_result(queries, index) if cands is None else _decide(cands, threshold)).with_columns(
             pl.col("person_id").cast(pl.String)
         )

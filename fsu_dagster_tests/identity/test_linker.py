@@ -258,3 +258,24 @@ def test_frequency_prior_favours_the_frequent_caller():
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError):
         link_records(_q([]), INDEX, mode="closest")
+
+
+def test_em_estimates_the_share_of_queries_in_the_index():
+    """EM recovers the share of queries whose person is in the index from the
+    candidates' evidence (here 70 %: a strong candidate; the rest only poor ones), and
+    a handful of queries cannot move it far from a half."""
+    import numpy as np
+
+    from fsu_dagster.identity.linker import _em_share
+
+    n = 2000
+    in_index = np.arange(n) < 0.7 * n
+    best = pl.DataFrame(
+        {"qid": np.arange(n, dtype=np.uint32), "pidx": np.arange(n, dtype=np.uint32),
+         "weight": np.where(in_index, 30.0, -8.0)}
+    )
+    record_map = pl.DataFrame({"record_id": np.arange(n), "qid": np.arange(n, dtype=np.uint32)})
+    rho = _em_share(best, record_map, n_eff=10_000, rho=0.5)
+    assert abs(rho - (0.7 * n + 50) / (n + 100)) < 0.01
+    few = _em_share(best.head(3), record_map.head(3), n_eff=10_000, rho=0.5)
+    assert 0.5 <= few < 0.52
