@@ -632,25 +632,45 @@ def _sure_share(best: pl.DataFrame, record_map: pl.DataFrame) -> float:
 
 def _frequency_posterior(
     best: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float = PRIOR_IN_INDEX
-) -> pl.DataFrame:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Recompute the posterior with a prior proportional to how often each person is
-    already (surely) linked among the queries: ``PRIOR_IN_INDEX * (c_j + 1) / (C + N)``
-    instead of ``PRIOR_IN_INDEX / N``. Someone who rang forty times is more likely to be
-    the "John Smith" of a call with no DOB than a namesake never seen ringing."""
-    multiplicity = record_map.group_by("qid").agg(pl.len().alias("_k"))
+    already (surely) linked among the queries of the same group (``record_map._g``:
+    ControlWorks' role; one group otherwise): ``ρ · (c_gj + 1) / (C_g + N)`` instead of
+    ``ρ / N``. Someone who rang forty times is more likely to be the "John Smith" of a
+    call with no DOB than a namesake never seen ringing; someone often rung *about* is
+    not thereby the likelier caller.
+
+    The decision units become (record group ``qid``, query group): returns the
+    candidates keyed by the new unit ids and the record map pointing to them."""
+    units = (
+        record_map.group_by("qid", "_g").agg(pl.len().alias("_k")).sort("qid", "_g")
+        .with_row_index("_u").with_columns(pl.col("_u").cast(pl.UInt32))
+    )
     top = (
         best.sort(["qid", "score"], descending=[False, True])
         .group_by("qid", maintain_order=True)
         .first()
         .filter(pl.col("score") >= FREQUENCY_PRIOR_SURE)
-        .join(multiplicity, on="qid", how="left")
+        .select("qid", "pidx")
     )
-    counts = top.group_by("pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
-    total = float(counts["_c"].sum()) if counts.height else 0.0
+    counts = units.join(top, on="qid").group_by("_g", "pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
+    totals = counts.group_by("_g").agg(pl.col("_c").sum().alias("_C"))
     base = math.log2(rho / (1 - rho))
-    share = (pl.col("_c").fill_null(0.0) + 1.0) / (total + n_eff)
+    share = (pl.col("_c").fill_null(0.0) + 1.0) / (pl.col("_C").fill_null(0.0) + n_eff)
     prior = base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)
-    return _posterior(best.drop("score", "log_odds").join(counts, on="pidx", how="left"), prior).drop("_c")
+    expanded = (
+        best.drop("score", "log_odds")
+        .join(units.select("qid", "_g", "_u"), on="qid")
+        .join(counts, on=["_g", "pidx"], how="left")
+        .join(totals, on="_g", how="left")
+        .drop("qid")
+        .rename({"_u": "qid"})
+    )
+    out = _posterior(expanded, prior).drop("_c", "_C", "_g")
+    new_map = record_map.join(units.select("qid", "_g", "_u"), on=["qid", "_g"]).select(
+        "record_id", pl.col("_u").alias("qid"), "_g"
+    )
+    return out, new_map
 
 
 # ---------------------------------------------------------------------------------------
@@ -831,8 +851,13 @@ def _fuzzy_candidates(
     frequency_prior: bool = False,
     max_block: int = DEFAULT_MAX_BLOCK,
     prior_share: Literal["em", "sure"] = "em",
+    prior_group: str | None = None,
 ) -> _Candidates | None:
-    """Fuzzy mode up to the decision (see ``link_records``); None when nothing can link."""
+    """Fuzzy mode up to the decision (see ``link_records``); None when nothing can link.
+
+    ``prior_group``: a column of ``queries`` (ControlWorks: the role) within which the
+    frequency prior counts each person's sure links, so that a person often named as a
+    subject is not thereby the likelier caller of the same name."""
     index = index.filter(pl.col("person_id").is_not_null())
     if queries.height == 0 or index.height == 0:
         return None
@@ -844,7 +869,8 @@ def _fuzzy_candidates(
     # *identity* is everything but the postcode; it is blocked and compared once.
     ident = [f for f in _FIELDS if f != "postcode"]
     qn = _normal_forms(queries, use_phone=use_phone, use_postcode=use_postcode).with_columns(
-        queries["record_id"].alias("record_id")
+        queries["record_id"].alias("record_id"),
+        (queries[prior_group].cast(pl.String).fill_null("") if prior_group else pl.lit("")).alias("_g"),
     )
     has_any = pl.any_horizontal(pl.col(f).is_not_null() for f in _FIELDS)
     qn = qn.filter(has_any)
@@ -890,7 +916,7 @@ def _fuzzy_candidates(
     # copied to the identity's records, where only the postcode is compared.
     records = qn.select("iq", "postcode").unique(maintain_order=True).with_row_index("id")
     record_map = qn.join(records.select("id", "iq", "postcode"), on=["iq", "postcode"], how="inner",
-                         nulls_equal=True).select("record_id", pl.col("id").alias("qid"))
+                         nulls_equal=True).select("record_id", pl.col("id").alias("qid"), "_g")
     if pairs.height == 0:
         return None
     # Without postcodes a record is its identity (same order, same id): nothing to copy.
@@ -916,8 +942,8 @@ def _fuzzy_candidates(
         prior = math.log2(rho / (1 - rho)) - math.log2(n_eff)
         best = _posterior(best.drop("score", "log_odds"), pl.lit(prior))
     if frequency_prior:
-        best = _frequency_posterior(best, record_map, n_eff, rho)
-    return _Candidates(best=best, record_map=record_map, persons=persons, rho=rho)
+        best, record_map = _frequency_posterior(best, record_map, n_eff, rho)
+    return _Candidates(best=best, record_map=record_map.drop("_g"), persons=persons, rho=rho)
 
 
 def _decide(cands: _Candidates, threshold: float, *, one_to_one: bool = False) -> pl.DataFrame:
@@ -1020,7 +1046,9 @@ def link_controlworks(
         threshold = _check_threshold(threshold)
         queries = mentions.drop("incident_id", "role")
         # The conservative floor for the share of mentions in the index (see docs).
-        cands = _fuzzy_candidates(queries, index, frequency_prior=True, prior_share="sure")
+        cands = _fuzzy_candidates(
+            mentions.drop("incident_id"), index, frequency_prior=True, prior_share="sure", prior_group="role"
+        )
         links = (_empty_result(queries, index) if cands is None else _decide(cands, threshold)).with_columns(
             pl.col("person_id").cast(pl.String)
         )

@@ -151,3 +151,15 @@ def test_a_weak_link_is_not_propagated_by_phone():
     sure = weak.with_columns(pl.Series("score", [0.85, 0.9, 0.995]))
     out = propagate_by_phone(mentions, sure).sort("record_id")
     assert out.select("record_id", "person_id", "reason").rows() == [(4, "P1", "phone_name"), (5, "P1", "phone_only")]
+
+
+def test_the_frequency_prior_counts_within_a_role():
+    """Laura Begum A is the subject of thirty logs (surely linked), never a caller. A
+    no-DOB subject "Laura Begum" is then most likely her; a no-DOB *caller* "Laura Begum"
+    is not: being rung about often does not make her the likelier caller of the two."""
+    often = [(f"V{i:03d}", None, ("Laura", "Begum", D(1990, 4, 2))) for i in range(30)]
+    logs = _logs([*_background(60), *often, ("L1", None, ("Laura", "Begum", None)),
+                  ("L2", ("Laura", "Begum", None), None)])
+    subject = _link(logs, "L1", "subject")
+    assert subject is not None and subject["person_id"] == "A"
+    assert _link(logs, "L2", "originator") is None
