@@ -302,6 +302,10 @@ class _Scoring:
             self.qid = exp["_rid"].to_numpy()
             rec_pc = records["postcode"]
         self.iid = iid = iid_i[src]
+        #: Record pair -> identity pair. Everything but the postcode is compared, and
+        #: weighed, once per identity pair; only the postcode and what depends on it
+        #: (the household rules) are done per record pair.
+        self.src = src
         qid = iq  # identity-level comparisons below
         self.names = names = _Vocab(q["fn"], q["sn"], ix["fn"], ix["sn"])
         q_fn, q_sn = names.encode(q["fn"]), names.encode(q["sn"])
@@ -312,8 +316,8 @@ class _Scoring:
             "fn": _tf_u(pidx, i_fn, n_names, FORENAME.levels[0].u, n_people),
             "sn": _tf_u(pidx, i_sn, n_names, SURNAME.levels[0].u, n_people),
         }
-        # Right-hand codes, for the term-frequency u of an exact agreement.
-        self.rcode = {"fn": i_fn[iid], "sn": i_sn[iid]}
+        # Right-hand codes (identity pairs), for the term-frequency u of an exact agreement.
+        self.rcode = {"fn": i_fn[iid_i], "sn": i_sn[iid_i]}
         lv_fn = _field_levels(FORENAME, q_fn[qid], i_fn[iid_i], names)
         lv_sn = _field_levels(SURNAME, q_sn[qid], i_sn[iid_i], names)
         # Names the wrong way round: only worth scoring where an initial crosses over.
@@ -322,13 +326,14 @@ class _Scoring:
             (initials[q_fn[qid]] == initials[i_sn[iid_i]]) | (initials[q_sn[qid]] == initials[i_fn[iid_i]])
         )
         not_exact = ~((lv_fn == 1) & (lv_sn == 1))
-        sel_i = np.flatnonzero(cross & not_exact)
+        #: Identity pairs read both ways round, and each identity pair's place among them.
+        self.swap_sel = sel_i = np.flatnonzero(cross & not_exact)
+        self.swap_pos = pos = np.full(iq.size, -1, dtype=np.int64)
+        pos[sel_i] = np.arange(sel_i.size)
         fn_x = _field_levels(FORENAME, q_fn[qid[sel_i]], i_sn[iid_i[sel_i]], names)
         sn_x = _field_levels(SURNAME, q_sn[qid[sel_i]], i_fn[iid_i[sel_i]], names)
-        pos = np.full(iq.size, -1, dtype=np.int64)
-        pos[sel_i] = np.arange(sel_i.size)
-        self.swap_sel = sel = np.flatnonzero(pos[src] >= 0)
-        self.levels = {"fn": lv_fn[src], "sn": lv_sn[src], "fn_x": fn_x[pos[src[sel]]], "sn_x": sn_x[pos[src[sel]]]}
+        #: Levels per identity pair (``fn_x``/``sn_x``: per swapped pair); ``postcode`` per record pair.
+        self.levels = {"fn": lv_fn, "sn": lv_sn, "fn_x": fn_x, "sn_x": sn_x}
         self.vocabs = {}
         for field, comp in (("dob", DOB), ("pnc", PNC), ("phone", PHONE), ("postcode", POSTCODE)):
             left = rec_pc if field == "postcode" else q[field]
@@ -337,71 +342,101 @@ class _Scoring:
             if field == "postcode":
                 self.levels[field] = _field_levels(comp, ql[self.qid], il[iid], vocab)
             else:
-                self.levels[field] = _field_levels(comp, ql[qid], il[iid_i], vocab)[src]
+                self.levels[field] = _field_levels(comp, ql[qid], il[iid_i], vocab)
             self.vocabs[field] = (vocab, il)
             if comp.levels[0].tf_adjusted:
                 self.tf[field] = _tf_u(pidx, il, vocab.values.len(), comp.levels[0].u, n_people)
-                self.rcode[field] = il[iid]
+                self.rcode[field] = il[iid] if field == "postcode" else il[iid_i]
 
     # -- weights --------------------------------------------------------------------
     def _w(self, params: _Params, comp: Comparison, levels: np.ndarray, tf: np.ndarray | None, rcode) -> np.ndarray:
-        w = params.weights(comp.name)[levels]
-        if tf is not None and comp.levels[0].tf_adjusted:
-            exact_w = np.log2(params.m[comp.name][1] / tf)[rcode]  # per value, then gathered
-            # A weaker agreement never counts more than exact agreement on the same value.
-            w = np.where(levels == 1, exact_w, np.where(levels > 1, np.minimum(w, exact_w), w))
+        table = params.weights(comp.name)
+        if tf is None or not comp.levels[0].tf_adjusted:
+            return table[levels]
+        # Exact agreement weighs log2(m / tf(value)); a weaker agreement never counts
+        # more than exact agreement on the same value; null (level 0) weighs 0.
+        table = table.copy()
+        table[1] = np.inf
+        w = table[levels]
+        np.minimum(w, np.log2(params.m[comp.name][1] / tf)[rcode], out=w)
+        w[levels == 0] = 0.0
         return w
 
+    def _household_names(
+        self, params: _Params, h: np.ndarray, i: np.ndarray, straight: np.ndarray, swapped: np.ndarray,
+        sn_w: np.ndarray, sn_x: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The name weights of identity pairs ``i`` (straight and swapped readings) with
+        the surname's u raised to ``h + (1 − h)·u`` (the household rule)."""
+        m_sn = params.m["surname"][1]
+        tf_u = self.tf["sn"][self.rcode["sn"][i]]
+        st = straight[i] - (sn_w[i] - np.minimum(sn_w[i], np.log2(m_sn / (h + (1.0 - h) * tf_u))))
+        sw = swapped[i].copy()
+        p = self.swap_pos[i]
+        has = np.flatnonzero(p >= 0)
+        if has.size:
+            # Swapped reading: its surname is the index's forename.
+            j = i[has]
+            tf_x = self.tf["fn"][self.rcode["fn"][j]]
+            sx = sn_x[p[has]]
+            sw[has] -= sx - np.minimum(sx, np.log2(m_sn / (h[has] + (1.0 - h[has]) * tf_x)))
+        return st, sw
+
     def weights(self, params: _Params) -> tuple[np.ndarray, np.ndarray]:
-        """Total weight per pair and whether the swapped reading of the names was used."""
+        """Total weight per record pair and whether the swapped reading of the names was used."""
         lv = self.levels
+        n_id = lv["fn"].size
         sn_w = self._w(params, SURNAME, lv["sn"], self.tf["sn"], self.rcode["sn"])
         straight = self._w(params, FORENAME, lv["fn"], self.tf["fn"], self.rcode["fn"]) + sn_w
-        swapped = np.full(self.qid.size, -np.inf)
-        sel = self.swap_sel
-        sn_x = None
-        if sel.size:
-            sn_x = self._w(params, SURNAME, lv["sn_x"], self.tf["fn"], self.rcode["fn"][sel])
-            swapped[sel] = (
-                self._w(params, FORENAME, lv["fn_x"], self.tf["sn"], self.rcode["sn"][sel]) + sn_x + math.log2(SWAP_M)
-            )
         # Twins: surname and DOB agreeing with a plainly different forename is much
         # likelier between siblings than chance agreement suggests.
         else_fn = len(FORENAME.levels)
         twin = (lv["fn"] == else_fn) & (lv["sn"] == 1) & (lv["dob"] == 1)
         straight = np.where(twin, straight - TWIN_BITS, straight)
+        swapped = np.full(n_id, -np.inf)
+        sel = self.swap_sel
+        sn_x = np.zeros(0)
+        if sel.size:
+            sn_x = self._w(params, SURNAME, lv["sn_x"], self.tf["fn"], self.rcode["fn"][sel])
+            swapped[sel] = (
+                self._w(params, FORENAME, lv["fn_x"], self.tf["sn"], self.rcode["sn"][sel]) + sn_x + math.log2(SWAP_M)
+            )
+        rest = self._w(params, DOB, lv["dob"], None, None) + self._w(params, PNC, lv["pnc"], None, None)
+        phone_w = self._w(params, PHONE, lv["phone"], self.tf.get("phone"), self.rcode.get("phone"))
         # Households: given a shared home postcode or phone number, a shared surname is
         # partly what a relative looks like: its u becomes h + (1 - h) * u(surname).
-        home_pc, home_ph = lv["postcode"] == 1, lv["phone"] == 1
-        home = np.flatnonzero(home_pc | home_ph)
+        # A shared number is known per identity pair; a shared postcode per record pair.
+        home_ph = lv["phone"] == 1
+        st_id, sw_id = straight, swapped
+        ph = np.flatnonzero(home_ph)
+        if ph.size:
+            st_id, sw_id = straight.copy(), swapped.copy()
+            h = np.full(ph.size, params.household_h[("surname", "phone")])
+            st_id[ph], sw_id[ph] = self._household_names(params, h, ph, straight, swapped, sn_w, sn_x)
+        use_swap_id = sw_id > st_id
+        total_id = np.where(use_swap_id, sw_id, st_id) + rest + phone_w
+        src = self.src
+        total = total_id[src] + self._w(params, POSTCODE, lv["postcode"], self.tf.get("postcode"), self.rcode.get("postcode"))
+        use_swap = use_swap_id[src]
+        home = np.flatnonzero(lv["postcode"] == 1)
         if home.size:
+            i = src[home]
             h = np.maximum(
-                np.where(home_pc[home], params.household_h[("surname", "postcode")], 0.0),
-                np.where(home_ph[home], params.household_h[("surname", "phone")], 0.0),
+                params.household_h[("surname", "postcode")],
+                np.where(home_ph[i], params.household_h[("surname", "phone")], 0.0),
             )
-            m_sn = params.m["surname"][1]
-            tf_u = self.tf["sn"][self.rcode["sn"][home]]
-            capped = np.minimum(sn_w[home], np.log2(m_sn / (h + (1.0 - h) * tf_u)))
-            straight[home] -= sn_w[home] - capped
-            if sn_x is not None:
-                # Swapped reading: its surname is the index's forename.
-                h_full = np.zeros(self.qid.size)
-                h_full[home] = h
-                hs = h_full[sel]
-                tf_x = self.tf["fn"][self.rcode["fn"][sel]]
-                capped_x = np.minimum(sn_x, np.log2(m_sn / (hs + (1.0 - hs) * tf_x)))
-                swapped[sel] -= sn_x - capped_x
-        use_swap = swapped > straight
-        total = np.where(use_swap, swapped, straight)
-        for field, comp in (("dob", DOB), ("pnc", PNC), ("postcode", POSTCODE)):
-            total += self._w(params, comp, lv[field], self.tf.get(field), self.rcode.get(field))
-        # A shared number on top of a shared home postcode: the household's landline.
-        phone_w = self._w(params, PHONE, lv["phone"], self.tf.get("phone"), self.rcode.get("phone"))
-        h = params.household_h[("phone", "postcode")]
-        phone_cap = math.log2(params.m["phone"][1] / (h + (1.0 - h) * params.u["phone"][1]))
-        both = np.flatnonzero(home_pc & home_ph)
-        phone_w[both] = np.minimum(phone_w[both], phone_cap)
-        return total + phone_w, use_swap
+            st, sw = self._household_names(params, h, i, straight, swapped, sn_w, sn_x)
+            swap_h = sw > st
+            # A shared number on top of a shared home postcode: the household's landline.
+            hp = params.household_h[("phone", "postcode")]
+            phone_cap = math.log2(params.m["phone"][1] / (hp + (1.0 - hp) * params.u["phone"][1]))
+            ph_h = np.where(home_ph[i], np.minimum(phone_w[i], phone_cap), phone_w[i])
+            total[home] = (
+                np.where(swap_h, sw, st) + rest[i] + ph_h
+                + self._w(params, POSTCODE, lv["postcode"][home], self.tf.get("postcode"), self.rcode["postcode"][home])
+            )
+            use_swap[home] = swap_h
+        return total, use_swap
 
     def frame(self, params: _Params, min_weight: float = -np.inf) -> pl.DataFrame:
         """Pairs with their levels and total weight; pairs weighing less than
@@ -411,23 +446,27 @@ class _Scoring:
         return self._frame(total, use_swap, keep)
 
     def _frame(self, total: np.ndarray, use_swap: np.ndarray, keep: np.ndarray) -> pl.DataFrame:
-        fn_level, sn_level = self.levels["fn"].copy(), self.levels["sn"].copy()
-        sel = self.swap_sel
-        if sel.size:
-            fn_level[sel] = np.where(use_swap[sel], self.levels["fn_x"], fn_level[sel])
-            sn_level[sel] = np.where(use_swap[sel], self.levels["sn_x"], sn_level[sel])
+        i = self.src[keep]
+        lv = self.levels
+        fn_level, sn_level = lv["fn"][i], lv["sn"][i]
+        swapped = use_swap[keep]
+        if swapped.any():
+            w = np.flatnonzero(swapped)
+            p = self.swap_pos[i[w]]
+            fn_level[w] = lv["fn_x"][p]
+            sn_level[w] = lv["sn_x"][p]
         return pl.DataFrame(
             {
                 "qid": self.qid[keep].astype(np.uint32),
                 "iid": self.iid[keep].astype(np.uint32),
                 "pidx": self.pidx[self.iid[keep]].astype(np.uint32),
-                "fn_level": fn_level[keep],
-                "sn_level": sn_level[keep],
-                "swapped": use_swap[keep],
-                "dob_level": self.levels["dob"][keep],
-                "pnc_level": self.levels["pnc"][keep],
-                "phone_level": self.levels["phone"][keep],
-                "postcode_level": self.levels["postcode"][keep],
+                "fn_level": fn_level,
+                "sn_level": sn_level,
+                "swapped": swapped,
+                "dob_level": lv["dob"][i],
+                "pnc_level": lv["pnc"][i],
+                "phone_level": lv["phone"][i],
+                "postcode_level": lv["postcode"][keep],
                 "weight": total[keep],
             }
         )
