@@ -70,9 +70,22 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def small_built(tmp_path_factory) -> Built:
-    """Small-scale synthetic data (the demo's size) run through the whole pipeline in exact mode."""
-    data = synth(tmp_path_factory.mktemp("small"), "small", seed=11)
+def small_landing(tmp_path_factory) -> Path:
+    """Small-scale synthetic data (the demo's size), seed 11 (read-only)."""
+    return synth(tmp_path_factory.mktemp("small"), "small", seed=11)
+
+
+@pytest.fixture(scope="session")
+def small_built(small_landing, tmp_path_factory) -> Built:
+    """The small landing data run through the whole pipeline in exact mode."""
     warehouse = tmp_path_factory.mktemp("small_wh") / "fsu.duckdb"
-    reports = build_pipeline(data, warehouse, FSU_LINK_MODE="exact")
-    return Built(data, warehouse, reports)
+    reports = build_pipeline(small_landing, warehouse, FSU_LINK_MODE="exact")
+    return Built(small_landing, warehouse, reports)
+
+
+@pytest.fixture(scope="session")
+def small_built_fuzzy(small_landing, tmp_path_factory) -> Built:
+    """The small landing data run through the whole pipeline in fuzzy mode (the default)."""
+    warehouse = tmp_path_factory.mktemp("small_fuzzy_wh") / "fsu.duckdb"
+    reports = build_pipeline(small_landing, warehouse, FSU_LINK_MODE="fuzzy")
+    return Built(small_landing, warehouse, reports)
