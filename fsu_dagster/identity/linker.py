@@ -1254,6 +1254,13 @@ def log_context_links(
     )
 
 
+def _identified(mentions: pl.DataFrame) -> pl.Expr:
+    """True for a mention that gives a DOB or a PNC ID: linked surely, it ties its number
+    to a person through more than a name and an address."""
+    parts = [pl.col(c).is_not_null() for c in ("dob", "pnc_id") if c in mentions.columns]
+    return pl.any_horizontal(parts) if parts else pl.lit(False)
+
+
 def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFrame:
     """Links for DOB-less mentions that share a caller's phone number and name with
     mentions already linked to one person.
@@ -1265,8 +1272,9 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFr
     take that person (``reason`` ``"phone_name"``). A mention with only a phone number
     takes the person that number has been linked to at least ``PHONE_ONLY_MIN_LINKS``
     times, always the same person (``"phone_only"``). Either way at least one of the
-    links it rests on must be sure (score ≥ ``SURE_SCORE``): a weak link is not spread
-    to every other call from the number. ``score`` is the lowest score of
+    links it rests on must be sure (score ≥ ``SURE_SCORE``) and made with a DOB or PNC
+    ID: a weak link, or one resting on a name and an address only, is not spread to
+    every other call from the number. ``score`` is the lowest score of
     the links it rests on. Returns ``record_id, person_id, score, reason``.
     """
     from fsu_dagster.identity.nicknames import nickname_groups
@@ -1283,6 +1291,7 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFr
             name_key(fold_name(pl.col("surname"))).alias("_sn"),
             name_key(fold_name(pl.col("forename"))).alias("_fn"),
             pl.col("dob").is_null().alias("_no_dob"),
+            _identified(mentions).alias("_ided"),
         )
         .drop_nulls(["_phone", "_sn", "_fn"])
         .join(canon, left_on="_fn", right_on="name", how="left")
@@ -1291,11 +1300,13 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFr
     )
     key = ["_phone", "_sn", "_fn"]
     linked = keyed.join(links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id")
-    # One person only, and at least one sure link: a weak link is not spread further.
+    # One person only, and at least one sure link made with a DOB or PNC ID: a weak
+    # link is not spread further, and neither is one resting on name and address alone
+    # (a carer ringing from the home of her namesake is not the namesake).
     sources = linked.group_by(key).agg(
         pl.col("person_id").n_unique().alias("_n"), pl.col("person_id").first(), pl.col("score").min(),
-        pl.col("score").max().alias("_best"),
-    ).filter((pl.col("_n") == 1) & (pl.col("_best") >= SURE_SCORE)).drop("_n", "_best")
+        ((pl.col("score") >= SURE_SCORE) & pl.col("_ided")).any().alias("_anchored"),
+    ).filter((pl.col("_n") == 1) & pl.col("_anchored")).drop("_n", "_anchored")
     todo = keyed.filter(pl.col("_no_dob")).join(links.select("record_id"), on="record_id", how="anti")
     by_name = todo.join(sources, on=key, how="inner").select(
         "record_id", "person_id", pl.col("score").cast(pl.Float64), pl.lit("phone_name").alias("reason")
@@ -1303,15 +1314,15 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame) -> pl.DataFr
     # Mentions with a phone number and nothing else: the number must have been linked
     # PHONE_ONLY_MIN_LINKS times or more, always to the same person (a shared household
     # line, linked to two people, gives nothing).
-    phones = mentions.select("record_id", phone_key(pl.col("phone")).alias("_phone"))
+    phones = mentions.select("record_id", phone_key(pl.col("phone")).alias("_phone"), _identified(mentions).alias("_ided"))
     on_phone = phones.drop_nulls("_phone").join(
         links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id"
     )
     phone_sources = (
         on_phone.group_by("_phone")
         .agg(pl.col("person_id").n_unique().alias("_n"), pl.len().alias("_k"), pl.col("person_id").first(),
-             pl.col("score").min(), pl.col("score").max().alias("_best"))
-        .filter((pl.col("_n") == 1) & (pl.col("_k") >= PHONE_ONLY_MIN_LINKS) & (pl.col("_best") >= SURE_SCORE))
+             pl.col("score").min(), ((pl.col("score") >= SURE_SCORE) & pl.col("_ided")).any().alias("_anchored"))
+        .filter((pl.col("_n") == 1) & (pl.col("_k") >= PHONE_ONLY_MIN_LINKS) & pl.col("_anchored"))
     )
     bare = mentions.filter(
         pl.all_horizontal(pl.col(c).is_null() for c in ("forename", "surname", "dob", "pnc_id") if c in mentions.columns)

@@ -163,3 +163,27 @@ def test_the_frequency_prior_counts_within_a_role():
     subject = _link(logs, "L1", "subject")
     assert subject is not None and subject["person_id"] == "A"
     assert _link(logs, "L2", "originator") is None
+
+
+def test_a_number_is_tied_to_a_person_only_by_a_dob_or_pnc_link():
+    """A no-DOB call linked surely on name and address alone (say, a carer named like
+    the person she visits, ringing from that home) does not hand the caller's number to
+    the person: her other no-DOB calls from it stay unlinked. A sure link that gave a
+    DOB does tie the number."""
+    mentions = pl.DataFrame(
+        {
+            "record_id": [1, 2, 3],
+            "forename": ["Laura"] * 3,
+            "surname": ["Smith"] * 3,
+            "dob": [None, None, None],
+            "pnc_id": [None] * 3,
+            "phone": ["07700900002"] * 3,
+        },
+        schema_overrides={"dob": pl.Date, "pnc_id": pl.String},
+    )
+    by_address = pl.DataFrame({"record_id": [1], "person_id": ["P7"], "score": [0.995],
+                               "reason": ["fuzzy:dob~missing,postcode=exact"]})
+    assert propagate_by_phone(mentions, by_address).height == 0
+    with_dob = mentions.with_columns(pl.when(pl.col("record_id") == 1).then(D(1980, 1, 2)).otherwise(None).alias("dob"))
+    out = propagate_by_phone(with_dob, by_address.with_columns(pl.lit("name_dob").alias("reason")))
+    assert sorted(out["record_id"].to_list()) == [2, 3]
