@@ -138,6 +138,22 @@ def _with_keys(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fn_key=name_key("fn"), sn_key=name_key("sn"))
 
 
+#: Identifier columns that may arrive as numbers (a CSV read without a schema).
+_NUMERIC_TEXT = ("dob", "pnc_id", "phone", "phone_number", "postcode")
+
+
+def _numbers_as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Identifier columns read as floats (``19560409.0``, ``4223.0``: a CSV read with
+    gaps and no schema) as whole-number text, so they compare like the same values read
+    as text or integers."""
+    fix = [
+        pl.col(c).cast(pl.Int64, strict=False).cast(pl.String)
+        for c in _NUMERIC_TEXT
+        if c in frame.columns and frame.schema[c].is_float()
+    ]
+    return frame.with_columns(fix) if fix else frame
+
+
 def _has(frame: pl.DataFrame, *names: str) -> bool:
     return any(n in frame.columns for n in names)
 
@@ -825,6 +841,7 @@ def link_records(
     for frame, name, key in ((queries, "queries", "record_id"), (index, "index", "person_id")):
         if key not in frame.columns:
             raise ValueError(f"{name} needs a {key!r} column")
+    queries, index = _numbers_as_text(queries), _numbers_as_text(index)
 
     if mode == "exact":
         q = queries.with_columns(

@@ -279,3 +279,19 @@ def test_em_estimates_the_share_of_queries_in_the_index():
     assert abs(rho - (0.7 * n + 50) / (n + 100)) < 0.01
     few = _em_share(best.head(3), record_map.head(3), n_eff=10_000, rho=0.5)
     assert 0.5 <= few < 0.52
+
+
+@pytest.mark.parametrize("mode", ["exact", "fuzzy"])
+def test_identifiers_read_as_numbers_link_like_text(mode):
+    """A CSV read without a schema gives a DOB of 19800102 (or 19800102.0 when the
+    column has gaps) and a numeric ID: they must link exactly as the same values as text."""
+    ix = pl.DataFrame({"person_id": [1, 2], "forename": ["John", "Mary"], "surname": ["Smith", "Jones"],
+                       "dob": ["19800102", "19751231"], "pnc_id": ["1234567", "7654321"]})
+    q = pl.DataFrame({"record_id": ["a", "b"], "forename": ["John", "Mary"], "surname": ["Smith", "Jonse"],
+                      "dob": ["19800102", None], "pnc_id": [None, "7654321"]})
+    as_text = link_records(q, ix, mode=mode).rows()
+    assert as_text  # something links
+    for dtype in (pl.Int64, pl.Float64):
+        cast = lambda f: f.with_columns(pl.col("dob").cast(dtype), pl.col("pnc_id").cast(dtype))
+        assert link_records(cast(q), cast(ix), mode=mode).rows() == as_text
+        assert link_records(cast(q), ix, mode=mode).rows() == as_text
