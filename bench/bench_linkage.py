@@ -82,13 +82,16 @@ def evaluate(links: pl.DataFrame, truth: pl.DataFrame, *, linkable: pl.Series | 
     correct_linkable = int(
         j.filter(pl.col("_linkable").fill_null(False)).select((pl.col("person_id") == pl.col("true_pid")).sum()).item() or 0
     )
+    precision = correct / n_links if n_links else 1.0
+    recall = correct_linkable / denom if denom else 1.0
     return {
         "links": n_links,
         "correct": correct,
         "wrong": n_links - correct,
         "linkable": denom,
-        "precision": correct / n_links if n_links else 1.0,
-        "recall": correct_linkable / denom if denom else 1.0,
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
     }
 
 
@@ -461,8 +464,6 @@ def bench_febrl4(folder: Path) -> dict:
             links = link_records(queries.select("record_id", *cols), index.select("person_id", *cols), mode=mode)
             ev = evaluate(links, truth)
             ev["seconds"] = round(time.perf_counter() - t, 2)
-            p, r = ev["precision"], ev["recall"]
-            ev["f1"] = 2 * p * r / (p + r) if p + r else 0.0
             out[name][mode] = ev
     # FEBRL1-3 (one file each, originals and up to several duplicates per original):
     # the originals are the index, the duplicates the queries; fuzzy mode only.
@@ -480,10 +481,10 @@ def bench_febrl4(folder: Path) -> dict:
         org = df.filter(pl.col("rec_id").str.contains("-org")).rename({"_pid": "person_id"}).drop("rec_id")
         dup = df.filter(~pl.col("rec_id").str.contains("-org")).rename({"rec_id": "record_id"})
         for name, cols in variants.items():
+            t = time.perf_counter()
             links = link_records(dup.select("record_id", *cols), org.select("person_id", *cols))
             ev = evaluate(links, dup.select("record_id", pl.col("_pid").alias("person_id")))
-            p, r = ev["precision"], ev["recall"]
-            ev["f1"] = 2 * p * r / (p + r) if p + r else 0.0
+            ev["seconds"] = round(time.perf_counter() - t, 2)
             out.setdefault(f"febrl{n}_{name}", {})["fuzzy"] = ev
     return out
 
@@ -491,6 +492,17 @@ def bench_febrl4(folder: Path) -> dict:
 # ---------------------------------------------------------------------------------------
 # CLI
 # ---------------------------------------------------------------------------------------
+
+
+def _print_fields_table(title: str, by_fields: dict) -> None:
+    print(f"\n## {title}\n")
+    print("| fields | mode | precision | recall | links | seconds | F1 |")
+    print("|---|---|---|---|---|---|---|")
+    for name, by_mode in by_fields.items():
+        if name == "records":
+            continue
+        for mode, ev in by_mode.items():
+            print(f"| {name} | {mode} | {_fmt(ev)} | {ev['f1']:.4f} |")
 
 
 def _fmt(ev: dict) -> str:
@@ -534,24 +546,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"| {pt['mentions_missed_or_wrong']} / {pt['mentions_extra']} of {pt['total_true']} |")
     if not args.no_febrl:
         results["febrl"] = bench_febrl()
-        print("\n## FEBRL-like (5000 originals, 5000 duplicates, 1-1)\n")
-        print("| fields | mode | precision | recall | links | seconds |")
-        print("|---|---|---|---|---|---|")
-        for name, by_mode in results["febrl"].items():
-            if name == "records":
-                continue
-            for mode, ev in by_mode.items():
-                print(f"| {name} | {mode} | {_fmt(ev)} |")
+        _print_fields_table("FEBRL-like (5000 originals, 5000 duplicates, 1-1)", results["febrl"])
     if args.febrl4 is not None:
         results["febrl4"] = bench_febrl4(args.febrl4)
-        print("\n## FEBRL4, the public files (5000 originals, 5000 duplicates, 1-1)\n")
-        print("| fields | mode | precision | recall | links | seconds | F1 |")
-        print("|---|---|---|---|---|---|---|")
-        for name, by_mode in results["febrl4"].items():
-            if name == "records":
-                continue
-            for mode, ev in by_mode.items():
-                print(f"| {name} | {mode} | {_fmt(ev)} | {ev['f1']:.4f} |")
+        _print_fields_table("FEBRL4, the public files (5000 originals, 5000 duplicates, 1-1); FEBRL1-3",
+                            results["febrl4"])
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"linkage-{'febrl' if args.febrl_only else args.scale}.json"
