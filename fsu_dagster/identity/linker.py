@@ -635,8 +635,10 @@ def _normalise(group: np.ndarray, lo: np.ndarray) -> np.ndarray:
 PHONE_ONLY_MIN_LINKS = 3
 #: Candidate pairs whose log-odds (prior + weight) fall below this are not kept.
 PRUNE_LOG_ODDS = -20.0
-#: A first-pass link at least this sure counts towards a person's frequency prior.
-FREQUENCY_PRIOR_SURE = 0.99
+#: A *sure* link: it counts towards a person's frequency prior and the share of queries
+#: in the index, teaches who appears with whom on a log (``log_context_links``), and
+#: may pass its person on to other calls from the same number (``propagate_by_phone``).
+SURE_SCORE = 0.99
 
 
 def _em_share(best: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float) -> float:
@@ -675,12 +677,12 @@ def _em_share(best: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: flo
 
 
 def _sure_share(best: pl.DataFrame, record_map: pl.DataFrame) -> float:
-    """Share of query records whose best candidate is sure (score ≥ FREQUENCY_PRIOR_SURE),
+    """Share of query records whose best candidate is sure (score ≥ SURE_SCORE),
     clipped to [PRIOR_IN_INDEX, MAX_PRIOR_IN_INDEX]."""
     n = record_map.height
     if n == 0 or best.height == 0:
         return PRIOR_IN_INDEX
-    sure = best.filter(pl.col("score") >= FREQUENCY_PRIOR_SURE).select("qid").unique()
+    sure = best.filter(pl.col("score") >= SURE_SCORE).select("qid").unique()
     k = record_map.join(sure, on="qid", how="semi").height
     return float(min(max(k / n, PRIOR_IN_INDEX), MAX_PRIOR_IN_INDEX))
 
@@ -705,7 +707,7 @@ def _frequency_posterior(
         best.sort(["qid", "score"], descending=[False, True])
         .group_by("qid", maintain_order=True)
         .first()
-        .filter(pl.col("score") >= FREQUENCY_PRIOR_SURE)
+        .filter(pl.col("score") >= SURE_SCORE)
         .select("qid", "pidx")
     )
     counts = units.join(top, on="qid").group_by("_g", "pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
@@ -1100,12 +1102,10 @@ def link_controlworks(
         index = _with_homes(index, person_roles)
     if mode == "fuzzy":
         threshold = _check_threshold(threshold)
-        queries = mentions.drop("incident_id", "role")
-        # The conservative floor for the share of mentions in the index (see docs).
-        cands = _fuzzy_candidates(
-            mentions.drop("incident_id"), index, frequency_prior=True, prior_share="sure", prior_group="role"
-        )
-        links = (_empty_result(queries, index) if cands is None else _decide(cands, threshold)).with_columns(
+        # The frequency prior per role, and the conservative share of mentions in the
+        # index (the sure-link share, not EM: see docs/identity.md).
+        cands = _fuzzy_candidates(mentions, index, frequency_prior=True, prior_share="sure", prior_group="role")
+        links = (_empty_result(mentions, index) if cands is None else _decide(cands, threshold)).with_columns(
             pl.col("person_id").cast(pl.String)
         )
         links = pl.concat([links, propagate_by_phone(mentions, links)], how="vertical_relaxed")
@@ -1128,9 +1128,6 @@ def link_controlworks(
     )
 
 
-#: Links at least this sure count as known people when learning who appears with whom,
-#: and only a number or a name already linked this surely is propagated.
-SURE_SCORE = 0.99
 #: Pseudo-logs pulling a person's own "who is on my logs" shares towards the force-wide
 #: share of self-reports (``log_context_links``).
 CONTEXT_PSEUDO = 5.0
