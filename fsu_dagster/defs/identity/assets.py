@@ -26,8 +26,10 @@ def controlworks_links(
     person_roles: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The link frame for ``mode``: exact is the contract's rule (never uses addresses);
-    fuzzy also compares the log's location postcode with the home postcodes recorded in
-    ``person_roles`` (the window's ``connect_person_roles``) and adds ``CW:`` individuals."""
+    fuzzy is ``identity.link_controlworks``: it also compares the log's location postcode
+    with the home postcodes recorded in ``person_roles`` (the window's
+    ``connect_person_roles``), uses the caller's number and the other person on the log,
+    and adds ``CW:`` individuals."""
     if mode == "exact":
         return stage1.link_controlworks_people(cw_logs, index, link_exact)
     from fsu_dagster.identity.linker import link_controlworks
@@ -73,7 +75,8 @@ def identity_variants(month, settings, context, connect_persons: pl.DataFrame):
     schema=stage1_schemas.CwPersonLinks,
     description=(
         "ControlWorks originators and subjects linked to persons (link_mode exact: the method's rule; "
-        "fuzzy: probabilistic, with home-postcode evidence)."
+        "fuzzy: probabilistic, with the caller's number, the home postcodes Connect recorded and the other "
+        "person on the log as evidence; people matching nobody become provisional CW: individuals)."
     ),
 )
 def cw_person_links(
