@@ -703,13 +703,8 @@ def _frequency_posterior(
         record_map.group_by("qid", "_g").agg(pl.len().alias("_k")).sort("qid", "_g")
         .with_row_index("_u").with_columns(pl.col("_u").cast(pl.UInt32))
     )
-    top = (
-        best.sort(["qid", "score"], descending=[False, True])
-        .group_by("qid", maintain_order=True)
-        .first()
-        .filter(pl.col("score") >= SURE_SCORE)
-        .select("qid", "pidx")
-    )
+    # Sure (≥ 0.99 > ½): at most one candidate per record group qualifies.
+    top = best.filter(pl.col("score") >= SURE_SCORE).select("qid", "pidx").unique("qid", keep="first")
     counts = units.join(top, on="qid").group_by("_g", "pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
     totals = counts.group_by("_g").agg(pl.col("_c").sum().alias("_C"))
     base = math.log2(rho / (1 - rho))
@@ -1007,8 +1002,11 @@ def _fuzzy_candidates(
 def _decide(cands: _Candidates, threshold: float, *, one_to_one: bool = False) -> pl.DataFrame:
     """Each query record's best candidate, when its posterior reaches ``threshold``."""
     best, persons, record_map = cands.best, cands.persons, cands.record_map
+    # Only rows that reach the threshold can be chosen, and a query's best candidate
+    # reaches it whenever any of its candidates does: filter first, then pick.
     chosen = (
-        best.join(persons, on="pidx", how="left")
+        best.filter(pl.col("score") >= threshold)
+        .join(persons, on="pidx", how="left")
         .sort(["qid", "score", "person_id"], descending=[False, True, False])
         .group_by("qid", maintain_order=True)
         .first()
