@@ -12,7 +12,7 @@ DEMO_SEED ?= 42
 DEMO_USER ?= demo
 # Local demo only: the dashboard runs with FSU_ENV=local on 127.0.0.1.
 DEMO_PASSWORD ?= demo-password-local
-export DAGSTER_HOME ?= $(CURDIR)/$(DEMO_DIR)/dagster_home
+export DAGSTER_HOME ?= $(abspath $(DEMO_DIR))/dagster_home
 
 .PHONY: install test demo demo-data demo-run demo-publish dashboard ui bench bench-synth bench-linkage bench-pipeline clean
 
