@@ -2,8 +2,8 @@
 
 1. Load the twelve landing months ``M-11 … M`` of every source extract (one run per extract
    over the month range; the source assets take partition ranges in one run).
-2. Materialise every rolling hop for partition ``M``, one asset at a time in dependency order,
-   printing progress, and stop at the first failed step or failed blocking check.
+2. Materialise every rolling hop for partition ``M`` in one run, steps in dependency order,
+   printing a line per finished step, and stop at the first failed step or failed blocking check.
 
 Runs are recorded in the Dagster instance named by ``DAGSTER_HOME`` when it is set (so they show
 in the Dagster UI), otherwise in a temporary instance.
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 import dagster as dg
+from dagster._core.utils import make_new_run_id
 
 from fsu_dagster.defs.partitions import month_of
 from fsu_dagster.window import window_months
@@ -54,90 +55,154 @@ def _instance() -> Iterator[dg.DagsterInstance]:
             yield instance
 
 
-def _outcome(result: dg.ExecuteInJobResult, label: str) -> tuple[int | None, list[str]]:
-    """Raise PipelineFailed on a failed step or failed ERROR check; return rows and warnings."""
-    rows_by_asset: dict[str, int] = {}
-    warnings: list[str] = []
-    for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
-            err = event.event_specific_data.error  # type: ignore[union-attr]
-            message = (err.message if err else "step failed").strip()
-            cause = err.cause if err else None
-            while cause is not None:  # the user-code error is the innermost cause
-                message = cause.message.strip()
-                cause = cause.cause
-            raise PipelineFailed(label, message)
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = event.asset_check_evaluation_data  # type: ignore[union-attr]
+def _error_message(event: dg.DagsterEvent) -> str:
+    err = event.event_specific_data.error  # type: ignore[union-attr]
+    message = (err.message if err else "step failed").strip()
+    cause = err.cause if err else None
+    while cause is not None:  # the user-code error is the innermost cause
+        message = cause.message.strip()
+        cause = cause.cause
+    return message
+
+
+@dataclass
+class _Step:
+    """What the run's events say about one step (one asset definition)."""
+
+    label: str
+    started: float | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Progress:
+    """Follows one run's events: prints a line per finished step, remembers the first failure."""
+
+    def __init__(self, labels: dict[str, str], offset: int, total: int, echo: Callable[[str], None]) -> None:
+        self.steps = {key: _Step(label) for key, label in labels.items()}
+        self.offset, self.total, self.echo = offset, total, echo
+        self.reports: list[StepReport] = []
+        self.failure: PipelineFailed | None = None
+
+    def __call__(self, entry: object) -> None:
+        event = getattr(entry, "dagster_event", None)
+        if event is None or event.step_key not in self.steps:
+            return
+        step = self.steps[event.step_key]
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            step.started = time.perf_counter()
+        elif kind == "ASSET_MATERIALIZATION":
+            md = event.event_specific_data.materialization.metadata  # type: ignore[union-attr]
+            if "dagster/row_count" in md:
+                # A partition-range run emits one event per month, each with the run's total.
+                key = event.asset_key.to_user_string() if event.asset_key else step.label
+                step.rows[key] = max(step.rows.get(key, 0), int(md["dagster/row_count"].value))
+        elif kind == "ASSET_CHECK_EVALUATION":
+            data = event.asset_check_evaluation_data
             if not data.passed:
                 detail = {k: v.value for k, v in data.metadata.items()}
                 text = f"check {data.check_name} failed: {detail}"
                 if data.severity == dg.AssetCheckSeverity.ERROR:
-                    raise PipelineFailed("/".join(data.asset_key.path), text)
-                warnings.append(text)
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            md = event.event_specific_data.materialization.metadata  # type: ignore[union-attr]
-            if "dagster/row_count" in md:
-                # A partition-range run emits one event per month, each with the run's total.
-                key = event.asset_key.to_user_string() if event.asset_key else label
-                rows_by_asset[key] = max(rows_by_asset.get(key, 0), int(md["dagster/row_count"].value))
+                    self.failure = self.failure or PipelineFailed("/".join(data.asset_key.path), text)
+                else:
+                    step.warnings.append(text)
+        elif kind == "STEP_FAILURE":
+            self.failure = self.failure or PipelineFailed(step.label, _error_message(event))
+        elif kind == "STEP_SUCCESS" and self.failure is None:
+            seconds = time.perf_counter() - (step.started or time.perf_counter())
+            rows = sum(step.rows.values()) if step.rows else None
+            self.reports.append(StepReport(step.label, seconds, rows, step.warnings))
+            rows_text = f"{rows:,} rows" if rows is not None else "done"
+            number = self.offset + len(self.reports)
+            self.echo(f"[{number:>2}/{self.total}] {step.label:<48} {rows_text:>16}  {seconds:6.1f} s")
+            for w in step.warnings:
+                self.echo(f"        warning: {w}")
+
+
+def _step_labels(defs: dg.Definitions) -> tuple[dict[str, str], dict[str, str]]:
+    """Step key -> label, for the source steps and the rolling steps, each in dependency order."""
+    graph = defs.resolve_asset_graph()
+    keys = [k for k in graph.toposorted_asset_keys if graph.get(k).is_materializable]
+    sources: dict[str, str] = {}
+    rolling: dict[str, str] = {}
+    for key in keys:
+        assets_def = defs.resolve_assets_def(key)
+        step = assets_def.node_def.name
+        target = sources if key.path[0] == "sources" else rolling
+        if step not in target:
+            n = len(assets_def.keys)
+            target[step] = "/".join(key.path) if n == 1 else f"{key.path[0]}/{step} ({n} tables)"
+    return sources, rolling
+
+
+def _execute(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    progress: _Progress,
+    *,
+    partition_key: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> None:
+    """One in-process run of ``progress``'s steps (their assets and checks), followed live."""
+    graph = defs.resolve_asset_graph()
+    keys = [k for k in graph.toposorted_asset_keys if graph.get(k).is_materializable]
+    selected = [k for k in keys if defs.resolve_assets_def(k).node_def.name in progress.steps]
+    job = dg.Definitions(
+        assets=list(defs.assets or []),
+        resources=dict(defs.resources or {}),
+        jobs=[
+            dg.define_asset_job(
+                "fsu_run",
+                selection=dg.AssetSelection.assets(*selected) | dg.AssetSelection.checks_for_assets(*selected),
+            )
+        ],
+    ).resolve_job_def("fsu_run")
+    run_id = make_new_run_id()
+    instance.add_event_listener(run_id, progress)
+    result = job.execute_in_process(
+        run_config=QUIET,
+        instance=instance,
+        partition_key=partition_key,
+        tags=tags,
+        run_id=run_id,
+        raise_on_error=False,
+    )
+    if progress.failure is not None:
+        raise progress.failure
     if not result.success:
-        raise PipelineFailed(label, "run failed")
-    return (sum(rows_by_asset.values()) if rows_by_asset else None), warnings
+        raise PipelineFailed("run", "run failed")
 
 
 def run_month(month: str, echo: Callable[[str], None] = print, defs: dg.Definitions | None = None) -> list[StepReport]:
-    """Materialise the sources for the window ending ``month`` and every rolling hop for it."""
+    """Materialise the sources for the window ending ``month`` and every rolling hop for it.
+
+    Two runs: every source extract over the twelve landing months (one run over the partition
+    range), then every rolling hop for partition ``month`` (one run, steps in dependency order).
+    A failed step or failed blocking check stops the run (downstream steps are skipped) and
+    raises :class:`PipelineFailed` naming it.
+    """
     from fsu_dagster.definitions import build_definitions
 
     m = month_of(month)
     months = window_months(m)
     defs = defs or build_definitions()
-    graph = defs.resolve_asset_graph()
-    assets = list(defs.assets or [])
-    resources = dict(defs.resources or {})
-    keys = [k for k in graph.toposorted_asset_keys if graph.get(k).is_materializable]
-    # One step per asset definition, in dependency order (a multi-asset's tables run together).
-    steps: list[list[dg.AssetKey]] = []
-    names: list[str] = []
-    for key in keys:
-        assets_def = defs.resolve_assets_def(key)
-        group = sorted(assets_def.keys, key=keys.index)
-        if group not in steps:
-            steps.append(group)
-            names.append("/".join(key.path) if len(group) == 1 else f"{key.path[0]}/{assets_def.node_def.name} ({len(group)} tables)")
-    n_sources = sum(1 for g in steps if g[0].path[0] == "sources")
-    reports: list[StepReport] = []
+    source_steps, rolling_steps = _step_labels(defs)
+    total = len(source_steps) + len(rolling_steps)
     range_tags = {
         "dagster/asset_partition_range_start": months[0].isoformat(),
         "dagster/asset_partition_range_end": months[-1].isoformat(),
     }
     with _instance() as instance:
         echo(
-            f"Window {months[0]:%Y-%m} .. {m:%Y-%m}: {n_sources} source extracts x 12 months, "
-            f"then {len(steps) - n_sources} rolling steps"
+            f"Window {months[0]:%Y-%m} .. {m:%Y-%m}: {len(source_steps)} source extracts x 12 months, "
+            f"then {len(rolling_steps)} rolling steps"
         )
-        for i, (group, label) in enumerate(zip(steps, names), start=1):
-            started = time.perf_counter()
-            is_source = group[0].path[0] == "sources"
-            kwargs = {"tags": range_tags} if is_source else {"partition_key": m.isoformat()}
-            result = dg.materialize(
-                assets,
-                selection=dg.AssetSelection.assets(*group) | dg.AssetSelection.checks_for_assets(*group),
-                resources=resources,
-                instance=instance,
-                run_config=QUIET,
-                raise_on_error=False,
-                **kwargs,
-            )
-            rows, warnings = _outcome(result, label)
-            seconds = time.perf_counter() - started
-            reports.append(StepReport(label, seconds, rows, warnings))
-            rows_text = f"{rows:,} rows" if rows is not None else "done"
-            echo(f"[{i:>2}/{len(steps)}] {label:<48} {rows_text:>16}  {seconds:6.1f} s")
-            for w in warnings:
-                echo(f"        warning: {w}")
-    return reports
+        sources = _Progress(source_steps, 0, total, echo)
+        _execute(defs, instance, sources, tags=range_tags)
+        rolling = _Progress(rolling_steps, len(source_steps), total, echo)
+        _execute(defs, instance, rolling, partition_key=m.isoformat())
+    return sources.reports + rolling.reports
 
 
 def cohort_summary(warehouse_path, month: str) -> str:

@@ -14,15 +14,12 @@ import dagster as dg
 import duckdb
 from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
-from dagster_duckdb.io_manager import DuckDbClient
-from dagster_duckdb_polars import DuckDBPolarsIOManager
-from dagster._core.storage.db_io_manager import DbIOManager
 
 from fsu_dagster import warehouse as wh
+from fsu_dagster.defs.io_manager import RETRY, WarehouseIOManager
 from fsu_dagster.settings import FsuSettings, load_settings
 
 WAREHOUSE_SCHEMA = "fsu"
-_RETRY = {"retry_on": (RuntimeError, duckdb.IOException), "max_retries": 30}
 
 
 class SettingsResource(dg.ConfigurableResource):
@@ -32,39 +29,12 @@ class SettingsResource(dg.ConfigurableResource):
         return load_settings()
 
 
-class WarehouseClient(DuckDbClient):
-    """The DuckDB IO manager's client, connecting through :func:`fsu_dagster.warehouse.connect`."""
-
-    @staticmethod
-    @contextmanager
-    def connect(context, _):
-        conn = backoff(fn=wh.connect, kwargs={"path": context.resource_config["database"]}, **_RETRY)
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-
-class WarehouseIOManager(DuckDBPolarsIOManager):
-    """Stores polars frames in the warehouse; a partitioned asset's rerun replaces its month."""
-
-    def create_io_manager(self, context) -> DbIOManager:
-        return DbIOManager(
-            db_client=WarehouseClient(),
-            database=self.database,
-            schema=self.schema_,
-            type_handlers=self.type_handlers(),
-            default_load_type=self.default_load_type(),
-            io_manager_name="WarehouseIOManager",
-        )
-
-
 class WarehouseResource(DuckDBResource):
     """A DuckDB connection to the warehouse, for tables the IO manager does not own."""
 
     @contextmanager
     def get_connection(self):
-        conn = backoff(fn=wh.connect, kwargs={"path": self.database}, **_RETRY)
+        conn = backoff(fn=wh.connect, kwargs={"path": self.database}, **RETRY)
         try:
             yield conn
         finally:
