@@ -21,6 +21,7 @@ from typing import Iterator
 import dagster as dg
 
 from fsu_dagster.defs.partitions import month_of
+from fsu_dagster.settings import FsuSettings, load_settings
 from fsu_dagster.window import window_months
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -86,13 +87,26 @@ def _outcome(result: dg.ExecuteInJobResult, label: str) -> tuple[int | None, lis
     return (sum(rows_by_asset.values()) if rows_by_asset else None), warnings
 
 
-def run_month(month: str, echo: Callable[[str], None] = print, defs: dg.Definitions | None = None) -> list[StepReport]:
-    """Materialise the sources for the window ending ``month`` and every rolling hop for it."""
-    from fsu_dagster.definitions import build_definitions
+def run_month(
+    month: str,
+    echo: Callable[[str], None] = print,
+    defs: dg.Definitions | None = None,
+    *,
+    settings: FsuSettings | None = None,
+) -> list[StepReport]:
+    """Materialise the sources for the window ending ``month`` and every rolling hop for it.
 
+    The run uses ``defs`` when given, else ``build_definitions(settings)``; with neither, the
+    settings are read from the environment once, here.
+    """
+    if defs is not None and settings is not None:
+        raise TypeError("run_month takes defs or settings, not both (defs already carry their settings)")
     m = month_of(month)
     months = window_months(m)
-    defs = defs or build_definitions()
+    if defs is None:
+        from fsu_dagster.definitions import build_definitions
+
+        defs = build_definitions(settings if settings is not None else load_settings())
     graph = defs.resolve_asset_graph()
     assets = list(defs.assets or [])
     resources = dict(defs.resources or {})
