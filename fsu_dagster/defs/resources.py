@@ -17,7 +17,7 @@ from dagster_duckdb import DuckDBResource
 from dagster_duckdb.io_manager import DuckDbClient
 from dagster_duckdb_polars import DuckDBPolarsIOManager
 from dagster._core.storage.db_io_manager import DbIOManager
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from fsu_dagster import warehouse as wh
 from fsu_dagster.settings import FsuSettings, load_settings, settings_from_json
@@ -32,11 +32,10 @@ class SettingsResource(dg.ConfigurableResource):
     The settings travel as their JSON form (``settings_json``) because a Dagster resource is
     rebuilt from its config for every run (and in every process of the UI's executor); ``get()``
     turns it back into the same typed object without reading the environment or the YAML file
-    again. Build it with :meth:`of`; the bare default (no JSON) reads the environment once, for
-    callers that never chose settings.
+    again. Build it with :meth:`of` (``build_resources`` does).
     """
 
-    settings_json: str = ""
+    settings_json: str = Field(description="The run's settings, FsuSettings.model_dump_json().")
     _settings: FsuSettings | None = PrivateAttr(default=None)
 
     @classmethod
@@ -45,7 +44,7 @@ class SettingsResource(dg.ConfigurableResource):
 
     def get(self) -> FsuSettings:
         if self._settings is None:
-            self._settings = settings_from_json(self.settings_json) if self.settings_json else load_settings()
+            self._settings = settings_from_json(self.settings_json)
         return self._settings
 
 
