@@ -55,17 +55,14 @@ def run(
     Reads FSU_DATA_DIR (landing area) and FSU_WAREHOUSE (DuckDB file); prints progress per
     asset; exits 1 naming the failing asset and reason.
     """
-    import os
-
     from fsu_dagster.runner import PipelineFailed, run_month
     from fsu_dagster.settings import load_settings
 
-    if link_mode is not None:
-        os.environ["FSU_LINK_MODE"] = link_mode.value
-    settings = load_settings()
+    overrides = {"link_mode": link_mode.value} if link_mode is not None else {}
+    settings = load_settings(**overrides)
     typer.echo(f"Landing area: {settings.landing_dir}   warehouse: {settings.warehouse}   link mode: {settings.link_mode}")
     try:
-        run_month(month, echo=typer.echo)
+        run_month(month, echo=typer.echo, settings=settings)
     except PipelineFailed as exc:
         typer.echo(f"FAILED at {exc.asset}: {exc.reason}", err=True)
         raise typer.Exit(1)

@@ -1,4 +1,10 @@
-"""The root: loads each layer's definitions and the resources. No domain logic here."""
+"""The root: loads each layer's definitions and the resources. No domain logic here.
+
+``build_definitions(settings)`` wires the one settings object it is given into the
+``fsu_settings`` resource, so every asset sees exactly those settings (the CLI and tests build
+them with :func:`~fsu_dagster.settings.load_settings` and pass them in). The Dagster UI's code
+location, ``defs`` below, reads them from the environment and YAML file once, at import.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,14 @@ import importlib
 import dagster as dg
 
 from fsu_dagster.defs.resources import build_resources
-from fsu_dagster.settings import FsuSettings
+from fsu_dagster.settings import FsuSettings, load_settings
 
 LAYERS = ("sources", "identity", "stage1", "profiles")
 
 
 def build_definitions(settings: FsuSettings | None = None) -> dg.Definitions:
+    """Every layer's assets and checks, with resources for ``settings`` (default: the environment's)."""
+    settings = settings if settings is not None else load_settings()
     parts = []
     for layer in LAYERS:
         module = importlib.import_module(f"fsu_dagster.defs.{layer}")

@@ -22,6 +22,7 @@ import dagster as dg
 from dagster._core.utils import make_new_run_id
 
 from fsu_dagster.defs.partitions import month_of
+from fsu_dagster.settings import FsuSettings, load_settings
 from fsu_dagster.window import window_months
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -174,19 +175,31 @@ def _execute(
         raise PipelineFailed("run", "run failed")
 
 
-def run_month(month: str, echo: Callable[[str], None] = print, defs: dg.Definitions | None = None) -> list[StepReport]:
+def run_month(
+    month: str,
+    echo: Callable[[str], None] = print,
+    defs: dg.Definitions | None = None,
+    *,
+    settings: FsuSettings | None = None,
+) -> list[StepReport]:
     """Materialise the sources for the window ending ``month`` and every rolling hop for it.
 
     Two runs: every source extract over the twelve landing months (one run over the partition
     range), then every rolling hop for partition ``month`` (one run, steps in dependency order).
     A failed step or failed blocking check stops the run (downstream steps are skipped) and
     raises :class:`PipelineFailed` naming it.
-    """
-    from fsu_dagster.definitions import build_definitions
 
+    The run uses ``defs`` when given, else ``build_definitions(settings)``; with neither, the
+    settings are read from the environment once, here.
+    """
+    if defs is not None and settings is not None:
+        raise TypeError("run_month takes defs or settings, not both (defs already carry their settings)")
     m = month_of(month)
     months = window_months(m)
-    defs = defs or build_definitions()
+    if defs is None:
+        from fsu_dagster.definitions import build_definitions
+
+        defs = build_definitions(settings if settings is not None else load_settings())
     source_steps, rolling_steps = _step_labels(defs)
     total = len(source_steps) + len(rolling_steps)
     range_tags = {

@@ -8,12 +8,12 @@ then the defaults below. ``docs/configuration.md`` documents every field.
 
 from __future__ import annotations
 
+import json
 import os
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, TypeAdapter, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -112,10 +112,27 @@ class FsuSettings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> FsuSettings:
-    """Build settings from the environment and config file, with explicit overrides on top."""
+    """Build settings from the environment and config file, with explicit overrides on top.
+
+    Call it once, at the edge (the CLI, the Dagster code location, a test), and pass the object
+    on: ``build_definitions(settings)`` hands it to every asset, nothing re-reads the environment.
+    """
     return FsuSettings(**overrides)
 
 
-@lru_cache(maxsize=1)
-def default_settings() -> FsuSettings:
-    return FsuSettings()
+def settings_from_json(text: str) -> FsuSettings:
+    """The settings written by ``FsuSettings.model_dump_json()``, read back without any source.
+
+    ``FsuSettings.model_validate_json`` would run the settings sources again (environment and
+    YAML file, which may differ in another process); this validates each field on its own and
+    builds the object from those values only.
+    """
+    data = json.loads(text)
+    values = {
+        name: TypeAdapter(Annotated[field.annotation, field]).validate_python(data[name])
+        for name, field in FsuSettings.model_fields.items()
+        if name in data
+    }
+    if "lpas" in values:
+        values["lpas"] = [x.strip().upper() for x in values["lpas"]]
+    return FsuSettings.model_construct(**values)

@@ -6,6 +6,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,18 +21,22 @@ class Built:
     reports: list
 
 
-def build_pipeline(data_dir: Path, warehouse: Path, month: str = WINDOW_END, **env: str) -> list:
-    """Run ``fsu run`` for ``month`` in-process with the given data dir, warehouse and settings."""
+def build_pipeline(data_dir: Path, warehouse: Path, month: str = WINDOW_END, **overrides: Any) -> list:
+    """Run ``fsu run`` for ``month`` in-process with the given data dir, warehouse and settings.
+
+    ``overrides`` are settings fields (``link_mode="exact"``); they go into ``load_settings`` and
+    from there through ``build_definitions(settings)`` to the assets, not through the environment.
+    (An ``FSU_``-prefixed name, ``FSU_LINK_MODE="exact"``, is read as the field it names.)
+    """
     from fsu_dagster.definitions import build_definitions
     from fsu_dagster.runner import run_month
+    from fsu_dagster.settings import load_settings
 
+    fields = {key.removeprefix("FSU_").lower(): value for key, value in overrides.items()}
+    settings = load_settings(data_dir=data_dir, warehouse=warehouse, **fields)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FSU_DATA_DIR", str(data_dir))
-        mp.setenv("FSU_WAREHOUSE", str(warehouse))
-        mp.delenv("DAGSTER_HOME", raising=False)
-        for key, value in env.items():
-            mp.setenv(key, value)
-        return run_month(month, echo=lambda _line: None, defs=build_definitions())
+        mp.delenv("DAGSTER_HOME", raising=False)  # a temporary Dagster instance, not the user's
+        return run_month(month, echo=lambda _line: None, defs=build_definitions(settings))
 
 
 def synth(out: Path, scale: str, seed: int = 11) -> Path:
@@ -51,7 +56,7 @@ def tiny_landing(tmp_path_factory) -> Path:
 def tiny_built(tiny_landing, tmp_path_factory) -> Built:
     """The tiny landing data run through the whole pipeline in exact mode."""
     warehouse = tmp_path_factory.mktemp("tiny_wh") / "fsu.duckdb"
-    reports = build_pipeline(tiny_landing, warehouse, FSU_LINK_MODE="exact")
+    reports = build_pipeline(tiny_landing, warehouse, link_mode="exact")
     return Built(tiny_landing, warehouse, reports)
 
 
@@ -79,7 +84,7 @@ def small_landing(tmp_path_factory) -> Path:
 def small_built(small_landing, tmp_path_factory) -> Built:
     """The small landing data run through the whole pipeline in exact mode."""
     warehouse = tmp_path_factory.mktemp("small_wh") / "fsu.duckdb"
-    reports = build_pipeline(small_landing, warehouse, FSU_LINK_MODE="exact")
+    reports = build_pipeline(small_landing, warehouse, link_mode="exact")
     return Built(small_landing, warehouse, reports)
 
 
@@ -87,5 +92,5 @@ def small_built(small_landing, tmp_path_factory) -> Built:
 def small_built_fuzzy(small_landing, tmp_path_factory) -> Built:
     """The small landing data run through the whole pipeline in fuzzy mode (the default)."""
     warehouse = tmp_path_factory.mktemp("small_fuzzy_wh") / "fsu.duckdb"
-    reports = build_pipeline(small_landing, warehouse, FSU_LINK_MODE="fuzzy")
+    reports = build_pipeline(small_landing, warehouse, link_mode="fuzzy")
     return Built(small_landing, warehouse, reports)

@@ -7,6 +7,7 @@ the rules themselves, which the step tests pin down on hand-built frames.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 
 import polars as pl
@@ -81,22 +82,22 @@ def test_window_reads_all_twelve_landing_months(tiny_built):
 def test_rerunning_a_month_replaces_it(tiny_landing, tmp_path):
     """Re-running must not duplicate a window month (nor the twelve source months under it)."""
     db = tmp_path / "wh.duckdb"
-    build_pipeline(tiny_landing, db, FSU_LINK_MODE="exact")
+    build_pipeline(tiny_landing, db, link_mode="exact")
     counts = {t: q(db, f"select count(*) as n from fsu.{t}")["n"].item() for t in ("cw_incidents", "person_totals", "cohort")}
-    build_pipeline(tiny_landing, db, FSU_LINK_MODE="exact")
+    build_pipeline(tiny_landing, db, link_mode="exact")
     assert {t: q(db, f"select count(*) as n from fsu.{t}")["n"].item() for t in counts} == counts
 
 
 def test_a_missing_landing_month_stops_the_window_and_names_the_month(landing_copy, tmp_path):
     shutil.rmtree(landing_copy / "landing" / "2026-03")
     with pytest.raises(PipelineFailed) as err:
-        build_pipeline(landing_copy, tmp_path / "wh.duckdb", FSU_LINK_MODE="exact")
+        build_pipeline(landing_copy, tmp_path / "wh.duckdb", link_mode="exact")
     assert "2026-03" in err.value.reason
 
 
 def test_an_incomplete_window_runs_when_allowed_and_says_so(landing_copy, tmp_path):
     shutil.rmtree(landing_copy / "landing" / "2026-03")
-    reports = build_pipeline(landing_copy, tmp_path / "wh.duckdb", FSU_LINK_MODE="exact", FSU_ALLOW_INCOMPLETE_WINDOW="true")
+    reports = build_pipeline(landing_copy, tmp_path / "wh.duckdb", link_mode="exact", allow_incomplete_window=True)
     warned = [r for r in reports if any("window_complete" in w for w in r.warnings)]
     assert warned, "an incomplete window must be reported"
 
@@ -106,10 +107,13 @@ def test_fsu_run_exits_non_zero_naming_the_failing_asset(landing_copy, tmp_path,
     monkeypatch.setenv("FSU_DATA_DIR", str(landing_copy))
     monkeypatch.setenv("FSU_WAREHOUSE", str(tmp_path / "wh.duckdb"))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.delenv("FSU_LINK_MODE", raising=False)
     from fsu_dagster.cli import app
 
     result = CliRunner().invoke(app, ["run", "--month", "2026-10", "--link-mode", "exact"])
     assert result.exit_code == 1
+    assert "link mode: exact" in result.output
+    assert "FSU_LINK_MODE" not in os.environ  # the flag goes into the settings, not the environment
     assert "FAILED at sources/connect_custody" in result.output
     assert "arrival_at" in result.output  # the missing required column is named
 
@@ -118,7 +122,7 @@ def test_fuzzy_mode_links_more_and_counts_controlworks_only_people(tiny_landing,
     """Fuzzy mode (the default) links at least what exact mode links, adds provisional CW: people to
     the universe, and the link-quality table reports both modes side by side."""
     db = tmp_path / "wh.duckdb"
-    build_pipeline(tiny_landing, db, FSU_LINK_MODE="fuzzy")
+    build_pipeline(tiny_landing, db, link_mode="fuzzy")
     links = q(db, "select link_mode, person_id from fsu.cw_person_links")
     assert set(links["link_mode"]) == {"fuzzy"}
     quality = q(db, "select mode, sum(n_originator_linked + n_subject_linked) as linked from fsu.link_quality group by 1")
@@ -138,7 +142,7 @@ def test_parquet_landing_files_give_the_same_answers_as_csv(tiny_built, tmp_path
     data = tmp_path / "parquet"
     generate(out=data, start=WINDOW_START, end=WINDOW_END, scale="tiny", seed=11, fmt="parquet", progress=False)
     assert any((data / "landing" / "2026-01").glob("*.parquet"))
-    build_pipeline(data, tmp_path / "wh.duckdb", FSU_LINK_MODE="exact")
+    build_pipeline(data, tmp_path / "wh.duckdb", link_mode="exact")
     for table in ("person_totals", "person_metrics", "cohort", "person_harm", "person_home_lpa"):
         got = q(tmp_path / "wh.duckdb", f"select * from fsu.{table} order by person_id")
         expected = q(tiny_built.warehouse, f"select * from fsu.{table} order by person_id")
@@ -156,7 +160,27 @@ def test_a_record_landed_in_two_months_counts_once(landing_copy, tmp_path):
     with dst.open("a", newline="") as f:
         csv.writer(f).writerow(first)
     db = tmp_path / "wh.duckdb"
-    build_pipeline(landing_copy, db, FSU_LINK_MODE="exact")
+    build_pipeline(landing_copy, db, link_mode="exact")
     landed = q(db, f"select count(*) as n from fsu.connect_custody where person_id = '{person}'")["n"].item()
     counted = q(db, f"select custody_total from fsu.person_totals where person_id = '{person}'")["custody_total"].item()
     assert counted == landed - 1
+
+
+def test_settings_given_to_build_definitions_reach_every_asset(tiny_landing, tmp_path, monkeypatch):
+    """``build_definitions(load_settings(...))`` is what the assets see: the environment, which
+    says otherwise here, is not read again at run time."""
+    monkeypatch.setenv("FSU_LINK_MODE", "fuzzy")
+    monkeypatch.setenv("FSU_LIST_SIZE", "100")
+    db = tmp_path / "wh.duckdb"
+    build_pipeline(tiny_landing, db, link_mode="exact", list_size=3, top_n=7)
+    assert set(q(db, "select distinct link_mode from fsu.cw_person_links")["link_mode"]) == {"exact"}
+    assert q(db, "select count(*) as n from fsu.person_totals where person_id like 'CW:%'")["n"].item() == 0
+    metrics = q(db, "select * from fsu.person_metrics")
+    cohort = q(db, "select * from fsu.cohort")
+    for metric in ("investigations_custody", "originator", "subject", "overall"):
+        top = metrics.filter((pl.col(f"rank_{metric}") <= 3) & (pl.col(f"metric_{metric}") > 0))
+        assert set(cohort.filter(pl.col(f"in_top_{metric}"))["person_id"]) == set(top["person_id"])
+    assert 0 < cohort.height <= 12
+    # top_n normalises by the mean of the largest min(top_n, N) values: the top 7 norms average 1.
+    for total in ("suspect_total", "originator_calls", "subject_hours"):
+        assert metrics[f"norm_{total}"].top_k(7).mean() == pytest.approx(1.0), total

@@ -59,3 +59,28 @@ def test_the_packaged_config_file_ships_with_the_package():
     import fsu_dagster.settings as mod
 
     assert (Path(mod.__file__).parent / "config" / "default.yaml").is_file()
+
+
+def test_the_settings_resource_hands_out_the_object_it_was_given(monkeypatch, tmp_path):
+    """Built once and passed in: neither the environment nor the YAML file is read again."""
+    from fsu_dagster.defs.resources import SettingsResource
+    from fsu_dagster.definitions import build_definitions
+
+    given = load_settings(data_dir=tmp_path, link_mode="exact", top_n=7, lpas=["north"])
+    monkeypatch.setenv("FSU_LINK_MODE", "fuzzy")
+    monkeypatch.setenv("FSU_TOP_N", "999")
+    monkeypatch.setenv("FSU_CONFIG", str(tmp_path / "gone.yaml"))  # would fail if read
+    got = SettingsResource.of(given).get()
+    assert got == given and (got.link_mode, got.top_n, got.lpas) == ("exact", 7, ["NORTH"])
+    assert got.themes == given.themes and got.warehouse == tmp_path / "warehouse" / "fsu.duckdb"
+    resource = build_definitions(given).resources["fsu_settings"]
+    assert isinstance(resource, SettingsResource) and resource.get() == given
+
+
+def test_settings_json_is_validated_when_read_back():
+    from fsu_dagster.settings import settings_from_json
+
+    text = load_settings(top_n=3).model_dump_json()
+    assert settings_from_json(text).top_n == 3
+    with pytest.raises(ValidationError):
+        settings_from_json(text.replace('"top_n":3', '"top_n":0'))

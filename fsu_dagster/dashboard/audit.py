@@ -4,6 +4,10 @@ Fields: ``time`` (UTC, ISO 8601), ``user``, ``event`` (``view``, ``login``, ``lo
 ``logout``), ``path``, ``status``, ``person_id`` (when a person's page was viewed), ``month``.
 Never a name, date of birth or other personal value of the people shown: the person is named by
 ``person_id`` only.
+
+Each request carries one :class:`RequestAudit` (``request.state.audit``, made by the app's
+middleware): the dependencies and routes fill it in (who, which event, which person, which
+month), and the middleware writes it as one line once the response is known.
 """
 
 from __future__ import annotations
@@ -11,11 +15,52 @@ from __future__ import annotations
 import json
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fsu_dagster.warehouse import utc_now
 
-__all__ = ["AuditLog"]
+__all__ = ["AuditLog", "RequestAudit", "request_audit"]
+
+
+@dataclass
+class RequestAudit:
+    """What one request did, for its audit line. Filled in by the dependencies and routes.
+
+    * ``user`` — the signed-in user (``CurrentUser``), or the name tried at sign-in / sign-out;
+    * ``role`` — the signed-in user's role (pages show admin links from it; not written);
+    * ``event`` — ``login``, ``login_failed`` or ``logout``; ``None`` means a page ``view``;
+    * ``person_id`` — whose page was viewed (an ID, never a name);
+    * ``month`` — the snapshot month the page showed (``YYYY-MM``).
+    """
+
+    user: str | None = None
+    role: str | None = None
+    event: str | None = None
+    person_id: str | None = None
+    month: str | None = None
+
+    def line(self, path: str, status: int | None) -> dict[str, Any] | None:
+        """The fields for :meth:`AuditLog.write`, or ``None`` for an anonymous page view (not logged)."""
+        if not (self.event or self.user):
+            return None
+        return {
+            "user": self.user,
+            "event": self.event or "view",
+            "path": path,
+            "status": status,
+            "person_id": self.person_id,
+            "month": self.month,
+        }
+
+
+def request_audit(request: Any) -> RequestAudit:
+    """The request's :class:`RequestAudit` (made on first use; the app's middleware makes it first)."""
+    audit = getattr(request.state, "audit", None)
+    if not isinstance(audit, RequestAudit):
+        audit = request.state.audit = RequestAudit()
+    return audit
 
 
 class AuditLog:

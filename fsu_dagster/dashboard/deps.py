@@ -19,7 +19,9 @@ from typing import Annotated, Any
 import duckdb
 from fastapi import Depends, HTTPException, Query, Request
 
+from fsu_dagster.dashboard.audit import request_audit
 from fsu_dagster.dashboard.config import DashboardConfig
+from fsu_dagster.dashboard.queries import snapshot_info
 from fsu_dagster.dashboard.users import User, lookup
 from fsu_dagster.publish import (
     latest_snapshot,
@@ -78,8 +80,8 @@ def get_current_user(request: Request, config: ConfigDep) -> User:
     if user is None:
         request.session.pop("user", None)
         raise LoginRequired()
-    request.state.user = user.name  # read by the audit middleware
-    request.state.role = user.role
+    audit = request_audit(request)  # the request's audit line names the user; pages read the role
+    audit.user, audit.role = user.name, user.role
     return user
 
 
@@ -120,11 +122,9 @@ def get_snapshot(
         if path is None:
             raise NoSnapshot()
     snap_month = parse_month(path.stem.removeprefix("fsu-"))
-    request.state.month = f"{snap_month:%Y-%m}"
+    request_audit(request).month = f"{snap_month:%Y-%m}"
     conn = connect(str(path), read_only=True)
     try:
-        from fsu_dagster.dashboard.queries import snapshot_info
-
         yield Snapshot(month=snap_month, path=path, conn=conn, months=months, info=snapshot_info(conn))
     finally:
         conn.close()

@@ -3,99 +3,41 @@
 ``create_app()`` reads :class:`~fsu_dagster.settings.FsuSettings` and the dashboard's
 environment (:class:`~fsu_dagster.dashboard.config.DashboardConfig`); tests pass their own.
 Run it with ``fsu dashboard`` (uvicorn).
+
+Imports run one way: this module imports the routers, which import ``deps``, ``views``,
+``queries`` and ``rendering`` (the templates); nothing imports this module back. The audit
+middleware writes one line per request from the request's :class:`RequestAudit`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import secrets
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from fsu_dagster.dashboard.audit import AuditLog
+from fsu_dagster.dashboard.audit import AuditLog, RequestAudit
 from fsu_dagster.dashboard.config import DashboardConfig
 from fsu_dagster.dashboard.deps import LoginRequired, NoSnapshot
+from fsu_dagster.dashboard.rendering import PACKAGE_DIR, render_error, templates
+from fsu_dagster.dashboard.routes import audit, auth, method, people
 from fsu_dagster.settings import FsuSettings, load_settings
 
 __all__ = ["PACKAGE_DIR", "create_app", "templates"]
 
 log = logging.getLogger("fsu_dagster.dashboard")
 
-PACKAGE_DIR = Path(__file__).parent
-templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
-
-try:
-    _LONDON: dt.tzinfo = ZoneInfo("Europe/London")
-except (ZoneInfoNotFoundError, ValueError):  # pragma: no cover - no time zone database
-    _LONDON = dt.UTC
-
 #: Strict: everything from this origin, no scripts at all, no inline styles, no framing.
 CSP = (
     "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-
-
-def _local_time(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A naive-UTC timestamp (the pipeline's convention) shown in UK local time; dates as they are."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=dt.UTC).astimezone(_LONDON).strftime(fmt)
-    if isinstance(value, dt.date):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
-
-
-def _num(value: Any, digits: int = 0) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int) or digits == 0:
-        return f"{round(float(value)):,}"
-    return f"{float(value):,.{digits}f}"
-
-
-templates.env.filters["local"] = _local_time
-templates.env.filters["num"] = _num
-templates.env.filters["month_label"] = lambda d: d.strftime("%b %Y") if isinstance(d, dt.date) else str(d)
-
-
-def _csrf(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = request.session["csrf"] = secrets.token_urlsafe(32)
-    return token
-
-
-def _context_processor(request: Request) -> dict[str, Any]:
-    settings: FsuSettings = request.app.state.settings
-    return {
-        "force_name": settings.force_name,
-        "signed_in": request.session.get("user"),
-        "is_admin": getattr(request.state, "role", None) == "admin",
-        "csrf_token": _csrf(request),
-    }
-
-
-templates.context_processors.append(_context_processor)
-
-
-def render_error(request: Request, status: int, title: str, message: str) -> Response:
-    return templates.TemplateResponse(
-        request, "pages/error.html", {"status": status, "title": title, "message": message}, status_code=status
-    )
 
 
 def create_app(
@@ -116,8 +58,6 @@ def create_app(
     app.state.config = config
     app.state.audit = AuditLog(config.audit_file)
 
-    from fsu_dagster.dashboard.routes import audit, auth, method, people
-
     app.include_router(auth.router)
     app.include_router(people.router)
     app.include_router(method.router)
@@ -126,22 +66,15 @@ def create_app(
 
     @app.middleware("http")
     async def audit_and_headers(request: Request, call_next):
+        record = request.state.audit = RequestAudit()  # filled in by the dependencies and routes
         response = await call_next(request)
         path = request.url.path
         if not path.startswith("/static/"):
             response.headers["Content-Security-Policy"] = CSP
             response.headers["Cache-Control"] = "no-store"
-            user = getattr(request.state, "user", None)
-            event = getattr(request.state, "audit_event", None)
-            if event or user:
-                app.state.audit.write(
-                    user=getattr(request.state, "audit_user", None) or user,
-                    event=event or "view",
-                    path=path,
-                    status=response.status_code,
-                    person_id=getattr(request.state, "person_id", None),
-                    month=getattr(request.state, "month", None),
-                )
+            line = record.line(path, response.status_code)
+            if line is not None:
+                app.state.audit.write(**line)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
@@ -160,8 +93,6 @@ def create_app(
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import urlencode
-
         return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
 
     @app.exception_handler(NoSnapshot)

@@ -14,19 +14,35 @@ import dagster as dg
 import duckdb
 from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
+from pydantic import Field, PrivateAttr
 
 from fsu_dagster import warehouse as wh
 from fsu_dagster.defs.io_manager import RETRY, WarehouseIOManager
-from fsu_dagster.settings import FsuSettings, load_settings
+from fsu_dagster.settings import FsuSettings, load_settings, settings_from_json
 
 WAREHOUSE_SCHEMA = "fsu"
 
 
 class SettingsResource(dg.ConfigurableResource):
-    """Hands assets the typed :class:`FsuSettings` (environment + YAML), read at run time."""
+    """Hands assets the one :class:`FsuSettings` object that :func:`build_resources` was given.
+
+    The settings travel as their JSON form (``settings_json``) because a Dagster resource is
+    rebuilt from its config for every run (and in every process of the UI's executor); ``get()``
+    turns it back into the same typed object without reading the environment or the YAML file
+    again. Build it with :meth:`of` (``build_resources`` does).
+    """
+
+    settings_json: str = Field(description="The run's settings, FsuSettings.model_dump_json().")
+    _settings: FsuSettings | None = PrivateAttr(default=None)
+
+    @classmethod
+    def of(cls, settings: FsuSettings) -> "SettingsResource":
+        return cls(settings_json=settings.model_dump_json())
 
     def get(self) -> FsuSettings:
-        return load_settings()
+        if self._settings is None:
+            self._settings = settings_from_json(self.settings_json)
+        return self._settings
 
 
 class WarehouseResource(DuckDBResource):
@@ -42,11 +58,12 @@ class WarehouseResource(DuckDBResource):
 
 
 def build_resources(settings: FsuSettings | None = None) -> dict[str, object]:
-    settings = settings or load_settings()
+    """The resources for ``settings`` (default: read from the environment and YAML, once, here)."""
+    settings = settings if settings is not None else load_settings()
     db = Path(settings.warehouse)
     db.parent.mkdir(parents=True, exist_ok=True)
     return {
         "io_manager": WarehouseIOManager(database=str(db), schema=WAREHOUSE_SCHEMA),
         "warehouse": WarehouseResource(database=str(db)),
-        "fsu_settings": SettingsResource(),
+        "fsu_settings": SettingsResource.of(settings),
     }

@@ -29,6 +29,7 @@ from dagster_duckdb import DuckDBResource
 from fsu_dagster import warehouse as wh
 from fsu_dagster.defs.checks import pandera_check_result
 from fsu_dagster.defs.partitions import landing_month, month_of, window_mapping
+from fsu_dagster.settings import FsuSettings
 from fsu_dagster.window import WINDOW_MONTHS, latest_versions, missing_window_months, window_months
 
 SOURCE_LAYER = "sources"
@@ -137,7 +138,7 @@ def window_multi_asset(
         )
         def _asset(context, **inputs: pl.DataFrame):
             month = month_of(context.partition_key)
-            settings = context.resources.fsu_settings.get()
+            settings: FsuSettings = context.resources.fsu_settings.get()  # the object build_definitions got
             missing: dict[str, list[str]] = {}
             if extracts:
                 missing = missing_window_months(read_manifest(context.resources.warehouse, month), month, extracts)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from fsu_dagster.dashboard.deps import AdminUser
-from fsu_dagster.dashboard.main import templates
+from fsu_dagster.dashboard.rendering import templates
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from fsu_dagster.dashboard.audit import request_audit
 from fsu_dagster.dashboard.deps import ConfigDep
-from fsu_dagster.dashboard.main import templates
+from fsu_dagster.dashboard.rendering import templates
 from fsu_dagster.dashboard.users import authenticate, lookup
 from fsu_dagster.warehouse import utc_now
 
@@ -48,29 +49,30 @@ def login(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     username = username.strip()
-    request.state.audit_user = username if _NAME.match(username) else "(invalid name)"
+    audit = request_audit(request)
+    audit.user = username if _NAME.match(username) else "(invalid name)"
     if not _csrf_ok(request, csrf):
-        request.state.audit_event = "login_failed"
+        audit.event = "login_failed"
         return templates.TemplateResponse(
             request, "pages/login.html", {"next": safe_next(next), "error": "Your sign-in form expired; please try again."},
             status_code=400,
         )
     user = authenticate(config.users_file, username, password)
     if user is None:
-        request.state.audit_event = "login_failed"
+        audit.event = "login_failed"
         return templates.TemplateResponse(
             request, "pages/login.html", {"next": safe_next(next), "error": "Wrong user name or password."}, status_code=401
         )
     request.session.clear()  # a fresh session on sign-in (no fixation)
     request.session.update({"user": user.name, "csrf": secrets.token_urlsafe(32), "since": utc_now().isoformat(timespec="seconds")})
-    request.state.audit_event = "login"
+    audit.event = "login"
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
     if request.session.get("user") and _csrf_ok(request, csrf):
-        request.state.audit_user = request.session.get("user")
-        request.state.audit_event = "logout"
+        audit = request_audit(request)
+        audit.user, audit.event = request.session.get("user"), "logout"
         request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from fsu_dagster.dashboard import views
 from fsu_dagster.dashboard.deps import CurrentUser, SettingsDep
-from fsu_dagster.dashboard.main import templates
+from fsu_dagster.dashboard.rendering import templates
 
 router = APIRouter(tags=["method"])
 

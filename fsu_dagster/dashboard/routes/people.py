@@ -6,8 +6,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from fsu_dagster.dashboard import views
+from fsu_dagster.dashboard.audit import request_audit
 from fsu_dagster.dashboard.deps import CurrentUser, SettingsDep, SnapshotDep
-from fsu_dagster.dashboard.main import templates
+from fsu_dagster.dashboard.rendering import templates
 
 router = APIRouter(tags=["people"])
 
@@ -32,7 +33,7 @@ def cohort_page(
 
 @router.get("/people/{person_id}")
 def person_page(request: Request, person_id: str, user: CurrentUser, snap: SnapshotDep, settings: SettingsDep) -> Response:
-    request.state.person_id = person_id  # the audit line names who was looked at (ID only)
+    request_audit(request).person_id = person_id  # the audit line names who was looked at (ID only)
     context = views.details_context(snap, settings, person_id)
     if context is None:
         raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")

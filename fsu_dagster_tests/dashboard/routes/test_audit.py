@@ -64,3 +64,15 @@ def test_anonymous_requests_are_not_logged_as_views(app, client):
     client.get("/", follow_redirects=False)
     client.get("/login")
     assert _lines(app) == []
+
+
+def test_one_audit_record_per_request_makes_one_line():
+    """The middleware writes what the request's RequestAudit holds; anonymous page views write nothing."""
+    from fsu_dagster.dashboard.audit import RequestAudit
+
+    assert RequestAudit().line("/", 303) is None
+    assert RequestAudit(role="admin").line("/", 200) is None
+    viewed = RequestAudit(user="vera", role="viewer", person_id="P1", month="2026-10").line("/people/P1", 404)
+    assert viewed == {"user": "vera", "event": "view", "path": "/people/P1", "status": 404, "person_id": "P1", "month": "2026-10"}
+    failed = RequestAudit(user="(invalid name)", event="login_failed").line("/login", 401)
+    assert failed is not None and (failed["user"], failed["event"], failed["person_id"]) == ("(invalid name)", "login_failed", None)
