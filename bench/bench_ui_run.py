@@ -2,15 +2,19 @@
 
     python bench/bench_ui_run.py [--scale tiny] [--month 2026-10] [--seed 7] [--data DIR] [--repeat 1]
 
-1. ``fsu run --month M --link-mode exact`` into a fresh warehouse (a subprocess): its wall time and
-   the seconds of its rolling steps (everything after the sources).
-2. The same month's rolling hops through ``dagster.execute_job`` on the code location's implicit asset
-   job (``fsu_dagster.definitions:defs``, loaded as a reconstructable repository, as ``dagster dev``
-   loads it), with the code location's default executor, in a persistent Dagster instance: what a
-   backfill of one partition from the UI runs. A subprocess, timed from start to end.
+Each a subprocess under ``/usr/bin/time -v``, each into its own fresh warehouse:
 
-Prints both and the ratio; writes ``bench/results/ui-run-<scale>.json``. Issue 10's target at tiny
-scale: the Dagster run <= 1.5x ``fsu run`` and <= 15 s.
+1. ``fsu run --month M --link-mode exact`` without ``DAGSTER_HOME`` (an in-memory Dagster instance):
+   its wall time and the seconds of its rolling steps (everything after the sources);
+2. the same with ``DAGSTER_HOME`` set (a persistent SQLite instance, as ``make demo-run`` runs it);
+3. the month through ``dagster.execute_job`` on the code location's implicit asset job
+   (``fsu_dagster.definitions:defs`` loaded as a reconstructable repository, as ``dagster dev``
+   loads it) with the code location's default executor, in a persistent instance made from the
+   project's ``dagster.yaml``: one run of the sources over the window's twelve partitions (a
+   single-run backfill), then one run of the rolling hops of partition M (a backfill of the month).
+
+Prints the three and the ratios; writes ``bench/results/ui-run-<scale>.json``. Issue 10's target
+at tiny scale: the Dagster run <= 1.5x ``fsu run`` and <= 15 s.
 """
 
 from __future__ import annotations
@@ -105,8 +109,19 @@ def main() -> None:
             home = tmp / "dagster_home"
             home.mkdir()
             shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
-            print(f"[{i + 1}/{args.repeat}] execute_job: sources, then the rolling hops of {args.month} ...", flush=True)
+            # fsu run recording its runs in a persistent instance too (as `make demo-run` does): the same
+            # per-event SQLite writes as the UI's run, so the difference left is the run's shape.
+            home_fsu = tmp / "dagster_home_fsu"
+            home_fsu.mkdir()
+            shutil.copy(ROOT / "dagster.yaml", home_fsu / "dagster.yaml")
+            print(f"[{i + 1}/{args.repeat}] fsu run with DAGSTER_HOME set (persistent instance) ...", flush=True)
+            fsu_home = run_timed([FSU, "run", "--month", args.month, "--link-mode", "exact"],
+                                 env=dict(env, DAGSTER_HOME=str(home_fsu), FSU_WAREHOUSE=str(tmp / "fh" / "fsu.duckdb")))
+            if fsu_home.returncode:
+                raise SystemExit(f"fsu run (DAGSTER_HOME) failed:\n{fsu_home.stderr[-2000:]}")
+            fsu_home_layers = layer_seconds(fsu_run_steps(fsu_home.stdout))
             ui_env = dict(env, DAGSTER_HOME=str(home), FSU_WAREHOUSE=str(tmp / "ui" / "fsu.duckdb"))
+            print(f"[{i + 1}/{args.repeat}] execute_job: sources, then the rolling hops of {args.month} ...", flush=True)
             ui = run_timed([PYTHON, str(Path(__file__).resolve()), "--child", "--month", args.month], env=ui_env)
             if ui.returncode:
                 raise SystemExit(f"execute_job run failed:\n{ui.stderr[-3000:]}")
@@ -117,6 +132,9 @@ def main() -> None:
                 "fsu_run_seconds": round(fsu.wall, 2),
                 "fsu_run_rolling_seconds": rolling_seconds,
                 "fsu_run_peak_rss_mb": round(fsu.peak_rss_mb),
+                "fsu_run_dagster_home_seconds": round(fsu_home.wall, 2),
+                "fsu_run_dagster_home_rolling_seconds": round(
+                    fsu_home_layers["identity+stage1"] + fsu_home_layers["profiles"], 2),
                 "ui_run_seconds": round(ui.wall, 2),
                 "ui_run_peak_rss_mb": round(ui.peak_rss_mb),
                 **info,
@@ -129,6 +147,8 @@ def main() -> None:
 
     fsu_s = median([r["fsu_run_seconds"] for r in runs])
     fsu_rolling = median([r["fsu_run_rolling_seconds"] for r in runs])
+    fh_s = median([r["fsu_run_dagster_home_seconds"] for r in runs])
+    fh_rolling = median([r["fsu_run_dagster_home_rolling_seconds"] for r in runs])
     ui_s = median([r["ui_run_seconds"] for r in runs])
     ui_rolling = median([r["rolling_seconds"] for r in runs])
     result = {
@@ -136,6 +156,8 @@ def main() -> None:
         "executor": runs[-1]["executor"],
         "fsu_run_seconds": fsu_s,
         "fsu_run_rolling_seconds": fsu_rolling,
+        "fsu_run_dagster_home_seconds": fh_s,
+        "fsu_run_dagster_home_rolling_seconds": fh_rolling,
         "ui_run_seconds": ui_s,
         "ui_run_rolling_seconds": ui_rolling,
         "ratio_ui_to_fsu_run": round(ui_s / fsu_s, 2),
@@ -143,12 +165,15 @@ def main() -> None:
         "runs": runs,
     }
     print()
-    print(f"| {args.scale}, month {args.month} (median of {args.repeat}) | `fsu run` | `execute_job` ({result['executor']}) | ratio |")
-    print("|---|---|---|---|")
-    print(f"| whole month (12 source months + rolling hops), process wall | {fsu_s:.1f} s | {ui_s:.1f} s "
-          f"| {result['ratio_ui_to_fsu_run']:.2f}x |")
-    print(f"| rolling hops of the month | {fsu_rolling:.1f} s | {ui_rolling:.1f} s "
-          f"| {result['ratio_ui_rolling_to_fsu_run_rolling']}x |")
+    result["ratio_ui_to_fsu_run_dagster_home"] = round(ui_s / fh_s, 2)
+    print(f"| {args.scale}, month {args.month} (median of {args.repeat}) | `fsu run` | `fsu run`, DAGSTER_HOME set "
+          f"| `execute_job` ({result['executor']}) | ratio to `fsu run` | ratio to `fsu run` with DAGSTER_HOME |")
+    print("|---|---|---|---|---|---|")
+    print(f"| whole month (12 source months + rolling hops), process wall | {fsu_s:.1f} s | {fh_s:.1f} s | {ui_s:.1f} s "
+          f"| {result['ratio_ui_to_fsu_run']:.2f}x | {result['ratio_ui_to_fsu_run_dagster_home']:.2f}x |")
+    print(f"| rolling hops of the month | {fsu_rolling:.1f} s | {fh_rolling:.1f} s | {ui_rolling:.1f} s "
+          f"| {result['ratio_ui_rolling_to_fsu_run_rolling']}x | "
+          f"{round(ui_rolling / fh_rolling, 2) if fh_rolling else None}x |")
     print("target: the Dagster run <= 1.5x fsu run and <= 15 s")
     out = ROOT / "bench" / "results" / f"ui-run-{args.scale}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
