@@ -14,7 +14,7 @@ DEMO_USER ?= demo
 DEMO_PASSWORD ?= demo-password-local
 export DAGSTER_HOME ?= $(abspath $(DEMO_DIR))/dagster_home
 
-.PHONY: install test demo demo-data demo-run demo-publish dashboard ui bench bench-synth bench-linkage bench-pipeline clean
+.PHONY: install test demo demo-data demo-run demo-publish dashboard ui bench bench-synth bench-linkage bench-pipeline bench-ui bench-all clean
 
 install: $(STAMP)
 
@@ -54,7 +54,18 @@ demo: demo-data demo-run demo-publish
 	  trap "kill $$dash 2>/dev/null" EXIT INT TERM; \
 	  FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-bench: bench-synth bench-linkage bench-pipeline
+# Benchmarks (docs/performance.md, docs/benchmarks.md); results in bench/results/*.json.
+BENCH_SCALE ?= force
+BENCH_REPEAT ?= 3
+# BENCH_DATA=/path/to/synth-output uses existing data instead of data/bench/<scale>-seed7.
+BENCH_DATA ?=
+BENCH_DATA_ARG := $(if $(BENCH_DATA),--data $(BENCH_DATA),)
+
+# One invocation: cached synthetic data, the SQL baseline, fsu run exact and fuzzy; medians and ratios.
+bench: install
+	$(BIN)/python bench/bench_pipeline.py --scale $(BENCH_SCALE) --repeat $(BENCH_REPEAT) $(BENCH_DATA_ARG)
+
+bench-all: bench bench-synth bench-linkage bench-ui
 
 bench-synth: install
 	$(BIN)/python bench/bench_synth.py
@@ -63,7 +74,11 @@ bench-linkage: install
 	$(BIN)/python bench/bench_linkage.py --scale force
 
 bench-pipeline: install
-	$(BIN)/python bench/bench_pipeline.py --scale force --link-mode exact
+	$(BIN)/python bench/bench_pipeline.py --scale $(BENCH_SCALE) --modes exact --repeat 1 $(BENCH_DATA_ARG)
+
+# A month through Dagster as the UI launches it (execute_job, default executor) vs fsu run, tiny scale.
+bench-ui: install
+	$(BIN)/python bench/bench_ui_run.py --scale tiny
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -14,6 +14,7 @@ class Scale(str, enum.Enum):
     tiny = "tiny"
     small = "small"
     force = "force"
+    met = "met"
 
 
 class Format(str, enum.Enum):
@@ -26,7 +27,7 @@ def synth(
     out: Path = typer.Option(Path("data"), "--out", help="Folder to write landing/ and truth/ into."),
     start: str = typer.Option(..., "--start", help="First landing month, YYYY-MM."),
     end: str = typer.Option(..., "--end", help="Last landing month, YYYY-MM."),
-    scale: Scale = typer.Option(Scale.small, "--scale", help="tiny (tests), small (demo), force (West Midlands volume)."),
+    scale: Scale = typer.Option(Scale.small, "--scale", help="tiny (tests), small (demo), force (West Midlands volume), met (3x force)."),
     seed: int = typer.Option(42, "--seed", help="Random seed: the same seed gives the same files."),
     fmt: Format = typer.Option(Format.csv, "--format", help="Landing file format."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),

@@ -26,7 +26,11 @@ def build_definitions(settings: FsuSettings | None = None) -> dg.Definitions:
         module = importlib.import_module(f"fsu_dagster.defs.{layer}")
         if hasattr(module, "defs"):
             parts.append(module.defs())
-    return dg.Definitions.merge(*parts, dg.Definitions(resources=build_resources(settings)))
+    # In-process by default: the steps share one DuckDB writer, so parallel processes would only queue
+    # on it, and the multiprocess executor's process per step costs more than most steps' work.
+    return dg.Definitions.merge(
+        *parts, dg.Definitions(resources=build_resources(settings), executor=dg.in_process_executor)
+    )
 
 
 defs = build_definitions()

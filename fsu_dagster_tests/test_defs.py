@@ -60,3 +60,15 @@ def test_every_asset_is_monthly_partitioned_into_the_warehouse_with_a_blocking_s
         assert spec["group"] == key.split("/")[0], key
         name = key.split("/")[1]
         assert f"{key}:{name}_schema:blocking" in summary["checks"], key
+
+
+def test_code_location_runs_in_process_by_default():
+    """A run launched from the UI uses the code location's default executor: in-process, one
+    process for the whole run (steps share the single DuckDB writer; issue 10)."""
+    import fsu_dagster.definitions
+    from fsu_dagster.definitions import build_definitions
+
+    for defs in (fsu_dagster.definitions.defs, build_definitions()):
+        assert defs.executor is dg.in_process_executor
+        assert defs.get_implicit_global_asset_job_def().executor_def is dg.in_process_executor
+        assert defs.get_repository_def().get_job("__ASSET_JOB").executor_def.name == "in_process"

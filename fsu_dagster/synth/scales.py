@@ -2,7 +2,8 @@
 
 ``force`` is West Midlands Police's yearly volume (per twelve months: about 1.5 M Avaya
 calls, 800 k ControlWorks logs, 300 k investigations, 50 k custody records and 14 k
-missing person reports). ``small`` is about one twentieth of that, ``tiny`` one
+missing person reports). ``met`` is three times ``force``, about the Metropolitan Police's
+volume, for benchmarks. ``small`` is about one twentieth of ``force``, ``tiny`` one
 hundredth with fewer planted frequent users, for tests.
 
 The planted frequent users do not scale with the force: the cohort is the top 100 per
@@ -51,6 +52,9 @@ SCALES: dict[str, Scale] = {
     "force": Scale("force", calls=1_500_000, logs=800_000, investigations=300_000, custody=50_000, missing=14_000,
                    population=800_000, prolific_callers=70, repeat_victims=55, prolific_offenders=70, all_three=15,
                    missing_young_people=30, professionals=4_000),
+    "met": Scale("met", calls=4_500_000, logs=2_400_000, investigations=900_000, custody=150_000, missing=42_000,
+                 population=2_400_000, prolific_callers=70, repeat_victims=55, prolific_offenders=70, all_three=15,
+                 missing_young_people=30, professionals=12_000),
 }
 
 

@@ -331,3 +331,17 @@ def test_summary_names_months_and_rows(tmp_path):
     """The CLI prints the summary; it should say what was written."""
     text = generate(out=tmp_path, start="2026-01", end="2026-02", scale="tiny", seed=3)
     assert "2026-01..2026-02" in text and "cw_incidents" in text and " s." in text
+
+
+def test_met_scale_is_three_forces_with_the_same_planted_users():
+    """``met`` (about the Metropolitan Police's volume) is 3x ``force`` in every background volume,
+    from the scale objects alone (no met data is generated here); the planted frequent users do not
+    scale with the force (the cohort is the top 100 per metric whatever the force's size)."""
+    from fsu_dagster.synth.scales import SCALES, get_scale
+
+    met, force = get_scale("met"), SCALES["force"]
+    for volume in ("calls", "logs", "investigations", "custody", "missing", "population", "professionals"):
+        ratio = getattr(met, volume) / getattr(force, volume)
+        assert 2.9 <= ratio <= 3.1, (volume, ratio)
+    assert met.planted == force.planted
+    assert met.name == "met"
