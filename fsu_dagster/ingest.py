@@ -15,6 +15,7 @@ the column names, types, keys and allowed values all come from :mod:`fsu_dagster
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from fsu_dagster.contract import LOCAL_TZ, MONTH_COLUMN, Column, ColumnType, Extract
@@ -159,21 +161,123 @@ def _empty_quarantine() -> pl.DataFrame:
 
 # --------------------------------------------------------------------------- reading
 
+_QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
+#: Bytes that may stand before an opening quote or after a closing one (a doubled quote
+#: inside a quoted field is a closing quote immediately followed by an opening one).
+_QUOTE_NEIGHBOURS = np.array([_QUOTE, _COMMA, _LF, _CR], dtype=np.uint8)
+
 
 def _read_csv(path: Path) -> pl.DataFrame:
     """Read a CSV as all-string columns, strictly (RFC 4180), with line numbers in errors.
 
-    Python's csv module is used rather than polars' reader because it lets every error name
-    the line; polars silently pads short rows. Blank lines are skipped.
+    The file is checked once by vectorised byte scans (quote placement, record ends, field
+    counts; see :func:`_scan_csv`) and then read by polars' reader. A file the scan cannot
+    prove plain (odd quoting, a lone CR, blank lines, NUL bytes, a record longer than the
+    csv module's field limit) is read by :func:`_read_csv_strict`, the line-by-line reader,
+    which either reads it the same way or raises the error naming the line.
     """
-    name = _display(path)
-    raw = path.read_bytes()
+    return _read_csv_bytes(path.read_bytes(), _display(path))
+
+
+def _read_csv_bytes(raw: bytes, name: str) -> pl.DataFrame:
     try:
-        text = raw.decode("utf-8-sig")
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise LandingFileError(f"{name} line {line}: expected UTF-8 text, found an invalid byte sequence") from None
+    data = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
+    frame = _read_csv_fast(data, name)
+    return frame if frame is not None else _read_csv_strict(data.decode("utf-8"), name)
 
+
+def _read_csv_fast(data: bytes, name: str) -> pl.DataFrame | None:
+    """polars' reader behind a vectorised structure check; None when the file needs the strict reader."""
+    scan = _scan_csv(data)
+    if scan is None:
+        return None
+    starts, content_ends, counts = scan
+    header_text = data[starts[0] : content_ends[0]].decode("utf-8")
+    header = [h.strip().lower() for h in next(csv.reader(io.StringIO(header_text, newline=""), strict=True))]
+    if len(header) != counts[0]:  # pragma: no cover - the scan and the csv module agree on plain files
+        return None
+    dupes = sorted(h for h, n in Counter(header).items() if n > 1)
+    if dupes:
+        raise LandingFileError(f"{name} line 1: header names {dupes} more than once")
+    ragged = np.flatnonzero(counts != counts[0])
+    if ragged.size:
+        k = int(ragged[0])
+        line = _lines_before(data, int(starts[k])) + 1
+        raise LandingFileError(f"{name} line {line}: expected {len(header)} fields, found {int(counts[k])}")
+    frame = pl.read_csv(
+        data,
+        has_header=True,
+        infer_schema=False,
+        quote_char='"',
+        separator=",",
+        raise_if_empty=False,
+    )
+    if frame.width != len(header) or frame.height != len(starts) - 1:  # pragma: no cover - defensive
+        return None
+    frame.columns = header
+    # polars reads an empty field as null; the csv module (and so the strict reader) as "".
+    return frame.with_columns(pl.all().fill_null(""))
+
+
+def _scan_csv(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Record starts, record content ends (before CR/LF) and field counts, by vectorised scans.
+
+    Returns None unless the file is plain RFC 4180 as Python's strict csv module reads it:
+    every quote opens a field (at its start) or closes one (before a comma, a line end, the
+    end of the file or a doubled quote), quotes balance, every CR outside quotes is part of
+    a CRLF, no record is blank, there is no NUL byte, and no record is longer than the csv
+    module's field limit. Under those conditions quote parity alone tells which commas and
+    line feeds separate fields and records.
+    """
+    n = len(data)
+    if n == 0 or b"\x00" in data:
+        return None
+    a = np.frombuffer(data, dtype=np.uint8)
+    is_quote = a == _QUOTE
+    quotes = np.flatnonzero(is_quote)
+    if quotes.size:
+        if quotes.size % 2:
+            return None
+        opens, closes = quotes[0::2], quotes[1::2]
+        before = np.isin(a[opens - 1], _QUOTE_NEIGHBOURS) | (opens == 0)
+        after = np.isin(a[np.minimum(closes + 1, n - 1)], _QUOTE_NEIGHBOURS) | (closes == n - 1)
+        if not (before.all() and after.all()):
+            return None
+        # Parity of the quotes seen so far (uint8 wraps, which keeps the parity).
+        outside = (np.cumsum(is_quote, dtype=np.uint8) & 1) == 0
+        lf = np.flatnonzero((a == _LF) & outside)
+        cr = np.flatnonzero((a == _CR) & outside)
+        commas = np.flatnonzero((a == _COMMA) & outside)
+    else:
+        lf, cr, commas = np.flatnonzero(a == _LF), np.flatnonzero(a == _CR), np.flatnonzero(a == _COMMA)
+    if cr.size and (cr[-1] == n - 1 or not (a[cr + 1] == _LF).all()):
+        return None  # a lone CR ends a line for the csv module, not for polars
+    starts = np.concatenate(([0], lf + 1))
+    ends = lf
+    if starts[-1] == n:
+        starts = starts[:-1]
+    else:
+        ends = np.concatenate((lf, [n]))
+    length = ends - starts
+    content_ends = ends - ((length > 0) & (a[np.maximum(ends - 1, 0)] == _CR))
+    if ((content_ends - starts) == 0).any() or length.max() > csv.field_size_limit():
+        return None  # blank lines are skipped by the strict reader; over-long fields fail there
+    counts = np.searchsorted(commas, content_ends) - np.searchsorted(commas, starts) + 1
+    return starts, content_ends, counts
+
+
+def _lines_before(data: bytes, pos: int) -> int:
+    """Line breaks before byte ``pos`` as the csv module counts them (LF, CRLF or a lone CR)."""
+    head = data[:pos]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n")
+
+
+def _read_csv_strict(text: str, name: str) -> pl.DataFrame:
+    """Python's csv module, record by record: the reference reader and the error path."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     columns: list[list[str]] = []
