@@ -603,8 +603,8 @@ def parse_extract(
             ((local.dt.year() != month.year) | (local.dt.month() != month.month)).sum()
         ).item()
     stats = _stats(
-        extract, n, valid.height, bad_rows.len(), quarantine.get_column("reason").to_list(),
-        missing_optional, extra, int(outside), problems.get_column("column").to_list(),
+        extract, n, valid.height, bad_rows.len(), quarantine.get_column("reason"),
+        missing_optional, extra, int(outside), problems.get_column("column"),
         values_nulled=int((problems.get_column("action") == ACTION_VALUE).sum()),
     )
     return ParsedExtract(extract.name, month, name, valid, quarantine, stats)
@@ -615,23 +615,30 @@ def _stats(
     rows_read: int,
     rows_valid: int,
     rows_quarantined: int,
-    reasons: list[str],
+    reasons: pl.Series | list[str],
     missing_optional: list[str],
     extra: list[str],
     outside: int,
-    columns: list[str] | None = None,
+    columns: pl.Series | list[str] | None = None,
     values_nulled: int = 0,
 ) -> dict[str, Any]:
-    kinds = Counter(r.split(" (first seen")[0] for r in reasons)
+    reasons = pl.Series("reason", reasons, dtype=pl.String)
+    kinds = reasons.str.split(" (first seen").list.first()
     return {
         "rows_read": rows_read,
         "rows_valid": rows_valid,
         "rows_quarantined": rows_quarantined,
         "values_nulled": values_nulled,
-        "problems": len(reasons),
-        "reasons": dict(sorted(kinds.items())),
-        "problems_by_column": dict(sorted(Counter(columns or []).items())),
+        "problems": reasons.len(),
+        "reasons": _counts(kinds),
+        "problems_by_column": _counts(pl.Series("column", [] if columns is None else columns, dtype=pl.String)),
         "missing_optional_columns": list(missing_optional),
         "extra_columns_ignored": list(extra),
         "anchor_outside_month": outside,
     }
+
+
+def _counts(values: pl.Series) -> dict[str, int]:
+    """``{value: count}`` sorted by value (one entry per distinct value, never per row)."""
+    counted = values.value_counts(name="n").sort(values.name)
+    return {str(k): int(v) for k, v in counted.iter_rows()}
