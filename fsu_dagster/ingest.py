@@ -89,6 +89,8 @@ _ROW = "__row_number"
 _INT_RE = r"^[+-]?[0-9]+$"
 _DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Date, 'T' or a space, HH:MM, optional :SS and fraction, optional offset (Z, +HH, +HHMM, +HH:MM).
+#: A timestamp already in canonical form (or an empty field): no groups to extract, no offset.
+_PLAIN_TS_RE = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})?$"
 _TS_RE = (
     r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ](?P<hm>[0-9]{2}:[0-9]{2})"
     r"(?::(?P<sec>[0-9]{2})(?:[.,](?P<frac>[0-9]{1,9}))?)?"
@@ -371,8 +373,13 @@ def _no_reason(name: str) -> pl.Expr:
     return pl.lit(None, dtype=pl.String).alias(_parse_reason(name))
 
 
-def _timestamp_text_stages(name: str, t: pl.Expr) -> Stages:
-    """Stages for ISO 8601 text (``t`` already trimmed, null when empty)."""
+def _timestamp_text_stages(name: str, t: pl.Expr, *, plain: bool = False) -> Stages:
+    """Stages for ISO 8601 text (``t`` already trimmed, null when empty).
+
+    ``plain``: every landing value of the column is empty or exactly ``YYYY-MM-DDTHH:MM:SS``
+    (checked by :func:`_plain_timestamp_columns`), the shape nearly every export uses. Then the
+    regex groups are not needed: the text is already the canonical form and has no offset.
+    """
     g, naive, off, digits = (pl.col(_tmp(name, p)) for p in ("groups", "naive", "off", "digits"))
     off_h, off_m, sign, local = (pl.col(_tmp(name, p)) for p in ("off_h", "off_m", "sign", "local"))
     off_minutes, bad_offset = pl.col(_tmp(name, "off_minutes")), pl.col(_tmp(name, "bad_offset"))
@@ -382,12 +389,22 @@ def _timestamp_text_stages(name: str, t: pl.Expr) -> Stages:
         [g.struct.field("date"), pl.lit("T"), g.struct.field("hm"), pl.lit(":"), g.struct.field("sec").fill_null("00")]
     ).str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us")
     micros = (g.struct.field("frac").fill_null("") + "000000").str.slice(0, 6).cast(pl.Int64)
-    return [
-        [t.str.extract_groups(_TS_RE).alias(_tmp(name, "groups"))],
-        [
-            (whole + pl.duration(microseconds=micros)).alias(_tmp(name, "naive")),
-            g.struct.field("off").str.to_uppercase().alias(_tmp(name, "off")),
-        ],
+    if plain:
+        first: Stages = [
+            [
+                t.str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us").alias(_tmp(name, "naive")),
+                pl.lit(None, dtype=pl.String).alias(_tmp(name, "off")),
+            ]
+        ]
+    else:
+        first = [
+            [t.str.extract_groups(_TS_RE).alias(_tmp(name, "groups"))],
+            [
+                (whole + pl.duration(microseconds=micros)).alias(_tmp(name, "naive")),
+                g.struct.field("off").str.to_uppercase().alias(_tmp(name, "off")),
+            ],
+        ]
+    return first + [
         [off.str.replace_all(":", "").alias(_tmp(name, "digits")), _local_to_utc(naive).alias(_tmp(name, "local"))],
         [
             pl.when(digits.str.slice(0, 1) == "-").then(-1).otherwise(1).alias(_tmp(name, "sign")),
@@ -420,7 +437,7 @@ def _timestamp_text_stages(name: str, t: pl.Expr) -> Stages:
     ]
 
 
-def _column_stages(col: Column, dtype: pl.DataType) -> Stages:
+def _column_stages(col: Column, dtype: pl.DataType, *, plain_timestamp: bool = False) -> Stages:
     """The stages that turn landing column ``col`` into its value, missing flag and parse reason.
 
     ``dtype`` is the column's dtype as read: String for CSV, anything for Parquet.
@@ -466,10 +483,19 @@ def _column_stages(col: Column, dtype: pl.DataType) -> Stages:
         typed = pl.when(t.str.contains(_DATE_RE)).then(t).str.to_date("%Y-%m-%d", strict=False)
         stages += [[typed.alias(value), t.is_null().alias(missing)], [_unparseable_when_lost(name, "date")]]
     elif kind == "timestamp":
-        stages += _timestamp_text_stages(name, t)
+        stages += _timestamp_text_stages(name, t, plain=plain_timestamp)
     else:  # pragma: no cover - ColumnType is closed
         raise ValueError(f"unknown contract type {kind!r}")
     return stages
+
+
+def _plain_timestamp_columns(frame: pl.DataFrame, extract: Extract) -> set[str]:
+    """Text timestamp columns whose every value is empty or exactly ``YYYY-MM-DDTHH:MM:SS``."""
+    text = [c.name for c in extract.columns if c.type == "timestamp" and frame.schema[c.name] == pl.String]
+    if not text:
+        return set()
+    plain = frame.select(pl.col(c).str.contains(_PLAIN_TS_RE).all() for c in text).row(0)
+    return {c for c, ok in zip(text, plain) if ok}
 
 
 def _run_stages(frame: pl.DataFrame, plans: list[Stages]) -> pl.DataFrame:
@@ -539,7 +565,9 @@ def parse_extract(
 
     # Contract section 1: a bad value in a *required* column (or a duplicate key) is a data error and
     # the row is quarantined; a bad value in an optional column is loaded as null, and recorded.
-    work = _run_stages(frame, [_column_stages(col, frame.schema[col.name]) for col in extract.columns])
+    plain = _plain_timestamp_columns(frame, extract)
+    plans = [_column_stages(c, frame.schema[c.name], plain_timestamp=c.name in plain) for c in extract.columns]
+    work = _run_stages(frame, plans)
     work = work.with_columns(
         _column_reason(col, pl.col(_value(col.name)), pl.col(_missing(col.name)), pl.col(_parse_reason(col.name))).alias(
             _reason(col.name)
