@@ -239,8 +239,8 @@ def _scan_csv(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     if n == 0 or b"\x00" in data:
         return None
     a = np.frombuffer(data, dtype=np.uint8)
-    is_quote = a == _QUOTE
-    quotes = np.flatnonzero(is_quote)
+    quotes = np.flatnonzero(a == _QUOTE)
+    lf, cr, commas = np.flatnonzero(a == _LF), np.flatnonzero(a == _CR), np.flatnonzero(a == _COMMA)
     if quotes.size:
         if quotes.size % 2:
             return None
@@ -249,13 +249,13 @@ def _scan_csv(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         after = np.isin(a[np.minimum(closes + 1, n - 1)], _QUOTE_NEIGHBOURS) | (closes == n - 1)
         if not (before.all() and after.all()):
             return None
-        # Parity of the quotes seen so far (uint8 wraps, which keeps the parity).
-        outside = (np.cumsum(is_quote, dtype=np.uint8) & 1) == 0
-        lf = np.flatnonzero((a == _LF) & outside)
-        cr = np.flatnonzero((a == _CR) & outside)
-        commas = np.flatnonzero((a == _COMMA) & outside)
-    else:
-        lf, cr, commas = np.flatnonzero(a == _LF), np.flatnonzero(a == _CR), np.flatnonzero(a == _COMMA)
+        # Bytes strictly between an opening quote and its closing quote are field content
+        # (work proportional to the quoted bytes, not to the file).
+        inside = np.zeros(n, dtype=bool)
+        lengths = closes - opens - 1
+        firsts = np.repeat(opens + 1 - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+        inside[firsts + np.arange(int(lengths.sum()))] = True
+        lf, cr, commas = (pos[~inside[pos]] for pos in (lf, cr, commas))
     if cr.size and (cr[-1] == n - 1 or not (a[cr + 1] == _LF).all()):
         return None  # a lone CR ends a line for the csv module, not for polars
     starts = np.concatenate(([0], lf + 1))
