@@ -323,7 +323,7 @@ def _read_parquet(path: Path) -> pl.DataFrame:
 def _as_text(expr: pl.Expr) -> pl.Expr:
     """Trim, and turn empty or whitespace-only text into null."""
     t = expr.cast(pl.String).str.strip_chars()
-    return pl.when(t.str.len_chars() == 0).then(None).otherwise(t)
+    return pl.when(t.str.len_bytes() == 0).then(None).otherwise(t)
 
 
 def _local_to_utc(naive: pl.Expr) -> pl.Expr:
