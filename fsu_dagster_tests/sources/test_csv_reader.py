@@ -1,0 +1,113 @@
+"""The fast CSV path (vectorised structure check + polars' reader) against the strict reader.
+
+``ingest._read_csv_strict`` is Python's csv module record by record, the reference for what a
+landing CSV means; ``ingest._read_csv_bytes`` takes the fast path whenever its byte scan proves
+the file plain. On any input both must give the same frame or the same error message.
+"""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from fsu_dagster import ingest
+from fsu_dagster.ingest import LandingFileError
+
+NAME = "landing/2026-03/avaya_calls.csv"
+
+
+def _outcome(fn, *args):
+    try:
+        return "ok", fn(*args)
+    except LandingFileError as exc:
+        return "error", str(exc)
+
+
+def _assert_same(raw: bytes) -> None:
+    fast = _outcome(ingest._read_csv_bytes, raw, NAME)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        assert fast[0] == "error" and "expected UTF-8 text" in fast[1]
+        return
+    strict = _outcome(ingest._read_csv_strict, text, NAME)
+    assert fast[0] == strict[0], (raw, fast, strict)
+    if fast[0] == "ok":
+        assert_frame_equal(fast[1], strict[1])
+    else:
+        assert fast[1] == strict[1], raw
+
+
+# Pieces that exercise quoting, line ends, blank lines and ragged rows.
+_PIECES = ["a", "b7", " x ", ",", ",", '"', '""', '"q,1"', '"two\nlines"', "\n", "\n", "\r\n", "\r", "é", "\n\n"]
+
+
+def _random_csv(rng: random.Random) -> bytes:
+    width = rng.randint(1, 4)
+    lines = [",".join(f"c{i}" for i in range(width))]
+    for _ in range(rng.randint(0, 6)):
+        if rng.random() < 0.7:  # a well-formed row, fields sometimes quoted
+            fields = [rng.choice(["v", "", '"v,w"', '"say ""hi"""', '"l1\nl2"', " s "]) for _ in range(width)]
+            lines.append(",".join(fields))
+        else:
+            lines.append("".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 6))))
+    eol = rng.choice(["\n", "\r\n"])
+    text = eol.join(lines) + rng.choice(["", eol])
+    return (rng.choice(["", "\ufeff"]) + text).encode()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_fast_reader_matches_strict_reader_on_random_files(seed):
+    rng = random.Random(seed)
+    for _ in range(100):
+        _assert_same(_random_csv(rng))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"a,b\n1,2\n",
+        b"a,b\n1,2",
+        b"a,b\r\n1,2\r\n",
+        b'a,b\n"1\r\n2",3\n',
+        b'a,b\n"1\r2",3\n',  # a lone CR inside quotes counts as a line for the csv module
+        b'a,b\n"1\r2",3\n4\n',
+        b'a,b\n"x""y",3\n',
+        b'a,b\n"",""\n',
+        b'a,b\nx"y,3\n',  # a quote inside an unquoted field is text
+        b'a,b\n"x"y,3\n',  # text after a closing quote is an error
+        b'a,b\n"x,3\n',  # unterminated
+        b"a,b\n\n1,2\n",  # blank line
+        b"a,b\n1,2\n\n",
+        b"a,b\n1,2\n3\n",
+        b"a,b\n1,2,3\n",
+        b"a\n\n",
+        b'a\n""\n',
+        b"a,a\n1,2\n",
+        b"",
+        b"\xef\xbb\xbf",
+        b"a,b\n1,\x002\n",
+        b"a,b\n1,2\r",
+        b"a,b\n1,2\r3,4\n",
+        b"a,b\n1,\xe92\n",
+        b'"a\nb",c\n1,2\n3\n',  # header spanning lines: the ragged row is on line 4
+    ],
+)
+def test_fast_reader_matches_strict_reader_on_edge_cases(raw):
+    _assert_same(raw)
+
+
+def test_field_longer_than_the_csv_limit_fails_like_the_strict_reader():
+    import csv
+
+    _assert_same(b"a\n" + b"x" * (csv.field_size_limit() + 1) + b"\n")
+
+
+def test_plain_file_takes_the_fast_path():
+    """The scan accepts a plain file (otherwise every file would silently use the slow reader)."""
+    raw = b'a,b\n1,"x,y"\r\n"say ""hi""",\n'
+    assert ingest._scan_csv(raw) is not None
+    assert ingest._read_csv_fast(raw, NAME).rows() == [("1", "x,y"), ('say "hi"', "")]
