@@ -17,7 +17,8 @@ import datetime as dt
 
 import polars as pl
 
-from fsu_dagster.stage1._common import US_PER_HOUR, hours_to_micros, micros_between, micros_to_hours, upper_trim, with_month
+from fsu_dagster.frames import US_PER_HOUR, hours_to_micros, micros_between, micros_to_hours, with_window_month
+from fsu_dagster.stage1._common import upper_trim
 
 __all__ = [
     "COUNT_TOTALS",
@@ -180,4 +181,4 @@ def person_totals(
         .select("person_id", *TOTALS)
         .sort("person_id")
     )
-    return with_month(out, month)
+    return with_window_month(out, month)

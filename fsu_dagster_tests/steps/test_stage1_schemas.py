@@ -18,11 +18,10 @@ from fsu_dagster.defs.stage1.schemas import (
     PersonMetrics,
     PersonTotals,
 )
+from fsu_dagster.identity import identity_index, link_controlworks
 from fsu_dagster.stage1 import (
     cohort,
     controlworks_logs,
-    identity_index,
-    link_controlworks_people,
     person_harm,
     person_home_lpa,
     person_metrics,
@@ -51,7 +50,7 @@ def stage1():
     inv = investigations([("C1", ts(1), "8A")])
     index = identity_index(persons, M)
     logs = controlworks_logs(inc, res, M)
-    links = link_controlworks_people(logs, index)
+    links = link_controlworks(logs, index, mode="exact")
     totals = person_totals(r, custody([("K1", "P4", ts(2), ts(3))]), links, logs, M)
     metrics = person_metrics(totals, top_n=1000)
     cchi = pl.DataFrame({"offence_code": ["8A"], "harm_days": [10.0]})
