@@ -49,7 +49,7 @@ def monthly_trend(
     links: pl.DataFrame,
     cw_logs: pl.DataFrame,
     missing_episodes: pl.DataFrame | None = None,
-    cap_hours: float = 200.0,
+    cap_hours: float,
     month: dt.date | None = None,
 ) -> pl.DataFrame:
     """Long: ``month, person_id, activity_month, interaction, events, hours``.

@@ -27,7 +27,7 @@ from fsu_dagster.stage1 import (
     person_metrics,
     person_totals,
 )
-from fsu_dagster_tests.steps.stage1_frames import M, custody, frame, incidents, investigations, resources, roles, ts
+from fsu_dagster_tests.steps.stage1_frames import CAP_HOURS, M, custody, frame, incidents, investigations, resources, roles, ts
 
 D1 = dt.date(1990, 1, 1)
 
@@ -51,7 +51,7 @@ def stage1():
     index = identity_index(persons, M)
     logs = controlworks_logs(inc, res, M)
     links = link_controlworks(logs, index, mode="exact")
-    totals = person_totals(r, custody([("K1", "P4", ts(2), ts(3))]), links, logs, M)
+    totals = person_totals(r, custody([("K1", "P4", ts(2), ts(3))]), links, logs, M, cap_hours=CAP_HOURS)
     metrics = person_metrics(totals, top_n=1000)
     cchi = pl.DataFrame({"offence_code": ["8A"], "harm_days": [10.0]})
     return {
