@@ -162,6 +162,9 @@ def link_records(
         leave off for one-to-one linkage.
     max_block
         Fuzzy only: blocking key values shared by more index rows are skipped.
+        Default ``config.max_block``.
+    config
+        The tuning constants (``config.LinkConfig``; default ``LINK_CONFIG``).
 
     Returns
     -------

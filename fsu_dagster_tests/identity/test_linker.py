@@ -300,3 +300,22 @@ def test_identifiers_read_as_numbers_link_like_text(mode):
     for dtype in (pl.Int64, pl.Float64):
         assert link_records(cast(q, dtype), cast(ix, dtype), mode=mode).rows() == as_text
         assert link_records(cast(q, dtype), ix, mode=mode).rows() == as_text
+
+
+def test_config_holds_the_constants_and_is_frozen():
+    """Every tuning constant is read from the LinkConfig passed in: the config's threshold
+    is the default threshold, and a changed config changes the links."""
+    import dataclasses
+
+    rows = [
+        {"record_id": 1, "forename": "Wiliam", "surname": "Hargreaves", "dob": D(1980, 3, 12)},
+        {"record_id": 2, "forename": "Bill", "surname": "Hargreaves"},
+        {"record_id": 3, "forename": "Margret", "surname": "Smith-Jones", "dob": D(1975, 6, 1)},
+    ]
+    strict = dataclasses.replace(LINK_CONFIG, threshold=0.999999)
+    assert link_records(_q(rows), INDEX, config=strict).equals(link_records(_q(rows), INDEX, threshold=0.999999))
+    crowded = dataclasses.replace(LINK_CONFIG, population_floor=10_000_000)
+    scores = link_records(_q(rows), INDEX, threshold=0.0)["score"].to_list()
+    assert link_records(_q(rows), INDEX, threshold=0.0, config=crowded)["score"].to_list() != scores
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        LINK_CONFIG.threshold = 0.5  # type: ignore[misc]
