@@ -68,8 +68,8 @@ def log_context_links(
     empty = pl.DataFrame(schema={"record_id": rid_dtype, "person_id": pl.String, "score": pl.Float64, "reason": pl.String})
     if links.height == 0 or cands.best.height == 0:
         return empty
-    ment = mentions.select("record_id", pl.col("incident_id").cast(pl.String), "role")
-    linked = ment.join(links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id")
+    mention_roles = mentions.select("record_id", pl.col("incident_id").cast(pl.String), "role")
+    linked = mention_roles.join(links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id")
     sure = linked.filter(pl.col("score") >= config.sure_score)
     both = sure.filter(pl.col("role") == "originator").join(
         sure.filter(pl.col("role") == "subject"), on="incident_id", suffix="_s"
@@ -80,18 +80,18 @@ def log_context_links(
 
     contexts = []
     for role, co_role in (("subject", "originator"), ("originator", "subject")):
-        given = ment.filter(pl.col("role") == role).select("incident_id").unique()
-        co = linked.filter(pl.col("role") == co_role).select("incident_id", pl.col("person_id").alias("_p"))
-        base = co.join(given, on="incident_id", how="semi")
-        n_p = base.group_by("_p").agg(pl.len().cast(pl.Float64).alias("_n"))
+        given = mention_roles.filter(pl.col("role") == role).select("incident_id").unique()
+        other_links = linked.filter(pl.col("role") == co_role).select("incident_id", pl.col("person_id").alias("_p"))
+        base = other_links.join(given, on="incident_id", how="semi")
+        logs_per_person = base.group_by("_p").agg(pl.len().cast(pl.Float64).alias("_n"))
         seen = base.join(
             sure.filter(pl.col("role") == role).select("incident_id", pl.col("person_id").alias("_x")), on="incident_id"
         )
         pair = seen.group_by("_p", "_x").agg(pl.len().cast(pl.Float64).alias("_k"))
-        selfs = n_p.select("_p", pl.col("_p").alias("_x"), pl.lit(0.0).alias("_k"))
+        selfs = logs_per_person.select("_p", pl.col("_p").alias("_x"), pl.lit(0.0).alias("_k"))
         share = (
             pl.concat([pair, selfs]).group_by("_p", "_x").agg(pl.col("_k").sum())
-            .join(n_p, on="_p", how="left")
+            .join(logs_per_person, on="_p", how="left")
             .with_columns(pl.col("_n").fill_null(0.0))
             .with_columns(
                 ((pl.col("_k") + pl.when(pl.col("_p") == pl.col("_x")).then(config.context_pseudo * self_share).otherwise(0.0))
@@ -107,40 +107,40 @@ def log_context_links(
         )
         # The unlinked mentions of this role on logs whose other person is linked.
         todo = (
-            ment.filter(pl.col("role") == role)
+            mention_roles.filter(pl.col("role") == role)
             .join(links.select("record_id"), on="record_id", how="anti")
-            .join(co, on="incident_id")
+            .join(other_links, on="incident_id")
         )
         contexts.append(todo.join(share, on="_p").select("record_id", "_x", "_c", "_sum"))
-    ctx = pl.concat(contexts)
-    if ctx.height == 0:
+    context = pl.concat(contexts)
+    if context.height == 0:
         return empty
     persons = cands.persons.with_columns(pl.col("person_id").cast(pl.String))
-    ctx = ctx.join(persons.select(pl.col("person_id").alias("_x"), pl.col("pidx")), on="_x").drop("_x")
+    context = context.join(persons.select(pl.col("person_id").alias("_x"), pl.col("pidx")), on="_x").drop("_x")
     # The mentions' own candidates, with the context's share for the people it names.
-    recs = ctx.select("record_id", "_sum").unique("record_id")
-    cand = (
-        recs.join(cands.record_map, on="record_id")
+    context_records = context.select("record_id", "_sum").unique("record_id")
+    candidates = (
+        context_records.join(cands.record_map, on="record_id")
         .join(cands.best, on="qid")
-        .join(ctx.select("record_id", "pidx", "_c"), on=["record_id", "pidx"], how="left")
+        .join(context.select("record_id", "pidx", "_c"), on=["record_id", "pidx"], how="left")
         # Only a person the mention itself could be: the context says whose log this
         # is, not who a household member with the same surname and address is.
         .with_columns(pl.when(_compatible()).then(pl.col("_c").fill_null(0.0)).otherwise(0.0).alias("_c"))
         .sort("record_id", "pidx")
     )
-    if cand.height == 0:
+    if candidates.height == 0:
         return empty
-    lo = cand["log_odds"].to_numpy()
-    w = cand["weight"].to_numpy()
-    c = cand["_c"].to_numpy()
-    boost = c / ((1.0 - cand["_sum"].to_numpy()) * (1.0 - cands.rho))
+    log_odds = candidates["log_odds"].to_numpy()
+    weight = candidates["weight"].to_numpy()
+    context_share = candidates["_c"].to_numpy()
+    boost = context_share / ((1.0 - candidates["_sum"].to_numpy()) * (1.0 - cands.rho))
     with np.errstate(divide="ignore"):
-        # log2(2^lo + boost · 2^w), computed without overflow.
-        new_lo = np.where(c > 0, np.logaddexp2(lo, np.log2(np.maximum(boost, 1e-300)) + w), lo)
-    group = cand.with_columns(pl.col("record_id").rank("dense").alias("_g"))["_g"].to_numpy()
-    cand = cand.with_columns(pl.Series("score", normalise_posterior(group, new_lo)))
+        # log2(2^log_odds + boost · 2^weight), computed without overflow.
+        new_log_odds = np.where(context_share > 0, np.logaddexp2(log_odds, np.log2(np.maximum(boost, 1e-300)) + weight), log_odds)
+    group = candidates.with_columns(pl.col("record_id").rank("dense").alias("_g"))["_g"].to_numpy()
+    candidates = candidates.with_columns(pl.Series("score", normalise_posterior(group, new_log_odds)))
     chosen = (
-        cand.sort(["record_id", "score", "pidx"], descending=[False, True, False])
+        candidates.sort(["record_id", "score", "pidx"], descending=[False, True, False])
         .group_by("record_id", maintain_order=True)
         .first()
         .filter((pl.col("score") >= threshold) & (pl.col("_c") > 0))
