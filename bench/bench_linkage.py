@@ -51,11 +51,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fsu_dagster.identity.clustering import cluster_unlinked
-from fsu_dagster.identity.linker import (
-    link_controlworks,
-    link_records,
-    propagate_by_phone,
-)
+from fsu_dagster.identity.context import propagate_by_phone
+from fsu_dagster.identity.controlworks import link_controlworks
+from fsu_dagster.identity.linker import link_records
 from fsu_dagster.identity.nicknames import nickname_groups
 
 # ---------------------------------------------------------------------------------------
@@ -167,7 +165,7 @@ def load_window(data: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
 
 
 def _mentions(cw: pl.DataFrame) -> pl.DataFrame:
-    from fsu_dagster.stage1.controlworks import controlworks_mentions
+    from fsu_dagster.identity.controlworks import controlworks_mentions
 
     return controlworks_mentions(cw)
 

@@ -1,6 +1,7 @@
 """The twelve-month window: which landing months a rolling partition needs, and which are missing.
 
-Pure functions (no Dagster). The source assets record every landing month they load in
+Pure functions (no Dagster). ``window_months`` is the one month-list rule (the sources, the
+profiles and the runner use it). The source assets record every landing month they load in
 ``fsu.landing_manifest`` (one row per extract and month, ``file`` null when the month had no
 file for that extract). A window month counts as present when its manifest has a row for
 every extract the hop reads and at least one extract of that month came from a real file
@@ -24,6 +25,16 @@ def window_months(month: dt.date, n: int = WINDOW_MONTHS) -> list[dt.date]:
         out.append(dt.date(y, m, 1))
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     return out[::-1]
+
+
+def months_from(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The months (first day of each) that begin in ``[month of start, end)``, oldest first."""
+    first = dt.date(start.year, start.month, 1)
+    if end <= first:
+        return []
+    last = end - dt.timedelta(days=1)
+    n = (last.year - first.year) * 12 + last.month - first.month + 1
+    return window_months(dt.date(last.year, last.month, 1), n)
 
 
 def missing_window_months(

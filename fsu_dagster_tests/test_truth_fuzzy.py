@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from fsu_dagster import warehouse as wh
-from fsu_dagster.stage1.controlworks import controlworks_mentions
+from fsu_dagster.identity.controlworks import controlworks_mentions
 from fsu_dagster_tests.conftest import WINDOW_END
 
 PLANTED = ["prolific_caller", "repeat_victim", "prolific_offender", "all_three", "missing_young_person"]

@@ -80,3 +80,12 @@ def test_no_repeats_means_nothing_changes():
     out, superseded = latest_versions({"connect_custody": custody, "connect_person_roles": roles})
     assert out["connect_custody"].equals(custody) and out["connect_person_roles"].equals(roles)
     assert superseded == {}
+
+
+def test_months_from_is_window_months_over_a_range():
+    """The sources' partition ranges are built from the one month-list rule."""
+    from fsu_dagster.window import months_from
+
+    assert months_from(D(2025, 11, 1), D(2026, 2, 1)) == window_months(D(2026, 1, 1), 3)
+    assert months_from(D(2026, 3, 1), D(2026, 3, 15)) == [D(2026, 3, 1)]
+    assert months_from(D(2026, 3, 1), D(2026, 3, 1)) == []

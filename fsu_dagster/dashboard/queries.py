@@ -12,6 +12,8 @@ from typing import Any
 
 import duckdb
 
+from fsu_dagster.stage1.ranking import METRIC_CATALOGUE
+
 __all__ = [
     "METRICS",
     "PERSON_TABLES",
@@ -24,13 +26,8 @@ __all__ = [
     "snapshot_info",
 ]
 
-#: The four metrics of method Table 1: (key, label, short label).
-METRICS: tuple[tuple[str, str, str], ...] = (
-    ("investigations_custody", "Investigations and custody", "Inv. & custody"),
-    ("originator", "Originator (calls made)", "Originator"),
-    ("subject", "Subject (calls about)", "Subject"),
-    ("overall", "Overall", "Overall"),
-)
+#: The four metrics of method Table 1: (key, label, short label), from the one catalogue.
+METRICS = METRIC_CATALOGUE
 
 #: Sort key (query parameter) -> ORDER BY expression. Ranks ascend (1 = most); harm descends.
 SORTS: dict[str, str] = {

@@ -43,21 +43,15 @@ from dataclasses import dataclass
 import jellyfish
 import polars as pl
 
+from fsu_dagster.identity.config import LINK_CONFIG
 from fsu_dagster.identity.nicknames import nickname_groups
 
 __all__ = [
     "BLOCKING_RULES",
-    "DEFAULT_MAX_BLOCK",
-    "DEFAULT_MAX_PAIRS_PER_QUERY",
     "BlockingRule",
     "add_blocking_columns",
     "candidate_pairs",
 ]
-
-#: Skip a key value shared by more index rows than this (per rule).
-DEFAULT_MAX_BLOCK = 1000
-#: A rule with a fallback switches to it above this many pairs per query on average.
-DEFAULT_MAX_PAIRS_PER_QUERY = 10.0
 
 KeyFn = Callable[[pl.LazyFrame], pl.LazyFrame]
 
@@ -253,8 +247,8 @@ def candidate_pairs(
     index: pl.DataFrame,
     rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
     *,
-    max_block: int = DEFAULT_MAX_BLOCK,
-    max_pairs_per_query: float = DEFAULT_MAX_PAIRS_PER_QUERY,
+    max_block: int = LINK_CONFIG.max_block,
+    max_pairs_per_query: float = LINK_CONFIG.max_pairs_per_query,
 ) -> pl.DataFrame:
     """Distinct ``qid, iid`` pairs sharing at least one blocking key.
 

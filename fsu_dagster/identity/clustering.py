@@ -32,21 +32,13 @@ import hashlib
 import numpy as np
 import polars as pl
 
-from fsu_dagster.identity.comparisons import (
-    DOB,
-    FORENAME,
-    SURNAME,
-    dob_key,
-    fold_name,
-    name_key,
-    phone_key,
-)
+from fsu_dagster.identity.comparisons import DOB, FORENAME, SURNAME
+from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
+from fsu_dagster.identity.normal_forms import dob_key, fold_name, name_key, phone_key
 
 __all__ = ["CW_PREFIX", "cluster_unlinked", "connected_components"]
 
 CW_PREFIX = "CW:"
-#: Groups larger than this (a junk DOB, a switchboard number) create no edges.
-MAX_GROUP = 200
 
 _CLOSE_FORENAME = ("exact", "nickname", "jw92")
 _CLOSE_SURNAME = ("exact", "part", "jw92")
@@ -74,10 +66,10 @@ def connected_components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             parent = jumped
 
 
-def _self_pairs(nodes: pl.DataFrame, on: list[str]) -> pl.DataFrame:
-    """Distinct node pairs (a < b) sharing the key ``on`` (groups over MAX_GROUP skipped)."""
+def _self_pairs(nodes: pl.DataFrame, on: list[str], max_group: int) -> pl.DataFrame:
+    """Distinct node pairs (a < b) sharing the key ``on`` (groups over ``max_group`` skipped)."""
     keyed = nodes.drop_nulls(on)
-    small = keyed.group_by(on).agg(pl.len().alias("_n")).filter(pl.col("_n") <= MAX_GROUP).drop("_n")
+    small = keyed.group_by(on).agg(pl.len().alias("_n")).filter(pl.col("_n") <= max_group).drop("_n")
     keyed = keyed.join(small, on=on, how="semi").select("node", *on)
     return (
         keyed.join(keyed, on=on, suffix="_b")
@@ -96,7 +88,7 @@ def _levels(pairs: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def cluster_unlinked(mentions: pl.DataFrame) -> pl.DataFrame:
+def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -> pl.DataFrame:
     """Group mentions into provisional ``CW:`` individuals.
 
     ``mentions``: ``record_id, forename, surname, dob`` and optionally ``phone`` (other
@@ -135,18 +127,18 @@ def cluster_unlinked(mentions: pl.DataFrame) -> pl.DataFrame:
 
     edges = []
     # name_dob: identical normal forms, whatever the phone.
-    edges.append(_self_pairs(nodes, ["fn_key", "sn_key", "dob"]))
+    edges.append(_self_pairs(nodes, ["fn_key", "sn_key", "dob"], config.max_cluster_group))
     # name_dob_typo: same names, DOB swapped or one typo apart.
-    same_name = _levels(_self_pairs(nodes, ["fn_key", "sn_key"]), nodes)
+    same_name = _levels(_self_pairs(nodes, ["fn_key", "sn_key"], config.max_cluster_group), nodes)
     edges.append(same_name.filter(pl.col("dob_level").is_in(["swap", "typo"])).select("a", "b"))
     close_names = pl.col("fn_level").is_in(_CLOSE_FORENAME) & pl.col("sn_level").is_in(_CLOSE_SURNAME)
     # dob_similar_name
-    by_dob = _levels(_self_pairs(nodes, ["dob"]), nodes)
+    by_dob = _levels(_self_pairs(nodes, ["dob"], config.max_cluster_group), nodes)
     edges.append(
         by_dob.filter(close_names & ((pl.col("fn_level") == "exact") | (pl.col("sn_level") == "exact"))).select("a", "b")
     )
     # phone_similar_name
-    by_phone = _levels(_self_pairs(nodes, ["phone"]), nodes)
+    by_phone = _levels(_self_pairs(nodes, ["phone"], config.max_cluster_group), nodes)
     edges.append(by_phone.filter(close_names & pl.col("dob_level").is_in(_DOB_COMPATIBLE)).select("a", "b"))
     e = pl.concat(edges).unique()
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from fsu_dagster.identity.normalise import normalise_name, normalise_pnc
+from fsu_dagster.identity.normal_forms import normalise_name, normalise_pnc
 
 __all__ = ["LINK_SCHEMA", "link_exact"]
 

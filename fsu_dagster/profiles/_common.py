@@ -1,4 +1,9 @@
-"""Shared helpers for the profile steps: the window month, cohort filtering, normalisation.
+"""Shared helpers for the profile steps: the window month, cohort filtering, labels.
+
+Names, phone numbers and postcodes are put in the identity layer's normal forms
+(``fsu_dagster.identity.normal_forms``: one rule each, shared with linking); exact hours
+follow Stage 1's rule (``fsu_dagster.frames.hours_between``); month lists come from
+``fsu_dagster.window.window_months``.
 
 Everything here is a polars expression or a small frame operation; no Dagster import.
 """
@@ -10,14 +15,10 @@ import re
 
 import polars as pl
 
-from fsu_dagster.identity.normalise import normalise_name
-
 from fsu_dagster.contract import LOCAL_TZ, MONTH_COLUMN
 
 #: Label used for a null category (no grade, no LPA, no outcome recorded...).
 NOT_RECORDED = "NOT RECORDED"
-
-_MICROS_PER_HOUR = 3_600_000_000
 
 
 def window_month(cohort: pl.DataFrame) -> dt.date:
@@ -56,35 +57,11 @@ def with_month(df: pl.DataFrame, month: dt.date, first: tuple[str, ...] = ("pers
     return df.select(lead + [c for c in df.columns if c not in lead])
 
 
-def hours_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:
-    """Hours from ``start`` to ``end`` (Float64; null when either is null)."""
-    return (end - start).dt.total_microseconds().cast(pl.Float64) / _MICROS_PER_HOUR
-
-
-#: Name normalisation for matching (data contract section 3): the identity layer's rule.
-norm_name = normalise_name
-
-
-def norm_phone(col: str | pl.Expr) -> pl.Expr:
-    """Phone normalisation: digits only; a UK international prefix (``44`` / ``0044``) becomes
-    a leading ``0``; fewer than 6 digits is missing (a fragment cannot identify anyone)."""
-    e = pl.col(col) if isinstance(col, str) else col
-    d = e.cast(pl.String).str.replace_all(r"[^0-9]", "")
-    d = pl.when(d.str.starts_with("0044")).then(pl.lit("0") + d.str.slice(4)).otherwise(d)
-    d = pl.when(d.str.starts_with("44") & (d.str.len_chars() == 12)).then(pl.lit("0") + d.str.slice(2)).otherwise(d)
-    return pl.when(d.str.len_chars() >= 6).then(d).otherwise(None)
-
-
 def norm_address(col: str | pl.Expr) -> pl.Expr:
     """Address key for grouping and comparing: upper case, letters and digits only."""
     e = pl.col(col) if isinstance(col, str) else col
     out = e.cast(pl.String).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
     return pl.when(out.str.len_chars() > 0).then(out).otherwise(None)
-
-
-def norm_postcode(col: str | pl.Expr) -> pl.Expr:
-    """Postcode key: upper case, no spaces; empty is missing."""
-    return norm_address(col)
 
 
 def label(col: str, default: str = NOT_RECORDED) -> pl.Expr:
@@ -103,18 +80,6 @@ def event_month(df: pl.DataFrame, ts_col: str) -> pl.Expr:
 def local_month(ts: pl.Expr) -> pl.Expr:
     """First day of the Europe/London calendar month of a naive-UTC timestamp."""
     return ts.dt.replace_time_zone("UTC").dt.convert_time_zone(LOCAL_TZ).dt.date().dt.truncate("1mo")
-
-
-def window_month_list(month: dt.date, n: int = 12) -> list[dt.date]:
-    """The ``n`` calendar months ending ``month``, oldest first."""
-    out = []
-    y, m = month.year, month.month
-    for _ in range(n):
-        out.append(dt.date(y, m, 1))
-        m -= 1
-        if m == 0:
-            y, m = y - 1, 12
-    return out[::-1]
 
 
 def regex_escape(text: str) -> str:

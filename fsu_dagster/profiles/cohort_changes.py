@@ -13,16 +13,12 @@ import datetime as dt
 import polars as pl
 
 from fsu_dagster.profiles._common import resolve_month, with_month
+from fsu_dagster.stage1.ranking import METRIC_CATALOGUE
 
 __all__ = ["RANK_METRICS", "cohort_changes"]
 
-#: metric name -> rank column of ``person_metrics``.
-RANK_METRICS = {
-    "investigations_custody": "rank_investigations_custody",
-    "originator": "rank_originator",
-    "subject": "rank_subject",
-    "overall": "rank_overall",
-}
+#: metric name -> rank column of ``person_metrics`` (from the one catalogue, ``stage1.ranking``).
+RANK_METRICS = {m.key: m.rank for m in METRIC_CATALOGUE}
 
 
 def _ranks(metrics: pl.DataFrame | None) -> pl.DataFrame:

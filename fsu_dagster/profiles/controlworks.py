@@ -14,16 +14,8 @@ import datetime as dt
 
 import polars as pl
 
-from fsu_dagster.profiles._common import (
-    in_cohort,
-    label,
-    norm_address,
-    norm_name,
-    norm_phone,
-    norm_postcode,
-    resolve_month,
-    with_month,
-)
+from fsu_dagster.identity.normal_forms import normalise_name, phone_key, postcode_key
+from fsu_dagster.profiles._common import in_cohort, label, norm_address, resolve_month, with_month
 from fsu_dagster.profiles.relationships import RELATIONSHIP_UNKNOWN, SELF
 
 __all__ = [
@@ -182,7 +174,7 @@ def cw_locations(cohort, links, cw_logs, *, month: dt.date | None = None) -> pl.
     postcode (as for investigations); the shown spelling is the most common one."""
     m = resolve_month(cohort, month)
     pl_ = person_logs(cohort, links, cw_logs).with_columns(
-        norm_address("location_address").alias("addr_key"), norm_postcode("location_postcode").alias("pc_key")
+        norm_address("location_address").alias("addr_key"), postcode_key("location_postcode").alias("pc_key")
     )
     out = pl_.group_by("person_id", "addr_key", "pc_key").agg(
         pl.col("location_address").drop_nulls().mode().sort().first(),
@@ -223,8 +215,8 @@ def _name_index(connect_persons: pl.DataFrame) -> pl.DataFrame:
     return (
         connect_persons.select(
             pl.col("person_id").cast(pl.String),
-            norm_name("forename").alias("fn"),
-            norm_name("surname").alias("sn"),
+            normalise_name("forename").alias("fn"),
+            normalise_name("surname").alias("sn"),
             pl.col("dob").cast(pl.Date),
         )
         .drop_nulls()
@@ -246,7 +238,7 @@ def caller_relationships(
     ``relationships`` is the cohort's relationship table (``person_relationships`` output:
     ``person_id, related_person_id, relationship`` = what the related person is to the
     person). Names compare normalised (upper case, A-Z only), DOBs exactly, phone numbers
-    as digits (see ``_common.norm_phone``); a missing name, DOB or phone never matches.
+    as digits (``identity.normal_forms.phone_key``); a missing name, DOB or phone never matches.
     Rules, first that applies wins (``rule`` column):
 
     1. ``ORIGINATOR``: the person is the log's originator -> ``SELF``.
@@ -275,12 +267,12 @@ def caller_relationships(
     pl_ = person_logs(cohort, links, cw_logs)
     base = pl_.select(
         "person_id", "incident_id", "is_originator", "is_subject",
-        norm_name("originator_forename").alias("ofn"),
-        norm_name("originator_surname").alias("osn"),
+        normalise_name("originator_forename").alias("ofn"),
+        normalise_name("originator_surname").alias("osn"),
         pl.col("originator_dob").cast(pl.Date).alias("odob"),
-        norm_phone("originator_phone").alias("ophone"),
-        norm_name("subject_forename").alias("sfn"),
-        norm_name("subject_surname").alias("ssn"),
+        phone_key("originator_phone").alias("ophone"),
+        normalise_name("subject_forename").alias("sfn"),
+        normalise_name("subject_surname").alias("ssn"),
         pl.col("subject_dob").cast(pl.Date).alias("sdob"),
     )
     out_cols = ["person_id", "incident_id", "caller_person_id", "caller_relationship", "rule"]
@@ -304,7 +296,7 @@ def caller_relationships(
         connect_persons.filter(pl.col("phone_number").is_not_null())
         .with_columns(pl.col("phone_number").cast(pl.String).str.replace_all(r"[^0-9]", "").str.slice(-6).alias("_tail"))
         .join(log_digits, on="_tail", how="semi")
-        .select(pl.col("person_id").cast(pl.String).alias("caller_person_id"), norm_phone("phone_number").alias("ophone"))
+        .select(pl.col("person_id").cast(pl.String).alias("caller_person_id"), phone_key("phone_number").alias("ophone"))
         .drop_nulls()
         .join(has_orig.select("ophone").unique(), on="ophone", how="semi")
         .unique()

@@ -19,7 +19,8 @@ import hashlib
 
 import polars as pl
 
-from fsu_dagster.profiles._common import in_cohort, norm_address, norm_postcode, resolve_month, with_month
+from fsu_dagster.identity.normal_forms import postcode_key
+from fsu_dagster.profiles._common import in_cohort, norm_address, resolve_month, with_month
 from fsu_dagster.profiles.score_breakdown import TOTALS
 
 __all__ = ["home_addresses", "households", "household_id"]
@@ -38,7 +39,7 @@ def home_addresses(cohort, connect_investigations, connect_person_roles, *, mont
         in_cohort(connect_person_roles, cohort)
         .select(
             pl.col("person_id").cast(pl.String), pl.col("investigation_id").cast(pl.String), "home_address", "home_postcode", "home_lpa",
-            norm_address("home_address").alias("addr_key"), norm_postcode("home_postcode").alias("pc_key"),
+            norm_address("home_address").alias("addr_key"), postcode_key("home_postcode").alias("pc_key"),
         )
         .drop_nulls("addr_key")
     )

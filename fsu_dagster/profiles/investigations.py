@@ -12,7 +12,8 @@ import datetime as dt
 
 import polars as pl
 
-from fsu_dagster.profiles._common import NOT_RECORDED, in_cohort, label, norm_address, norm_postcode, resolve_month, with_month
+from fsu_dagster.identity.normal_forms import postcode_key
+from fsu_dagster.profiles._common import NOT_RECORDED, in_cohort, label, norm_address, resolve_month, with_month
 from fsu_dagster.profiles.relationships import relationship_pairs, relationship_table
 
 __all__ = [
@@ -228,7 +229,7 @@ def investigation_locations(
     """
     m = resolve_month(cohort, month)
     pi = _person_investigations(cohort, connect_investigations, connect_person_roles).with_columns(
-        norm_address("location_address").alias("addr_key"), norm_postcode("location_postcode").alias("pc_key")
+        norm_address("location_address").alias("addr_key"), postcode_key("location_postcode").alias("pc_key")
     )
     locs = pi.group_by("person_id", "addr_key", "pc_key").agg(
         pl.col("investigation_id").n_unique().cast(pl.Int64).alias("investigations"),
@@ -241,7 +242,7 @@ def investigation_locations(
         return roles.select(
             pl.col("person_id").cast(pl.String),
             norm_address("home_address").alias("home_key"),
-            norm_postcode("home_postcode").alias("home_pc"),
+            postcode_key("home_postcode").alias("home_pc"),
         ).drop_nulls("home_key").unique()
 
     def _match(homes_of: pl.DataFrame) -> pl.DataFrame:

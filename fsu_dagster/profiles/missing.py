@@ -13,31 +13,23 @@ adds no hours and counts as ``still_missing``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-
 import polars as pl
 
-from fsu_dagster.profiles._common import hours_between, in_cohort, label, resolve_month, with_month
+from fsu_dagster.frames import hours_between
+from fsu_dagster.identity.modes import LinkFunction, record_linker
+from fsu_dagster.profiles._common import in_cohort, label, resolve_month, with_month
 
 __all__ = ["missing_episodes", "missing_summary", "missing_risk_levels"]
 
-LinkFn = Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame]
 
-
-def _default_link() -> LinkFn:
-    from fsu_dagster.identity.exact import link_exact  # lazy: written by the identity step
-
-    return link_exact
-
-
-def _link_reports(compact_missing: pl.DataFrame, connect_persons: pl.DataFrame, link: LinkFn | None) -> pl.DataFrame:
+def _link_reports(compact_missing: pl.DataFrame, connect_persons: pl.DataFrame, link: LinkFunction | None) -> pl.DataFrame:
     """``report_id, person_id, linked_by`` for every report that belongs to someone."""
     rep = compact_missing.with_columns(pl.col("report_id").cast(pl.String), pl.col("person_id").cast(pl.String))
     by_id = rep.filter(pl.col("person_id").is_not_null()).select("report_id", "person_id", pl.lit("PERSON_ID").alias("linked_by"))
     unknown = rep.filter(pl.col("person_id").is_null())
     if unknown.is_empty():
         return by_id
-    link = link or _default_link()
+    link = link or record_linker("exact")
     queries = unknown.select(
         pl.col("report_id").alias("record_id"),
         pl.col("forename").cast(pl.String),
@@ -64,7 +56,7 @@ def missing_episodes(
     compact_missing: pl.DataFrame,
     connect_persons: pl.DataFrame,
     *,
-    link: LinkFn | None = None,
+    link: LinkFunction | None = None,
     month: dt.date | None = None,
 ) -> pl.DataFrame:
     """One row per missing report of a cohort member.
@@ -72,7 +64,7 @@ def missing_episodes(
     ``link(queries, index) -> record_id, person_id, score, reason`` matches reports without a
     person ID (queries: ``record_id, forename, surname, dob, pnc_id``; index: the Connect
     versions ``person_id, forename, surname, dob, pnc_id``); default
-    ``fsu_dagster.identity.exact.link_exact``, imported only when needed.
+    the contract's exact rule (``identity.record_linker("exact")``).
 
     Columns: ``month, person_id, report_id, linked_by`` (``PERSON_ID`` | ``IDENTITY``),
     ``reported_at, found_at, hours_missing`` (null while not found), ``risk_level``

@@ -25,7 +25,9 @@ import datetime as dt
 
 import polars as pl
 
-from fsu_dagster.profiles._common import event_month, hours_between, in_cohort, local_month, resolve_month, window_month_list, with_month
+from fsu_dagster.frames import hours_between
+from fsu_dagster.profiles._common import event_month, in_cohort, local_month, resolve_month, with_month
+from fsu_dagster.window import window_months
 
 __all__ = ["INTERACTIONS", "monthly_trend"]
 
@@ -47,7 +49,7 @@ def monthly_trend(
     links: pl.DataFrame,
     cw_logs: pl.DataFrame,
     missing_episodes: pl.DataFrame | None = None,
-    cap_hours: float = 200.0,
+    cap_hours: float,
     month: dt.date | None = None,
 ) -> pl.DataFrame:
     """Long: ``month, person_id, activity_month, interaction, events, hours``.
@@ -56,7 +58,7 @@ def monthly_trend(
     ``reported_at`` places a report in a month); without it MISSING rows are zeros.
     """
     m = resolve_month(cohort, month)
-    months = window_month_list(m)
+    months = window_months(m)
     parts: list[pl.DataFrame] = []
 
     # Investigations by role.

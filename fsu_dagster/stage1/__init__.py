@@ -1,19 +1,15 @@
 """Stage 1 of the method: totals, metrics, ranks and cohort over all individuals.
 
+Stage 1 receives the ControlWorks person links (``cw_person_links``, made by
+``fsu_dagster.identity``) as input and never imports ``identity``.
+
 Pure polars steps (no Dagster), one module per step; see ``docs/stage1.md``.
 """
 
 from fsu_dagster.stage1.cohort import IN_TOP, cohort
-from fsu_dagster.stage1.controlworks import (
-    LINK_COLUMNS,
-    controlworks_logs,
-    controlworks_mentions,
-    link_controlworks_people,
-    resource_hours,
-)
+from fsu_dagster.stage1.controlworks import controlworks_logs, resource_hours
 from fsu_dagster.stage1.harm import investigation_harm, person_harm, unrated_offence_codes
 from fsu_dagster.stage1.home_lpa import HOME_LPA_RULES, person_home_lpa
-from fsu_dagster.stage1.identity_index import identity_index
 from fsu_dagster.stage1.metrics import METRICS, metric_values, person_metrics
 from fsu_dagster.stage1.normalisation import normalisation_scales, normalise_totals
 from fsu_dagster.stage1.ranking import RANKS, rank_metrics
@@ -33,20 +29,16 @@ from fsu_dagster.stage1.totals import (
 __all__ = [
     "HOME_LPA_RULES",
     "IN_TOP",
-    "LINK_COLUMNS",
     "METRICS",
     "RANKS",
     "TOTALS",
     "cohort",
     "controlworks_logs",
-    "controlworks_mentions",
     "custody_record_hours",
     "custody_totals",
     "cw_role_totals",
-    "identity_index",
     "investigation_harm",
     "investigation_role_totals",
-    "link_controlworks_people",
     "metric_values",
     "normalisation_scales",
     "normalise_totals",

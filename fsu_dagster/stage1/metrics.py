@@ -21,7 +21,7 @@ from operator import add
 
 import polars as pl
 
-from fsu_dagster.stage1._common import true_divide
+from fsu_dagster.frames import true_divide
 from fsu_dagster.stage1.normalisation import norm_column, normalise_totals
 from fsu_dagster.stage1.ranking import RANKS, rank_metrics
 from fsu_dagster.stage1.totals import TOTALS

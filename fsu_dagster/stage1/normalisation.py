@@ -12,7 +12,7 @@ import math
 
 import polars as pl
 
-from fsu_dagster.stage1._common import true_divide
+from fsu_dagster.frames import true_divide
 from fsu_dagster.stage1.totals import TOTALS
 
 __all__ = ["normalisation_scales", "normalise_totals", "norm_column"]

@@ -9,17 +9,40 @@ differ differ by far more than 1e-12 (durations have whole-second resolution).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import polars as pl
 
-__all__ = ["RANKS", "RANK_DECIMALS", "rank_metrics"]
+__all__ = ["METRIC_CATALOGUE", "RANKS", "RANK_DECIMALS", "Metric", "rank_metrics"]
 
+
+class Metric(NamedTuple):
+    """One of the method's four metrics: its key, its label and a short label for tables."""
+
+    key: str
+    label: str
+    short_label: str
+
+    @property
+    def column(self) -> str:
+        """The metric column of ``person_metrics`` (``metric_<key>``)."""
+        return f"metric_{self.key}"
+
+    @property
+    def rank(self) -> str:
+        """The rank column of ``person_metrics`` (``rank_<key>``)."""
+        return f"rank_{self.key}"
+
+
+#: The metric catalogue, in the method's order: the one list of metrics every layer reads.
+METRIC_CATALOGUE: tuple[Metric, ...] = (
+    Metric("investigations_custody", "Investigations and custody", "Inv. & custody"),
+    Metric("originator", "Originator (calls made)", "Originator"),
+    Metric("subject", "Subject (calls about)", "Subject"),
+    Metric("overall", "Overall", "Overall"),
+)
 #: Metric column -> rank column.
-RANKS = {
-    "metric_investigations_custody": "rank_investigations_custody",
-    "metric_originator": "rank_originator",
-    "metric_subject": "rank_subject",
-    "metric_overall": "rank_overall",
-}
+RANKS = {m.column: m.rank for m in METRIC_CATALOGUE}
 RANK_DECIMALS = 12
 
 

@@ -17,7 +17,8 @@ import datetime as dt
 
 import polars as pl
 
-from fsu_dagster.stage1._common import US_PER_HOUR, hours_to_micros, micros_between, micros_to_hours, upper_trim, with_month
+from fsu_dagster.frames import US_PER_HOUR, hours_to_micros, micros_between, micros_to_hours, with_window_month
+from fsu_dagster.stage1._common import upper_trim
 
 __all__ = [
     "COUNT_TOTALS",
@@ -75,18 +76,18 @@ def investigation_role_totals(person_roles: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def custody_record_micros(cap_hours: float = 200.0) -> pl.Expr:
+def custody_record_micros(cap_hours: float) -> pl.Expr:
     """Expression: one record's ``released_at − arrival_at`` in whole microseconds clipped to [0, cap]; null release = 0."""
     cap = round(float(cap_hours) * US_PER_HOUR)
     return micros_between(pl.col("arrival_at"), pl.col("released_at")).clip(0, cap).fill_null(0)
 
 
-def custody_record_hours(cap_hours: float = 200.0) -> pl.Expr:
+def custody_record_hours(cap_hours: float) -> pl.Expr:
     """Expression: one record's ``released_at − arrival_at`` in hours clipped to [0, cap]; null release = 0."""
     return micros_to_hours(custody_record_micros(cap_hours))
 
 
-def custody_totals(custody: pl.DataFrame, cap_hours: float = 200.0) -> pl.DataFrame:
+def custody_totals(custody: pl.DataFrame, cap_hours: float) -> pl.DataFrame:
     """Totals 4–5: custody records per person and Σ of each record's hours clipped to [0, cap].
 
     The clip is applied to each record *before* summing (negative durations are data entry
@@ -153,7 +154,8 @@ def person_totals(
     cw_links: pl.DataFrame,
     cw_logs: pl.DataFrame,
     month: dt.date | None = None,
-    cap_hours: float = 200.0,
+    *,
+    cap_hours: float,
 ) -> pl.DataFrame:
     """``month, person_id`` + the nine totals, one row per person of the universe.
 
@@ -180,4 +182,4 @@ def person_totals(
         .select("person_id", *TOTALS)
         .sort("person_id")
     )
-    return with_month(out, month)
+    return with_window_month(out, month)

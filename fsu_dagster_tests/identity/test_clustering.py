@@ -14,7 +14,8 @@ import polars as pl
 import pytest
 
 from fsu_dagster.identity.clustering import cluster_unlinked, connected_components
-from fsu_dagster.identity.linker import link_controlworks, link_quality
+from fsu_dagster.identity.controlworks import link_controlworks
+from fsu_dagster.identity.quality import link_quality
 
 D = dt.date
 
@@ -151,7 +152,7 @@ def test_link_quality_counts_logs_per_mode_and_month():
 def test_propagate_by_phone_links_dob_less_and_bare_phone_mentions():
     """A caller linked on several calls from one number keeps being that person on the
     calls where only the name, or only the number, was taken; a shared line does not."""
-    from fsu_dagster.identity.linker import propagate_by_phone
+    from fsu_dagster.identity.context import propagate_by_phone
 
     mentions = pl.DataFrame(
         {

@@ -22,8 +22,6 @@ from fsu_dagster.identity.comparisons import (
     POSTCODE,
     SURNAME,
     dob_at_thresholds,
-    dob_key,
-    fold_name,
     forename_at_thresholds,
     phone_at_thresholds,
     pnc_at_thresholds,
@@ -31,6 +29,7 @@ from fsu_dagster.identity.comparisons import (
     surname_at_thresholds,
 )
 from fsu_dagster.identity.nicknames import are_nicknames, nickname_pairs
+from fsu_dagster.identity.normal_forms import dob_key, fold_name
 
 D = dt.date
 

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from fsu_dagster.identity.exact import link_exact
-from fsu_dagster.identity.normalise import normalise_name, normalise_pnc
+from fsu_dagster.identity.normal_forms import normalise_name, normalise_pnc
 
 D1 = dt.date(1990, 1, 1)
 D2 = dt.date(1985, 6, 30)

@@ -17,7 +17,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from fsu_dagster.identity.linker import home_postcodes, link_controlworks, link_records
+from fsu_dagster.identity.controlworks import home_postcodes, link_controlworks
+from fsu_dagster.identity.linker import link_records
 
 D = dt.date
 T = dt.datetime

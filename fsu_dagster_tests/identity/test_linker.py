@@ -14,7 +14,10 @@ import polars as pl
 import pytest
 
 from fsu_dagster.identity.exact import link_exact
-from fsu_dagster.identity.linker import DEFAULT_THRESHOLD, link_records
+from fsu_dagster.identity.config import LINK_CONFIG
+from fsu_dagster.identity.linker import link_records
+
+DEFAULT_THRESHOLD = LINK_CONFIG.threshold
 
 D = dt.date
 
@@ -266,7 +269,7 @@ def test_em_estimates_the_share_of_queries_in_the_index():
     a handful of queries cannot move it far from a half."""
     import numpy as np
 
-    from fsu_dagster.identity.linker import _em_share
+    from fsu_dagster.identity.estimation import em_share
 
     n = 2000
     in_index = np.arange(n) < 0.7 * n
@@ -275,9 +278,9 @@ def test_em_estimates_the_share_of_queries_in_the_index():
          "weight": np.where(in_index, 30.0, -8.0)}
     )
     record_map = pl.DataFrame({"record_id": np.arange(n), "qid": np.arange(n, dtype=np.uint32)})
-    rho = _em_share(best, record_map, n_eff=10_000, rho=0.5)
+    rho = em_share(best, record_map, n_eff=10_000, rho=0.5)
     assert abs(rho - (0.7 * n + 50) / (n + 100)) < 0.01
-    few = _em_share(best.head(3), record_map.head(3), n_eff=10_000, rho=0.5)
+    few = em_share(best.head(3), record_map.head(3), n_eff=10_000, rho=0.5)
     assert 0.5 <= few < 0.52
 
 
@@ -297,3 +300,22 @@ def test_identifiers_read_as_numbers_link_like_text(mode):
     for dtype in (pl.Int64, pl.Float64):
         assert link_records(cast(q, dtype), cast(ix, dtype), mode=mode).rows() == as_text
         assert link_records(cast(q, dtype), ix, mode=mode).rows() == as_text
+
+
+def test_config_holds_the_constants_and_is_frozen():
+    """Every tuning constant is read from the LinkConfig passed in: the config's threshold
+    is the default threshold, and a changed config changes the links."""
+    import dataclasses
+
+    rows = [
+        {"record_id": 1, "forename": "Wiliam", "surname": "Hargreaves", "dob": D(1980, 3, 12)},
+        {"record_id": 2, "forename": "Bill", "surname": "Hargreaves"},
+        {"record_id": 3, "forename": "Margret", "surname": "Smith-Jones", "dob": D(1975, 6, 1)},
+    ]
+    strict = dataclasses.replace(LINK_CONFIG, threshold=0.999999)
+    assert link_records(_q(rows), INDEX, config=strict).equals(link_records(_q(rows), INDEX, threshold=0.999999))
+    crowded = dataclasses.replace(LINK_CONFIG, population_floor=10_000_000)
+    scores = link_records(_q(rows), INDEX, threshold=0.0)["score"].to_list()
+    assert link_records(_q(rows), INDEX, threshold=0.0, config=crowded)["score"].to_list() != scores
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        LINK_CONFIG.threshold = 0.5  # type: ignore[misc]

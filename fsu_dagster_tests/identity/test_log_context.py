@@ -14,11 +14,9 @@ import datetime as dt
 
 import polars as pl
 
-from fsu_dagster.identity.linker import (
-    CONTEXT_MIN_LOGS,
-    link_controlworks,
-    propagate_by_phone,
-)
+from fsu_dagster.identity.config import LINK_CONFIG
+from fsu_dagster.identity.context import propagate_by_phone
+from fsu_dagster.identity.controlworks import link_controlworks
 from fsu_dagster_tests.identity.test_home_postcodes import FILLER_PERSONS
 
 D = dt.date
@@ -127,7 +125,7 @@ def test_a_mentions_own_dob_outweighs_the_log():
 def test_too_few_logs_to_learn_from_give_no_context():
     """Fewer than CONTEXT_MIN_LOGS logs with both people surely linked: no estimate of
     how often people ring about themselves, so the log is not used."""
-    logs = _logs([*_background(CONTEXT_MIN_LOGS - 10), ("L1", LAURA_A_CALLING, ("Laura", "Begum", None))])
+    logs = _logs([*_background(LINK_CONFIG.context_min_logs - 10), ("L1", LAURA_A_CALLING, ("Laura", "Begum", None))])
     assert _link(logs, "L1", "originator")["person_id"] == "A"
     assert _link(logs, "L1", "subject") is None
 

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from fsu_dagster.identity.blocking import add_blocking_columns, candidate_pairs
-from fsu_dagster.identity.comparisons import (
+from fsu_dagster.identity.normal_forms import (
     dob_key,
     fold_name,
     name_key,

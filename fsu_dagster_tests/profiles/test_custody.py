@@ -3,7 +3,7 @@
 import polars as pl
 
 from fsu_dagster.profiles.custody import custody_arrest_reasons, custody_file_types, custody_outcomes, custody_records, custody_summary
-from fsu_dagster_tests.profiles.frames import M, cohort, extract, ts
+from fsu_dagster_tests.profiles.frames import CAP_HOURS, M, cohort, extract, ts
 
 
 def _custody():
@@ -23,7 +23,7 @@ def test_summary_follows_stage1_hours_and_counts_cohort_only():
     """Custody hours must equal Stage 1's total 5 (clip each record to [0, 200], open
     record 0), otherwise the profile and the ranking disagree; people outside the cohort
     never appear, cohort members without custody get zeros."""
-    s = custody_summary(cohort("P", "Q"), _custody())
+    s = custody_summary(cohort("P", "Q"), _custody(), cap_hours=CAP_HOURS)
     assert s.columns[:2] == ["month", "person_id"]
     assert s.select("person_id", "custody_records", "custody_hours", "arrests", "open_records").rows() == [
         ("P", 4, 0.0 + 200.0 + 5.0 + 0.0, 2, 1),
@@ -34,7 +34,7 @@ def test_summary_follows_stage1_hours_and_counts_cohort_only():
 
 def test_records_list_every_record_with_its_clipped_hours():
     """The details page lists each custody record and arrest with the hours Stage 1 used."""
-    r = custody_records(cohort("P"), _custody())
+    r = custody_records(cohort("P"), _custody(), cap_hours=CAP_HOURS)
     assert r.select("custody_id", "hours", "arrest_reason").rows() == [
         ("C2", 200.0, None),
         ("C1", 0.0, "ASSAULT"),
@@ -45,9 +45,9 @@ def test_records_list_every_record_with_its_clipped_hours():
 
 def test_outcomes_and_file_types_label_missing_values():
     """Outcome and file-type charts need every record in a bar, so null is 'NOT RECORDED'."""
-    o = custody_outcomes(cohort("P"), _custody())
+    o = custody_outcomes(cohort("P"), _custody(), cap_hours=CAP_HOURS)
     assert o.select("custody_outcome", "records").rows() == [("BAIL", 1), ("CHARGED", 1), ("NOT RECORDED", 2)]
-    f = custody_file_types(cohort("P"), _custody())
+    f = custody_file_types(cohort("P"), _custody(), cap_hours=CAP_HOURS)
     assert f.select("file_type", "records", "hours").rows() == [("EXPEDITED", 2, 200.0), ("NOT RECORDED", 2, 5.0)]
 
 
@@ -60,7 +60,7 @@ def test_custom_cap():
 def test_empty_cohort_needs_month():
     """An empty cohort gives empty tables with the right columns when the month is given."""
     empty = cohort().filter(pl.lit(False))
-    assert custody_summary(empty, _custody(), month=M).height == 0
+    assert custody_summary(empty, _custody(), cap_hours=CAP_HOURS, month=M).height == 0
 
 
 def test_arrest_reasons():

@@ -11,7 +11,7 @@ import fsu_dagster.profiles as P
 from fsu_dagster.defs.profiles.schemas import SCHEMAS
 from fsu_dagster.profiles.score_breakdown import TOTALS
 from fsu_dagster.settings import PriorityCrimeType, Theme
-from fsu_dagster_tests.profiles.frames import M, cohort, cw_logs, extract, links, ts
+from fsu_dagster_tests.profiles.frames import CAP_HOURS, M, cohort, cw_logs, extract, links, ts
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +61,10 @@ def tables():
     msum = P.missing_summary(coh, episodes)
     home = P.home_addresses(coh, inv, roles)
     return {
-        "custody_records": P.custody_records(coh, cus),
-        "custody_summary": P.custody_summary(coh, cus),
-        "custody_outcomes": P.custody_outcomes(coh, cus),
-        "custody_file_types": P.custody_file_types(coh, cus),
+        "custody_records": P.custody_records(coh, cus, cap_hours=CAP_HOURS),
+        "custody_summary": P.custody_summary(coh, cus, cap_hours=CAP_HOURS),
+        "custody_outcomes": P.custody_outcomes(coh, cus, cap_hours=CAP_HOURS),
+        "custody_file_types": P.custody_file_types(coh, cus, cap_hours=CAP_HOURS),
         "custody_arrest_reasons": P.custody_arrest_reasons(coh, cus),
         "investigation_list": P.investigation_list(coh, inv, roles),
         "investigation_roles": P.investigation_roles(coh, inv, roles),
@@ -89,7 +89,7 @@ def tables():
         "person_themes": P.person_themes(coh, inv, roles, {"DA": Theme(label="DA", flags=["DA"]), "MH": Theme(label="MH", keywords=["mental health"])}, missing_summary=msum),
         "person_priority_crimes": P.person_priority_crimes(coh, inv, roles, {"v": PriorityCrimeType(label="Violence", main_groups=["VIOLENCE AGAINST THE PERSON"])}),
         "score_breakdown": P.score_breakdown(coh, totals),
-        "monthly_trend": P.monthly_trend(coh, connect_investigations=inv, connect_person_roles=roles, connect_custody=cus, links=lk, cw_logs=logs, missing_episodes=episodes),
+        "monthly_trend": P.monthly_trend(coh, connect_investigations=inv, connect_person_roles=roles, connect_custody=cus, links=lk, cw_logs=logs, missing_episodes=episodes, cap_hours=CAP_HOURS),
         "cohort_changes": P.cohort_changes(coh, metrics, cohort("P", "Z", month=dt.date(2026, 2, 1)), metrics),
         "home_addresses": home,
         "households": P.households(home, totals),

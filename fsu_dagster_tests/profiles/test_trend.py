@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 
 from fsu_dagster.profiles.trend import INTERACTIONS, monthly_trend
-from fsu_dagster_tests.profiles.frames import M, cohort, cw_logs, extract, links
+from fsu_dagster_tests.profiles.frames import CAP_HOURS, M, cohort, cw_logs, extract, links
 
 
 def test_trend_months_and_zero_fill():
@@ -18,7 +18,7 @@ def test_trend_months_and_zero_fill():
     logs = cw_logs([dict(incident_id="L1", created_at=dt.datetime(2026, 3, 2), hours=2.0)])
     lk = links([("L1", "originator", "P"), ("L1", "subject", "P")])
     miss = pl.DataFrame({"month": [M], "person_id": ["P"], "report_id": ["M1"], "reported_at": [dt.datetime(2026, 1, 10)], "hours_missing": [12.0]})
-    out = monthly_trend(cohort("P", "Q"), connect_investigations=inv, connect_person_roles=roles, connect_custody=cus, links=lk, cw_logs=logs, missing_episodes=miss)
+    out = monthly_trend(cohort("P", "Q"), connect_investigations=inv, connect_person_roles=roles, connect_custody=cus, links=lk, cw_logs=logs, missing_episodes=miss, cap_hours=CAP_HOURS)
     assert out.height == 2 * 12 * len(INTERACTIONS)
     assert out.get_column("activity_month").min() == dt.date(2025, 4, 1)
     assert out.get_column("activity_month").max() == M

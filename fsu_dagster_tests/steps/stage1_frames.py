@@ -12,6 +12,11 @@ import polars as pl
 
 from fsu_dagster.contract import EXTRACTS
 
+from fsu_dagster.settings import FsuSettings
+
+#: The custody cap of the default settings (settings.py holds the one default).
+CAP_HOURS = FsuSettings.model_fields["custody_cap_hours"].default
+
 M = dt.date(2026, 3, 1)
 
 _DTYPES = {"str": pl.String, "int": pl.Int64, "bool": pl.Boolean, "date": pl.Date, "timestamp": pl.Datetime("us")}

@@ -7,8 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from fsu_dagster.stage1 import controlworks_logs, controlworks_mentions, link_controlworks_people, resource_hours
-from fsu_dagster.stage1.identity_index import identity_index
+from fsu_dagster.identity import controlworks_linker, controlworks_mentions, identity_index, link_controlworks
+from fsu_dagster.stage1 import controlworks_logs, resource_hours
 from fsu_dagster_tests.steps.stage1_frames import M, frame, incidents, resources, ts
 
 
@@ -90,7 +90,7 @@ def test_mentions_one_per_role_with_details():
     assert m.get_column("record_id").is_unique().all()
 
 
-def test_link_controlworks_people_exact():
+def test_link_controlworks_exact():
     """Both roles are linked independently; the result names the log and the role."""
     persons = frame(
         "connect_persons",
@@ -110,7 +110,8 @@ def test_link_controlworks_people_exact():
         ),
         resources([]),
     )
-    out = link_controlworks_people(logs, identity_index(persons, M))
+    out = link_controlworks(logs, identity_index(persons, M), mode="exact")
+    assert out.equals(controlworks_linker("exact")(logs, identity_index(persons, M)))
     assert out.columns == ["incident_id", "role", "person_id", "score", "reason"]
     assert out.rows() == [
         ("I1", "originator", "P1", 1.0, "name_dob"),
@@ -119,13 +120,17 @@ def test_link_controlworks_people_exact():
     ]
 
 
-def test_link_controlworks_people_pluggable():
-    """Another linking function (fuzzy mode) plugs in with the same signature."""
-    logs = controlworks_logs(incidents([dict(incident_id="I1", subject_surname="X")]), resources([]))
-
-    def link_everything(queries: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
-        return queries.select("record_id", pl.lit("PX").alias("person_id"), pl.lit(0.7).alias("score"),
-                              pl.lit("fake").alias("reason"))
-
-    out = link_controlworks_people(logs, frame("connect_persons", []), link=link_everything)
-    assert out.rows() == [("I1", "subject", "PX", 0.7, "fake")]
+def test_link_mode_picks_the_linking_function():
+    """One place maps a link mode to its function: fuzzy forgives a typo exact does not; an
+    unknown mode is refused."""
+    persons = frame("connect_persons", [dict(person_id="P1", forename="Annabel", surname="Leighton", dob=D1)])
+    logs = controlworks_logs(
+        incidents([dict(incident_id="I1", subject_forename="Annabel", subject_surname="Leighten", subject_dob=D1)]),
+        resources([]),
+    )
+    index = identity_index(persons, M)
+    assert controlworks_linker("exact")(logs, index).height == 0
+    fuzzy = controlworks_linker("fuzzy")(logs, index)
+    assert fuzzy.select("incident_id", "role", "person_id").rows() == [("I1", "subject", "P1")]
+    with pytest.raises(ValueError, match="link mode"):
+        controlworks_linker("closest")

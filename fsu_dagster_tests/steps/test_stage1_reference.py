@@ -19,12 +19,11 @@ from fractions import Fraction
 import polars as pl
 import pytest
 
+from fsu_dagster.identity import identity_index, link_controlworks
 from fsu_dagster.stage1 import (
     TOTALS,
     cohort,
     controlworks_logs,
-    identity_index,
-    link_controlworks_people,
     person_harm,
     person_home_lpa,
     person_metrics,
@@ -236,7 +235,7 @@ def run_stage1(w: dict, shuffle_seed: int | None = None) -> dict[str, pl.DataFra
 
     index = identity_index(f("connect_persons", "persons"), M)
     logs = controlworks_logs(f("cw_incidents", "incidents"), f("cw_resources", "resources"), M)
-    links = link_controlworks_people(logs, index)
+    links = link_controlworks(logs, index, mode="exact")
     roles = f("connect_person_roles", "roles")
     inv = f("connect_investigations", "investigations")
     totals = person_totals(roles, f("connect_custody", "custody"), links, logs, M, cap_hours=CAP)
@@ -265,7 +264,7 @@ def test_stage1_matches_naive_reference(seed):
 
     index = identity_index(frame("connect_persons", w["persons"]), M)
     logs = controlworks_logs(frame("cw_incidents", w["incidents"]), frame("cw_resources", w["resources"]), M)
-    links = link_controlworks_people(logs, index)
+    links = link_controlworks(logs, index, mode="exact")
     roles = frame("connect_person_roles", w["roles"])
     inv = frame("connect_investigations", w["investigations"])
     totals = person_totals(roles, frame("connect_custody", w["custody"]), links, logs, M, cap_hours=CAP)

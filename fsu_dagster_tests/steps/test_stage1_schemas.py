@@ -18,17 +18,16 @@ from fsu_dagster.defs.stage1.schemas import (
     PersonMetrics,
     PersonTotals,
 )
+from fsu_dagster.identity import identity_index, link_controlworks
 from fsu_dagster.stage1 import (
     cohort,
     controlworks_logs,
-    identity_index,
-    link_controlworks_people,
     person_harm,
     person_home_lpa,
     person_metrics,
     person_totals,
 )
-from fsu_dagster_tests.steps.stage1_frames import M, custody, frame, incidents, investigations, resources, roles, ts
+from fsu_dagster_tests.steps.stage1_frames import CAP_HOURS, M, custody, frame, incidents, investigations, resources, roles, ts
 
 D1 = dt.date(1990, 1, 1)
 
@@ -51,8 +50,8 @@ def stage1():
     inv = investigations([("C1", ts(1), "8A")])
     index = identity_index(persons, M)
     logs = controlworks_logs(inc, res, M)
-    links = link_controlworks_people(logs, index)
-    totals = person_totals(r, custody([("K1", "P4", ts(2), ts(3))]), links, logs, M)
+    links = link_controlworks(logs, index, mode="exact")
+    totals = person_totals(r, custody([("K1", "P4", ts(2), ts(3))]), links, logs, M, cap_hours=CAP_HOURS)
     metrics = person_metrics(totals, top_n=1000)
     cchi = pl.DataFrame({"offence_code": ["8A"], "harm_days": [10.0]})
     return {

@@ -14,7 +14,7 @@ from fsu_dagster.stage1 import (
     subject_resource_duration,
     subject_totals,
 )
-from fsu_dagster_tests.steps.stage1_frames import M, custody, links, logs, roles, ts
+from fsu_dagster_tests.steps.stage1_frames import CAP_HOURS, M, custody, links, logs, roles, ts
 
 
 def test_role_totals_count_distinct_investigations():
@@ -61,7 +61,7 @@ def test_custody_clip_before_sum():
             ("K3", "P1", ts(25, 0), ts(25, 5)),
         ]
     )
-    assert custody_totals(c).rows() == [("P1", 3, 205.0)]
+    assert custody_totals(c, cap_hours=200.0).rows() == [("P1", 3, 205.0)]
 
 
 def test_cw_totals_distinct_logs_and_hours():
@@ -88,7 +88,7 @@ def test_person_totals_universe_and_layout():
     c = custody([("K1", "P2", ts(1, 0), None)])  # 0 hours but a record -> in universe
     lk = links([("I1", "subject", "P3"), ("I2", "originator", "P5")])
     lg = logs({"I1": 0.0})  # P3: one call with 0 h; P5's log is not in the window
-    out = person_totals(r, c, lk, lg, M)
+    out = person_totals(r, c, lk, lg, M, cap_hours=CAP_HOURS)
     assert out.columns == ["month", "person_id", *TOTALS]
     assert out.get_column("person_id").to_list() == ["P1", "P2", "P3"]
     assert out.filter(pl.col("person_id") == "P2").row(0) == (M, "P2", 0, 0, 0, 1, 0.0, 0, 0.0, 0, 0.0)
@@ -100,6 +100,6 @@ def test_person_totals_universe_and_layout():
 
 def test_person_totals_empty_window():
     """An empty window gives an empty table with the right columns and types."""
-    out = person_totals(roles([]), custody([]), links([]), logs({}), M)
+    out = person_totals(roles([]), custody([]), links([]), logs({}), M, cap_hours=CAP_HOURS)
     assert out.height == 0 and out.columns == ["month", "person_id", *TOTALS]
     assert out.schema["suspect_total"] == pl.Int64 and out.schema["custody_hours"] == pl.Float64

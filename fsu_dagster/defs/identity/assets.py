@@ -1,40 +1,25 @@
 """Identity assets: the window's identity index and variants, ControlWorks person links, link quality.
 
-Thin wiring of ``fsu_dagster.stage1`` (index, exact links) and ``fsu_dagster.identity`` (fuzzy
-links, provisional ``CW:`` individuals, variants, link quality).
+Thin wiring of ``fsu_dagster.identity``: the index, the variants, the ControlWorks links of
+the configured link mode (``identity.modes``: exact is the contract's rule; fuzzy adds
+provisional ``CW:`` individuals) and link quality.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
+import dagster as dg
 import polars as pl
 
-from fsu_dagster import stage1
-from fsu_dagster.defs.stage1 import schemas as stage1_schemas
+from fsu_dagster import identity
 from fsu_dagster.defs.identity import schemas
+from fsu_dagster.defs.stage1 import schemas as stage1_schemas
 from fsu_dagster.defs.window import Produced, hop_in, source_in, window_asset
-from fsu_dagster.identity.exact import link_exact
-from fsu_dagster.stage1._common import with_month
+from fsu_dagster.frames import with_window_month
+from fsu_dagster.settings import FsuSettings
 
 LAYER = "identity"
-
-
-def controlworks_links(
-    cw_logs: pl.DataFrame,
-    index: pl.DataFrame,
-    mode: str,
-    threshold: float | None,
-    person_roles: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """The link frame for ``mode``: exact is the contract's rule (never uses addresses);
-    fuzzy is ``identity.link_controlworks``: it also compares the log's location postcode
-    with the home postcodes recorded in ``person_roles`` (the window's
-    ``connect_person_roles``), uses the caller's number and the other person on the log,
-    and adds ``CW:`` individuals."""
-    if mode == "exact":
-        return stage1.link_controlworks_people(cw_logs, index, link_exact)
-    from fsu_dagster.identity.linker import link_controlworks
-
-    return link_controlworks(cw_logs, index, mode="fuzzy", threshold=threshold, person_roles=person_roles)
 
 
 @window_asset(
@@ -44,8 +29,10 @@ def controlworks_links(
     schema=stage1_schemas.IdentityIndex,
     description="Every version of every Connect person seen in the window (method 5.1.4 step 1's search lists).",
 )
-def identity_index(month, settings, context, connect_persons: pl.DataFrame):
-    out = stage1.identity_index(connect_persons, month)
+def identity_index(
+    month: dt.date, settings: FsuSettings, context: dg.AssetExecutionContext, connect_persons: pl.DataFrame
+) -> Produced:
+    out = identity.identity_index(connect_persons, month)
     return Produced(out, {"versions": out.height, "persons": out["person_id"].n_unique()})
 
 
@@ -56,10 +43,10 @@ def identity_index(month, settings, context, connect_persons: pl.DataFrame):
     schema=schemas.IdentityVariants,
     description="Per person: every forename, surname, DOB, PNC ID and phone number seen, with counts and first/last seen.",
 )
-def identity_variants(month, settings, context, connect_persons: pl.DataFrame):
-    from fsu_dagster.identity.variants import identity_variants as variants
-
-    out = with_month(variants(connect_persons), month)
+def identity_variants(
+    month: dt.date, settings: FsuSettings, context: dg.AssetExecutionContext, connect_persons: pl.DataFrame
+) -> Produced:
+    out = with_window_month(identity.identity_variants(connect_persons), month)
     per_field = out.group_by("field").len().sort("field")
     return Produced(out, {"variants_per_field": {r["field"]: int(r["len"]) for r in per_field.iter_rows(named=True)}})
 
@@ -80,12 +67,15 @@ def identity_variants(month, settings, context, connect_persons: pl.DataFrame):
     ),
 )
 def cw_person_links(
-    month, settings, context, cw_logs: pl.DataFrame, identity_index: pl.DataFrame, connect_person_roles: pl.DataFrame
-):
-    links = controlworks_links(
-        cw_logs, identity_index, settings.link_mode, settings.fuzzy_threshold, person_roles=connect_person_roles
-    )
-    out = with_month(links, month).with_columns(pl.lit(settings.link_mode).alias("link_mode"))
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cw_logs: pl.DataFrame,
+    identity_index: pl.DataFrame,
+    connect_person_roles: pl.DataFrame,
+) -> Produced:
+    link = identity.controlworks_linker(settings.link_mode, settings.fuzzy_threshold)
+    out = with_window_month(link(cw_logs, identity_index, connect_person_roles), month).with_columns(pl.lit(settings.link_mode).alias("link_mode"))
     by_reason = out.group_by("role", "reason").len().sort("role", "reason")
     return Produced(
         out,
@@ -112,13 +102,18 @@ def cw_person_links(
     schema=schemas.LinkQuality,
     description="Share of logs whose originator / subject is linked, per link mode and log month (aggregates only).",
 )
-def link_quality(month, settings, context, cw_logs, identity_index, cw_person_links):
-    from fsu_dagster.identity.linker import link_quality as quality
-
+def link_quality(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cw_logs: pl.DataFrame,
+    identity_index: pl.DataFrame,
+    cw_person_links: pl.DataFrame,
+) -> Produced:
     by_mode = {settings.link_mode: cw_person_links}
     if settings.link_mode != "exact":
-        by_mode["exact"] = controlworks_links(cw_logs, identity_index, "exact", None)
-    out = with_month(quality(by_mode, cw_logs), month)
+        by_mode["exact"] = identity.controlworks_linker("exact")(cw_logs, identity_index)
+    out = with_window_month(identity.link_quality(by_mode, cw_logs), month)
     summary = (
         out.group_by("mode")
         .agg(pl.col("n_logs").sum(), pl.col("n_originator_linked").sum(), pl.col("n_subject_linked").sum())

@@ -8,31 +8,28 @@ source window is loaded once; every table is still its own asset with its own sc
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 
+import dagster as dg
 import polars as pl
 
 from fsu_dagster import profiles
 from fsu_dagster.defs.profiles.schemas import SCHEMAS
 from fsu_dagster.defs.window import hop_in, source_in, window_asset, window_multi_asset
+from fsu_dagster.identity.modes import LinkFunction, record_linker
+from fsu_dagster.settings import FsuSettings
 
 LAYER = "profiles"
 
 COHORT = hop_in("stage1", "cohort")
 
+
 def _tables(*names: str) -> dict[str, object]:
     return {n: SCHEMAS[n] for n in names}
 
 
-def _link_function(settings):
+def _link_function(settings: FsuSettings) -> LinkFunction:
     """The identity-matching function for records without a person ID (the configured link mode)."""
-    from fsu_dagster.identity.exact import link_exact
-
-    if settings.link_mode == "exact":
-        return link_exact
-    from fsu_dagster.identity.linker import link_records
-
-    return partial(link_records, mode="fuzzy", threshold=settings.fuzzy_threshold)
+    return record_linker(settings.link_mode, settings.fuzzy_threshold)
 
 
 @window_multi_asset(
@@ -42,7 +39,13 @@ def _link_function(settings):
     ins={"cohort": COHORT, "connect_custody": source_in("connect_custody")},
     description="Custody (method 5.1.4 step 2): records, hours, outcomes, file types and arrests per cohort member.",
 )
-def custody_profiles(month, settings, context, cohort, connect_custody):
+def custody_profiles(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cohort: pl.DataFrame,
+    connect_custody: pl.DataFrame,
+):
     cap = settings.custody_cap_hours
     return {
         "custody_summary": profiles.custody_summary(cohort, connect_custody, cap_hours=cap, month=month),
@@ -75,7 +78,15 @@ def custody_profiles(month, settings, context, cohort, connect_custody):
     },
     description="Investigations (method 5.1.4 step 3a–3f): roles, outcomes, locations, relationships per cohort member.",
 )
-def investigation_profiles(month, settings, context, cohort, connect_investigations, connect_person_roles, connect_relationships):
+def investigation_profiles(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cohort: pl.DataFrame,
+    connect_investigations: pl.DataFrame,
+    connect_person_roles: pl.DataFrame,
+    connect_relationships: pl.DataFrame,
+):
     inv, roles, rel = connect_investigations, connect_person_roles, connect_relationships
     return {
         "investigation_list": profiles.investigation_list(cohort, inv, roles, month=month),
@@ -116,7 +127,16 @@ def investigation_profiles(month, settings, context, cohort, connect_investigati
     description="ControlWorks (method 5.1.4 step 4a–4j): logs, callers, handling time, types, grades, locations, resources.",
 )
 def controlworks_profiles(
-    month, settings, context, cohort, cw_person_links, cw_logs, cw_resources, avaya_calls, connect_persons, person_relationships
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cohort: pl.DataFrame,
+    cw_person_links: pl.DataFrame,
+    cw_logs: pl.DataFrame,
+    cw_resources: pl.DataFrame,
+    avaya_calls: pl.DataFrame,
+    connect_persons: pl.DataFrame,
+    person_relationships: pl.DataFrame,
 ):
     links = cw_person_links
     callers = profiles.caller_relationships(cohort, links, cw_logs, connect_persons, person_relationships, month=month)
@@ -140,7 +160,14 @@ def controlworks_profiles(
     ins={"cohort": COHORT, "compact_missing": source_in("compact_missing"), "connect_persons": source_in("connect_persons")},
     description="Missing episodes from Compact (linked by person ID, else by identity matching): count, hours, risk levels.",
 )
-def missing_profiles(month, settings, context, cohort, compact_missing, connect_persons):
+def missing_profiles(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cohort: pl.DataFrame,
+    compact_missing: pl.DataFrame,
+    connect_persons: pl.DataFrame,
+):
     episodes = profiles.missing_episodes(cohort, compact_missing, connect_persons, link=_link_function(settings), month=month)
     return {
         "missing_episodes": episodes,
@@ -161,7 +188,15 @@ def missing_profiles(month, settings, context, cohort, compact_missing, connect_
     },
     description="Themes (DA, MH, CSE, CA from flags or keywords, and Missing) and configured priority crime types.",
 )
-def theme_profiles(month, settings, context, cohort, connect_investigations, connect_person_roles, missing_summary):
+def theme_profiles(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cohort: pl.DataFrame,
+    connect_investigations: pl.DataFrame,
+    connect_person_roles: pl.DataFrame,
+    missing_summary: pl.DataFrame,
+):
     return {
         "person_themes": profiles.person_themes(
             cohort, connect_investigations, connect_person_roles, settings.themes, missing_summary=missing_summary, month=month
@@ -179,7 +214,13 @@ def theme_profiles(month, settings, context, cohort, connect_investigations, con
     schema=SCHEMAS["score_breakdown"],
     description="Why each cohort member ranks high: each total's share of each metric.",
 )
-def score_breakdown(month, settings, context, cohort, person_totals):
+def score_breakdown(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cohort: pl.DataFrame,
+    person_totals: pl.DataFrame,
+):
     return profiles.score_breakdown(cohort, person_totals, top_n=settings.top_n, month=month)
 
 
@@ -198,7 +239,18 @@ def score_breakdown(month, settings, context, cohort, person_totals):
     schema=SCHEMAS["monthly_trend"],
     description="Twelve-month trend per cohort member: events and hours per month and interaction type.",
 )
-def monthly_trend(month, settings, context, cohort, connect_investigations, connect_person_roles, connect_custody, cw_person_links, cw_logs, missing_episodes):
+def monthly_trend(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cohort: pl.DataFrame,
+    connect_investigations: pl.DataFrame,
+    connect_person_roles: pl.DataFrame,
+    connect_custody: pl.DataFrame,
+    cw_person_links: pl.DataFrame,
+    cw_logs: pl.DataFrame,
+    missing_episodes: pl.DataFrame,
+):
     return profiles.monthly_trend(
         cohort,
         connect_investigations=connect_investigations,
@@ -231,7 +283,13 @@ def _previous_month_rows(context, table: str, month) -> pl.DataFrame | None:
     schema=SCHEMAS["cohort_changes"],
     description="Changes since the previous window month: new entrants, leavers and rank movement per metric.",
 )
-def cohort_changes(month, settings, context, cohort, person_metrics):
+def cohort_changes(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cohort: pl.DataFrame,
+    person_metrics: pl.DataFrame,
+):
     # The previous month is read from the warehouse (Dagster allows one input per upstream asset).
     previous_metrics = _previous_month_rows(context, "person_metrics", month)
     previous_cohort = _previous_month_rows(context, "cohort", month) if previous_metrics is not None else None
@@ -247,7 +305,13 @@ def cohort_changes(month, settings, context, cohort, person_metrics):
     schema=SCHEMAS["households"],
     description="The cohort grouped by home address, with each household's combined demand.",
 )
-def households(month, settings, context, home_addresses, person_totals):
+def households(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    home_addresses: pl.DataFrame,
+    person_totals: pl.DataFrame,
+):
     return profiles.households(home_addresses, person_totals)
 
 

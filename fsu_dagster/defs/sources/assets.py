@@ -31,6 +31,7 @@ from fsu_dagster.ingest import (
     parse_extract,
 )
 from fsu_dagster.warehouse import ensure_table, replace_rows_atomically, utc_now
+from fsu_dagster.window import months_from
 
 QUARANTINE_TABLE = f"{WAREHOUSE_SCHEMA}.quarantine"
 MANIFEST_TABLE = f"{WAREHOUSE_SCHEMA}.landing_manifest"
@@ -52,14 +53,8 @@ MANIFEST_TABLE_SCHEMA: dict[str, pl.DataType] = {
 
 
 def months_in_window(window: dg.TimeWindow) -> list[dt.date]:
-    """First days of the months in ``[window.start, window.end)``."""
-    month = dt.date(window.start.year, window.start.month, 1)
-    end = window.end.date()
-    out = []
-    while month < end:
-        out.append(month)
-        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return out
+    """First days of the months in ``[window.start, window.end)`` (``window.months_from``)."""
+    return months_from(window.start.date(), window.end.date())
 
 
 def _manifest_rows(parsed: list[ParsedExtract], loaded_at: dt.datetime) -> pl.DataFrame:

@@ -6,12 +6,16 @@ see ``README.md`` beside this file for each table's grain.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import dagster as dg
 import polars as pl
 
 from fsu_dagster import stage1
 from fsu_dagster.defs.stage1 import schemas
 from fsu_dagster.defs.window import Produced, hop_in, source_in, window_asset
 from fsu_dagster.reference import load_cchi
+from fsu_dagster.settings import FsuSettings
 
 LAYER = "stage1"
 
@@ -23,7 +27,13 @@ LAYER = "stage1"
     schema=schemas.CwLogs,
     description="Non-pre-planned ControlWorks logs of the window, each with its resource hours (method 5.1.2).",
 )
-def cw_logs(month, settings, context, cw_incidents: pl.DataFrame, cw_resources: pl.DataFrame):
+def cw_logs(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    cw_incidents: pl.DataFrame,
+    cw_resources: pl.DataFrame,
+):
     out = stage1.controlworks_logs(cw_incidents, cw_resources, month)
     return Produced(
         out,
@@ -49,7 +59,15 @@ def cw_logs(month, settings, context, cw_incidents: pl.DataFrame, cw_resources: 
     schema=schemas.PersonTotals,
     description="The nine Stage 1 totals per person over the window; one row per person of the universe.",
 )
-def person_totals(month, settings, context, connect_person_roles, connect_custody, cw_logs, cw_person_links):
+def person_totals(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    connect_person_roles: pl.DataFrame,
+    connect_custody: pl.DataFrame,
+    cw_logs: pl.DataFrame,
+    cw_person_links: pl.DataFrame,
+):
     out = stage1.person_totals(
         connect_person_roles, connect_custody, cw_person_links, cw_logs, month=month, cap_hours=settings.custody_cap_hours
     )
@@ -64,7 +82,12 @@ def person_totals(month, settings, context, connect_person_roles, connect_custod
     schema=schemas.PersonMetrics,
     description="The four metrics in [0, 1] and their unique ranks (method 5.1.3), with the nine normalised totals.",
 )
-def person_metrics(month, settings, context, person_totals):
+def person_metrics(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    person_totals: pl.DataFrame,
+):
     out = stage1.person_metrics(person_totals, settings.top_n)
     scales = stage1.normalisation_scales(person_totals, settings.top_n)
     return Produced(out, {"universe": out.height, "top_n": settings.top_n, "scales": scales.to_dicts()})
@@ -77,7 +100,12 @@ def person_metrics(month, settings, context, person_totals):
     schema=schemas.Cohort,
     description="The frequent service users: the union of the top list_size per metric (metric > 0).",
 )
-def cohort(month, settings, context, person_metrics):
+def cohort(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    person_metrics: pl.DataFrame,
+):
     out = stage1.cohort(person_metrics, settings.list_size)
     per_list = {c: int(out[c].sum()) for c in stage1.IN_TOP.values()}
     return Produced(out, {"cohort_size": out.height, "list_size": settings.list_size, "per_list": per_list})
@@ -94,7 +122,14 @@ def cohort(month, settings, context, person_metrics):
     schema=schemas.PersonHarm,
     description="Cambridge Crime Harm Index days caused (suspect/offender) and received (victim), per universe person.",
 )
-def person_harm(month, settings, context, connect_person_roles, connect_investigations, person_totals):
+def person_harm(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    connect_person_roles: pl.DataFrame,
+    connect_investigations: pl.DataFrame,
+    person_totals: pl.DataFrame,
+):
     cchi = load_cchi(settings.cchi_path)
     out = stage1.person_harm(connect_person_roles, connect_investigations, cchi, person_totals)
     unrated = stage1.unrated_offence_codes(connect_person_roles, connect_investigations, cchi)
@@ -124,7 +159,15 @@ def person_harm(month, settings, context, connect_person_roles, connect_investig
     schema=schemas.PersonHomeLpa,
     description="Each universe person's home LPA by the configured rule (default: the contract's, most investigations).",
 )
-def person_home_lpa(month, settings, context, connect_person_roles, connect_investigations, compact_missing, person_totals):
+def person_home_lpa(
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    connect_person_roles: pl.DataFrame,
+    connect_investigations: pl.DataFrame,
+    compact_missing: pl.DataFrame,
+    person_totals: pl.DataFrame,
+):
     out = stage1.person_home_lpa(
         connect_person_roles, connect_investigations, person_totals, rule=settings.home_lpa_rule, missing=compact_missing
     )

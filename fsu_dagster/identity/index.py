@@ -12,7 +12,7 @@ import datetime as dt
 import polars as pl
 
 from fsu_dagster.contract import CONNECT_PERSONS, MONTH_COLUMN
-from fsu_dagster.stage1._common import with_month
+from fsu_dagster.frames import with_window_month
 
 __all__ = ["VERSION_COLUMNS", "identity_index"]
 
@@ -33,4 +33,4 @@ def identity_index(connect_persons: pl.DataFrame, month: dt.date | None = None) 
         .agg(pl.col("_seen").min().alias("first_seen_month"), pl.col("_seen").max().alias("last_seen_month"))
         .sort(cols, nulls_last=True)
     )
-    return with_month(out, month)
+    return with_window_month(out, month)

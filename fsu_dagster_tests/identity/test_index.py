@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from fsu_dagster.stage1 import identity_index
+from fsu_dagster.identity import identity_index
 from fsu_dagster_tests.steps.stage1_frames import M, frame
 
 D1 = dt.date(1990, 1, 1)

@@ -1,0 +1,197 @@
+"""Decision: from scored candidate pairs to links.
+
+* ``best_versions``: a person's best-matching version counts, once per query;
+* ``posterior``: a query's hypotheses are "it is index person *j*" (prior ``ρ / N``
+  each) and "it is nobody in the index" (prior ``1 − ρ``); the posterior of each
+  candidate is the ``score``. Ambiguity is built in: two equally good people each get
+  at most 0.5, so neither links;
+* ``frequency_posterior``: the prior of a person raised by how often they are already
+  surely linked (someone who rang forty times is the likelier "John Smith");
+* ``reason_expr``: what agreed and what did not, as the link's ``reason``;
+* ``decide``: each query's best candidate when its posterior reaches the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME, Comparison
+from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
+
+__all__ = [
+    "RECORD_LINK_COLUMNS",
+    "Candidates",
+    "best_versions",
+    "decide",
+    "frequency_posterior",
+    "level_labels",
+    "normalise_posterior",
+    "posterior",
+    "reason_expr",
+]
+
+#: Columns of a linking function's result: one row per linked query record.
+RECORD_LINK_COLUMNS = ("record_id", "person_id", "score", "reason")
+
+
+def best_versions(scored: pl.DataFrame) -> pl.DataFrame:
+    """The best-weighted version per (query, person), sorted by ``qid, pidx``."""
+    if scored.height == 0:
+        return scored
+    key = (scored["qid"].to_numpy().astype(np.uint64) << np.uint64(32)) | scored["pidx"].to_numpy().astype(np.uint64)
+    weight = scored["weight"].to_numpy()
+    if key.size > 1 and bool(np.all(key[1:] >= key[:-1])):
+        # Already in (query, person) order (the usual case): the first best row of each
+        # run, in one pass. Same choice as the sort below (ties keep the earlier row).
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        counts = np.diff(np.r_[starts, key.size])
+        top = np.repeat(np.maximum.reduceat(weight, starts), counts)
+        hit = np.flatnonzero(weight == top)
+        group = np.repeat(np.arange(starts.size), counts)[hit]
+        first = hit[np.r_[True, group[1:] != group[:-1]]]
+        return scored[first].with_columns(pl.col("qid").set_sorted())
+    order = np.lexsort((-weight, key))
+    sk = key[order]
+    first = order[np.r_[True, sk[1:] != sk[:-1]]]
+    return scored[first]
+
+
+def posterior(best: pl.DataFrame, prior: pl.Expr) -> pl.DataFrame:
+    """``score`` = posterior of each candidate person: ``2^w / (1 + Σ 2^w)`` over the
+    query's candidates, w = prior log-odds + weight (computed relative to the maximum).
+    Returned sorted by ``qid``."""
+    best = best.sort("qid")
+    if best.height == 0:
+        return best.with_columns(pl.lit(None, pl.Float64).alias("score"), pl.lit(None, pl.Float64).alias("log_odds"))
+    lo = best.select((pl.col("weight") + prior).cast(pl.Float64)).to_series().to_numpy()
+    qid = best["qid"].to_numpy()
+    return best.with_columns(pl.Series("score", normalise_posterior(qid, lo)), pl.Series("log_odds", lo))
+
+
+def normalise_posterior(group: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Posterior of each row among its group's rows and "nobody": ``2^lo / (1 + Σ 2^lo)``,
+    ``lo`` = log2 odds against "nobody"; ``group`` sorted. Computed relative to each
+    group's maximum, so any ``lo`` is safe."""
+    if group.size == 0:
+        return np.zeros(0)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    counts = np.diff(np.r_[starts, group.size])
+    top = np.repeat(np.maximum.reduceat(lo, starts), counts)
+    rel = np.exp2(lo - top)
+    total = np.repeat(np.add.reduceat(rel, starts), counts)
+    return rel / (np.exp2(-top) + total)
+
+
+def frequency_posterior(
+    best: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float, config: LinkConfig = LINK_CONFIG
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Recompute the posterior with a prior proportional to how often each person is
+    already (surely) linked among the queries of the same group (``record_map._g``:
+    ControlWorks' role; one group otherwise): ``ρ · (c_gj + 1) / (C_g + N)`` instead of
+    ``ρ / N``. Someone who rang forty times is more likely to be the "John Smith" of a
+    call with no DOB than a namesake never seen ringing; someone often rung *about* is
+    not thereby the likelier caller.
+
+    The decision units become (record group ``qid``, query group): returns the
+    candidates keyed by the new unit ids and the record map pointing to them."""
+    units = (
+        record_map.group_by("qid", "_g").agg(pl.len().alias("_k")).sort("qid", "_g")
+        .with_row_index("_u").with_columns(pl.col("_u").cast(pl.UInt32))
+    )
+    # Sure (≥ 0.99 > ½): at most one candidate per record group qualifies.
+    top = best.filter(pl.col("score") >= config.sure_score).select("qid", "pidx").unique("qid", keep="first")
+    counts = units.join(top, on="qid").group_by("_g", "pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
+    totals = counts.group_by("_g").agg(pl.col("_c").sum().alias("_C"))
+    base = math.log2(rho / (1 - rho))
+    share = (pl.col("_c").fill_null(0.0) + 1.0) / (pl.col("_C").fill_null(0.0) + n_eff)
+    prior = base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)
+    expanded = (
+        best.drop("score", "log_odds")
+        .join(units.select("qid", "_g", "_u"), on="qid")
+        .join(counts, on=["_g", "pidx"], how="left")
+        .join(totals, on="_g", how="left")
+        .drop("qid")
+        .rename({"_u": "qid"})
+    )
+    out = posterior(expanded, prior).drop("_c", "_C", "_g")
+    new_map = record_map.join(units.select("qid", "_g", "_u"), on=["qid", "_g"]).select(
+        "record_id", pl.col("_u").alias("qid"), "_g"
+    )
+    return out, new_map
+
+
+def level_labels(comp: Comparison, col: str) -> pl.Expr:
+    return pl.col(col).replace_strict(list(range(len(comp.labels))), list(comp.labels), return_dtype=pl.String)
+
+
+def reason_expr() -> pl.Expr:
+    fn, sn, dob = level_labels(FORENAME, "fn_level"), level_labels(SURNAME, "sn_level"), level_labels(DOB, "dob_level")
+    pnc, phone, pc = level_labels(PNC, "pnc_level"), level_labels(PHONE, "phone_level"), level_labels(POSTCODE, "postcode_level")
+
+    def core(name: str, lab: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(lab == "exact").then(None)
+            .when(lab == "null").then(pl.lit(f"{name}~missing"))
+            .otherwise(pl.lit(f"{name}~") + lab)
+        )
+
+    def extra(name: str, lab: pl.Expr) -> pl.Expr:
+        return (
+            pl.when(lab == "null").then(None)
+            .when(lab == "exact").then(pl.lit(f"{name}=exact"))
+            .otherwise(pl.lit(f"{name}~") + lab)
+        )
+
+    parts = pl.concat_list(
+        pl.when(pl.col("swapped")).then(pl.lit("names~swapped")).otherwise(None),
+        core("forename", fn), core("surname", sn), core("dob", dob),
+        extra("pnc", pnc), extra("phone", phone), extra("postcode", pc),
+    ).list.drop_nulls()
+    all_exact = (fn == "exact") & (sn == "exact") & (dob == "exact") & ~pl.col("swapped")
+    names_ok = pl.all_horizontal([(lab == "exact") | (lab == "null") for lab in (fn, sn, dob)]) & ~pl.col("swapped")
+    return (
+        pl.when((pnc == "exact") & names_ok).then(pl.lit("pnc"))
+        .when(all_exact & (pnc != "else")).then(pl.lit("name_dob"))
+        .otherwise(pl.lit("fuzzy:") + parts.list.join(","))
+        .alias("reason")
+    )
+
+
+@dataclass
+class Candidates:
+    """Every query record's scored candidates, before the decision.
+
+    ``best``: one row per (query record group ``qid``, candidate person ``pidx``) with
+    the comparison levels, ``weight`` (the evidence, bits), ``log_odds`` (prior +
+    weight, against "nobody in the index") and ``score`` (posterior); ``record_map``:
+    ``record_id → qid``; ``persons``: ``pidx → person_id``; ``rho``: prior share of
+    queries whose person is in the index."""
+
+    best: pl.DataFrame
+    record_map: pl.DataFrame
+    persons: pl.DataFrame
+    rho: float
+
+
+def decide(cands: Candidates, threshold: float, *, one_to_one: bool = False) -> pl.DataFrame:
+    """Each query record's best candidate, when its posterior reaches ``threshold``."""
+    best, persons, record_map = cands.best, cands.persons, cands.record_map
+    # Only rows that reach the threshold can be chosen, and a query's best candidate
+    # reaches it whenever any of its candidates does: filter first, then pick.
+    chosen = (
+        best.filter(pl.col("score") >= threshold)
+        .join(persons, on="pidx", how="left")
+        .sort(["qid", "score", "person_id"], descending=[False, True, False])
+        .group_by("qid", maintain_order=True)
+        .first()
+        .filter(pl.col("score") >= threshold)
+    )
+    if one_to_one:
+        chosen = chosen.sort(["score", "qid"], descending=[True, False]).unique("pidx", keep="first", maintain_order=True)
+    chosen = chosen.with_columns(reason_expr()).select("qid", "person_id", pl.col("score").clip(0.0, 1.0), "reason")
+    out = record_map.join(chosen, on="qid", how="inner").select(RECORD_LINK_COLUMNS).sort("record_id")
+    return out.cast({"score": pl.Float64, "reason": pl.String})

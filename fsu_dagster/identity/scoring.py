@@ -1,0 +1,313 @@
+"""Scoring: the comparison levels of every candidate pair and the weights they earn.
+
+``PairScores`` compares each candidate pair field by field (``comparisons``), once per
+distinct pair of values, and turns the levels into Fellegi–Sunter weights
+``log2(m/u)`` under given ``Parameters`` (m and u per level, household dependence):
+term-frequency u for names and numbers, names read both ways round (the swapped
+reading pays ``log2(LinkConfig.swap_m)``), the twins penalty, and the household rule
+(given a shared home postcode or number, a shared surname is partly what a relative
+looks like: ``LinkConfig.household_h``). ``estimation`` fits the parameters.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+
+from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME, Comparison
+from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
+
+__all__ = ["COMPARISON_ORDER", "PairScores", "Parameters", "Vocabulary", "field_levels", "term_frequency_u"]
+
+
+class Vocabulary:
+    """Integer codes for the distinct values of a field (0 = null)."""
+
+    def __init__(self, *series: pl.Series):
+        values = pl.concat([s.cast(pl.String) for s in series]).drop_nulls().unique().sort()
+        self.values = pl.concat([pl.Series([None], dtype=pl.String), values])
+        self._table = pl.DataFrame({"_v": values, "_code": pl.int_range(1, values.len() + 1, dtype=pl.UInt32, eager=True)})
+
+    def screened(self, comparison: Comparison) -> tuple[list[np.ndarray], np.ndarray]:
+        """``comparison.screen`` of this vocabulary's values (cached)."""
+        cache = self.__dict__.setdefault("_screens", {})
+        if comparison.name not in cache:
+            cache[comparison.name] = comparison.screen(self.values)
+        return cache[comparison.name]
+
+    def encode(self, s: pl.Series) -> np.ndarray:
+        df = pl.DataFrame({"_v": s.cast(pl.String)}).join(self._table, on="_v", how="left", maintain_order="left")
+        return df["_code"].fill_null(0).to_numpy().astype(np.uint32)
+
+
+def term_frequency_u(
+    pidx: np.ndarray, codes: np.ndarray, n_codes: int, u0: float, n_people: int, tf_pseudo: int
+) -> np.ndarray:
+    """Smoothed term-frequency u per code: ``(people with the value + tf_pseudo * u0) /
+    (people + tf_pseudo)`` (``LinkConfig.tf_pseudo``)."""
+    mask = codes > 0
+    key = (pidx[mask].astype(np.uint64) << np.uint64(32)) | codes[mask].astype(np.uint64)
+    distinct_codes = (np.unique(key) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    counts = np.bincount(distinct_codes, minlength=n_codes).astype(float)
+    return (counts + tf_pseudo * u0) / (n_people + tf_pseudo)
+
+
+def field_levels(comparison: Comparison, left_codes: np.ndarray, right_codes: np.ndarray, vocab: Vocabulary) -> np.ndarray:
+    """Level numbers for aligned code arrays, computed once per distinct pair of codes."""
+    out = np.zeros(left_codes.size, dtype=np.int8)  # level 0 (null) where either side is missing
+    both = np.flatnonzero((left_codes > 0) & (right_codes > 0))
+    if both.size == 0:
+        return out
+    # The same value on both sides is always the first level (exact): no lookup needed.
+    same = left_codes[both] == right_codes[both]
+    out[both[same]] = 1
+    both = both[~same]
+    if comparison.screen is not None and both.size:
+        keys, always = vocab.screened(comparison)
+        lc_, rc_ = left_codes[both], right_codes[both]
+        maybe = always[lc_] | always[rc_]
+        for k in keys:
+            maybe |= k[lc_] == k[rc_]
+        out[both[~maybe]] = len(comparison.levels)  # certainly "else"
+        both = both[maybe]
+    if both.size == 0:
+        return out
+    key = (left_codes[both].astype(np.uint64) << np.uint64(32)) | right_codes[both].astype(np.uint64)
+    # Hash-based distinct values (polars; a sort-based np.unique is slower at force scale).
+    frame = pl.DataFrame({"k": key})
+    table = frame.unique("k").with_row_index("i")
+    inverse = frame.join(table, on="k", how="left", maintain_order="left")["i"].to_numpy()
+    uniq = table["k"].to_numpy()
+    lc = (uniq >> np.uint64(32)).astype(np.int64)
+    rc = (uniq & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
+    out[both] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)[inverse.ravel()]
+    return out
+
+
+class Parameters:
+    """m and u per level for each comparison (index 0 = null, unused)."""
+
+    def __init__(self, config: LinkConfig = LINK_CONFIG) -> None:
+        self.config = config
+        self.m = {c.name: np.array([1.0, *(lv.m for lv in c.levels)]) for c in COMPARISON_ORDER}
+        self.u = {c.name: np.array([1.0, *(lv.u for lv in c.levels)]) for c in COMPARISON_ORDER}
+        #: Household dependence ``h`` per (second field, first field), see ``config.household_h``.
+        self.household_h = dict(config.household_h)
+
+    def weights(self, name: str) -> np.ndarray:
+        """Weights by level; no level weighs more than exact agreement."""
+        w = np.log2(np.maximum(self.m[name], self.config.m_floor) / self.u[name])
+        w[0] = 0.0
+        w[2:] = np.minimum(w[2:], w[1])  # never more than exact agreement
+        return w
+
+
+COMPARISON_ORDER = (FORENAME, SURNAME, DOB, PNC, PHONE, POSTCODE)
+
+
+class PairScores:
+    """Levels of every candidate pair, and the weights they earn under given parameters."""
+
+    def __init__(
+        self,
+        pairs: pl.DataFrame,
+        identities: pl.DataFrame,
+        index: pl.DataFrame,
+        n_people: int,
+        records: pl.DataFrame | None = None,
+        config: LinkConfig = LINK_CONFIG,
+    ):
+        """``pairs`` (``qid, iid``) are pairs of *identities* (``identities``: the distinct
+        forename, surname, DOB, PNC ID and phone of the queries). ``records`` (``id``,
+        ``iq`` = the row of ``identities``, ``postcode``) are the distinct queries with their
+        postcode: every identity pair is scored once and then copied to each of the
+        identity's postcodes, where only the postcode is compared. A no-DOB "John Smith"
+        mentioned at fifty addresses is compared by name once, not fifty times."""
+        iq = pairs["qid"].to_numpy().astype(np.int64)
+        iid_i = pairs["iid"].to_numpy().astype(np.int64)
+        if records is None:
+            src = np.arange(iq.size)
+            self.qid = iq
+            rec_pc = identities["postcode"] if "postcode" in identities.columns else pl.Series([None] * identities.height, dtype=pl.String)
+        else:
+            # Copy each identity pair to the records (identity + postcode) sharing it.
+            exp = (
+                records.select(pl.col("id").cast(pl.Int64).alias("_rid"), pl.col("iq").cast(pl.Int64))
+                .join(pl.DataFrame({"iq": iq, "_src": np.arange(iq.size)}), on="iq", how="inner",
+                      maintain_order="left_right")
+            )
+            src = exp["_src"].to_numpy()
+            self.qid = exp["_rid"].to_numpy()
+            rec_pc = records["postcode"]
+        self.iid = iid = iid_i[src]
+        #: Record pair -> identity pair. Everything but the postcode is compared, and
+        #: weighed, once per identity pair; only the postcode and what depends on it
+        #: (the household rules) are done per record pair.
+        self.src = src
+        qid = iq  # identity-level comparisons below
+        self.names = names = Vocabulary(identities["fn"], identities["sn"], index["fn"], index["sn"])
+        q_fn, q_sn = names.encode(identities["fn"]), names.encode(identities["sn"])
+        self.i_fn, self.i_sn = i_fn, i_sn = names.encode(index["fn"]), names.encode(index["sn"])
+        self.pidx = pidx = index["pidx"].to_numpy().astype(np.int64)
+        n_names = names.values.len()
+        self.tf = {
+            "fn": term_frequency_u(pidx, i_fn, n_names, FORENAME.levels[0].u, n_people, config.tf_pseudo),
+            "sn": term_frequency_u(pidx, i_sn, n_names, SURNAME.levels[0].u, n_people, config.tf_pseudo),
+        }
+        # Right-hand codes (identity pairs), for the term-frequency u of an exact agreement.
+        self.rcode = {"fn": i_fn[iid_i], "sn": i_sn[iid_i]}
+        lv_fn = field_levels(FORENAME, q_fn[qid], i_fn[iid_i], names)
+        lv_sn = field_levels(SURNAME, q_sn[qid], i_sn[iid_i], names)
+        # Names the wrong way round: only worth scoring where an initial crosses over.
+        initials = names.values.str.slice(0, 1).fill_null("").to_numpy()
+        cross = (initials[q_fn[qid]] != "") & (
+            (initials[q_fn[qid]] == initials[i_sn[iid_i]]) | (initials[q_sn[qid]] == initials[i_fn[iid_i]])
+        )
+        not_exact = ~((lv_fn == 1) & (lv_sn == 1))
+        #: Identity pairs read both ways round, and each identity pair's place among them.
+        self.swap_sel = sel_i = np.flatnonzero(cross & not_exact)
+        self.swap_pos = pos = np.full(iq.size, -1, dtype=np.int64)
+        pos[sel_i] = np.arange(sel_i.size)
+        fn_x = field_levels(FORENAME, q_fn[qid[sel_i]], i_sn[iid_i[sel_i]], names)
+        sn_x = field_levels(SURNAME, q_sn[qid[sel_i]], i_fn[iid_i[sel_i]], names)
+        #: Levels per identity pair (``fn_x``/``sn_x``: per swapped pair); ``postcode`` per record pair.
+        self.levels = {"fn": lv_fn, "sn": lv_sn, "fn_x": fn_x, "sn_x": sn_x}
+        self.vocabs = {}
+        for field, comp in (("dob", DOB), ("pnc", PNC), ("phone", PHONE), ("postcode", POSTCODE)):
+            left = rec_pc if field == "postcode" else identities[field]
+            vocab = Vocabulary(left, index[field])
+            ql, il = vocab.encode(left), vocab.encode(index[field])
+            if field == "postcode":
+                self.levels[field] = field_levels(comp, ql[self.qid], il[iid], vocab)
+            else:
+                self.levels[field] = field_levels(comp, ql[qid], il[iid_i], vocab)
+            self.vocabs[field] = (vocab, il)
+            if comp.levels[0].tf_adjusted:
+                self.tf[field] = term_frequency_u(pidx, il, vocab.values.len(), comp.levels[0].u, n_people, config.tf_pseudo)
+                self.rcode[field] = il[iid] if field == "postcode" else il[iid_i]
+
+    # -- weights --------------------------------------------------------------------
+    def _w(self, params: Parameters, comp: Comparison, levels: np.ndarray, tf: np.ndarray | None, rcode) -> np.ndarray:
+        table = params.weights(comp.name)
+        if tf is None or not comp.levels[0].tf_adjusted:
+            return table[levels]
+        # Exact agreement weighs log2(m / tf(value)); a weaker agreement never counts
+        # more than exact agreement on the same value; null (level 0) weighs 0.
+        table = table.copy()
+        table[1] = np.inf
+        w = table[levels]
+        np.minimum(w, np.log2(params.m[comp.name][1] / tf)[rcode], out=w)
+        w[levels == 0] = 0.0
+        return w
+
+    def _household_names(
+        self, params: Parameters, h: np.ndarray, i: np.ndarray, straight: np.ndarray, swapped: np.ndarray,
+        sn_w: np.ndarray, sn_x: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The name weights of identity pairs ``i`` (straight and swapped readings) with
+        the surname's u raised to ``h + (1 − h)·u`` (the household rule)."""
+        m_sn = params.m["surname"][1]
+        tf_u = self.tf["sn"][self.rcode["sn"][i]]
+        straight_h = straight[i] - (sn_w[i] - np.minimum(sn_w[i], np.log2(m_sn / (h + (1.0 - h) * tf_u))))
+        swapped_h = swapped[i].copy()
+        swap_pos = self.swap_pos[i]
+        has = np.flatnonzero(swap_pos >= 0)
+        if has.size:
+            # Swapped reading: its surname is the index's forename.
+            swapped_pairs = i[has]
+            tf_x = self.tf["fn"][self.rcode["fn"][swapped_pairs]]
+            swapped_sn = sn_x[swap_pos[has]]
+            swapped_h[has] -= swapped_sn - np.minimum(swapped_sn, np.log2(m_sn / (h[has] + (1.0 - h[has]) * tf_x)))
+        return straight_h, swapped_h
+
+    def weights(self, params: Parameters) -> tuple[np.ndarray, np.ndarray]:
+        """Total weight per record pair and whether the swapped reading of the names was used."""
+        levels = self.levels
+        n_id = levels["fn"].size
+        sn_w = self._w(params, SURNAME, levels["sn"], self.tf["sn"], self.rcode["sn"])
+        straight = self._w(params, FORENAME, levels["fn"], self.tf["fn"], self.rcode["fn"]) + sn_w
+        # Twins: surname and DOB agreeing with a plainly different forename is much
+        # likelier between siblings than chance agreement suggests.
+        else_fn = len(FORENAME.levels)
+        twin = (levels["fn"] == else_fn) & (levels["sn"] == 1) & (levels["dob"] == 1)
+        straight = np.where(twin, straight - params.config.twin_bits, straight)
+        swapped = np.full(n_id, -np.inf)
+        sel = self.swap_sel
+        sn_x = np.zeros(0)
+        if sel.size:
+            sn_x = self._w(params, SURNAME, levels["sn_x"], self.tf["fn"], self.rcode["fn"][sel])
+            swapped[sel] = (
+                self._w(params, FORENAME, levels["fn_x"], self.tf["sn"], self.rcode["sn"][sel]) + sn_x + math.log2(params.config.swap_m)
+            )
+        rest = self._w(params, DOB, levels["dob"], None, None) + self._w(params, PNC, levels["pnc"], None, None)
+        phone_w = self._w(params, PHONE, levels["phone"], self.tf.get("phone"), self.rcode.get("phone"))
+        # Households: given a shared home postcode or phone number, a shared surname is
+        # partly what a relative looks like: its u becomes h + (1 - h) * u(surname).
+        # A shared number is known per identity pair; a shared postcode per record pair.
+        same_phone = levels["phone"] == 1
+        straight_id, swapped_id = straight, swapped
+        on_phone = np.flatnonzero(same_phone)
+        if on_phone.size:
+            straight_id, swapped_id = straight.copy(), swapped.copy()
+            h = np.full(on_phone.size, params.household_h[("surname", "phone")])
+            straight_id[on_phone], swapped_id[on_phone] = self._household_names(params, h, on_phone, straight, swapped, sn_w, sn_x)
+        use_swap_id = swapped_id > straight_id
+        total_id = np.where(use_swap_id, swapped_id, straight_id) + rest + phone_w
+        src = self.src
+        total = total_id[src] + self._w(params, POSTCODE, levels["postcode"], self.tf.get("postcode"), self.rcode.get("postcode"))
+        use_swap = use_swap_id[src]
+        home = np.flatnonzero(levels["postcode"] == 1)
+        if home.size:
+            i = src[home]
+            h = np.maximum(
+                params.household_h[("surname", "postcode")],
+                np.where(same_phone[i], params.household_h[("surname", "phone")], 0.0),
+            )
+            straight_h, swapped_h = self._household_names(params, h, i, straight, swapped, sn_w, sn_x)
+            swap_h = swapped_h > straight_h
+            # A shared number on top of a shared home postcode: the household's landline.
+            h_phone_postcode = params.household_h[("phone", "postcode")]
+            phone_cap = math.log2(params.m["phone"][1] / (h_phone_postcode + (1.0 - h_phone_postcode) * params.u["phone"][1]))
+            phone_w_home = np.where(same_phone[i], np.minimum(phone_w[i], phone_cap), phone_w[i])
+            total[home] = (
+                np.where(swap_h, swapped_h, straight_h) + rest[i] + phone_w_home
+                + self._w(params, POSTCODE, levels["postcode"][home], self.tf.get("postcode"), self.rcode["postcode"][home])
+            )
+            use_swap[home] = swap_h
+        return total, use_swap
+
+    def frame(self, params: Parameters, min_weight: float = -np.inf) -> pl.DataFrame:
+        """Pairs with their levels and total weight; pairs weighing less than
+        ``min_weight`` are left out (they cannot matter to any posterior)."""
+        total, use_swap = self.weights(params)
+        keep = np.flatnonzero(total >= min_weight)
+        return self._frame(total, use_swap, keep)
+
+    def _frame(self, total: np.ndarray, use_swap: np.ndarray, keep: np.ndarray) -> pl.DataFrame:
+        i = self.src[keep]
+        lv = self.levels
+        fn_level, sn_level = lv["fn"][i], lv["sn"][i]
+        swapped = use_swap[keep]
+        if swapped.any():
+            w = np.flatnonzero(swapped)
+            p = self.swap_pos[i[w]]
+            fn_level[w] = lv["fn_x"][p]
+            sn_level[w] = lv["sn_x"][p]
+        return pl.DataFrame(
+            {
+                "qid": self.qid[keep].astype(np.uint32),
+                "iid": self.iid[keep].astype(np.uint32),
+                "pidx": self.pidx[self.iid[keep]].astype(np.uint32),
+                "fn_level": fn_level,
+                "sn_level": sn_level,
+                "swapped": swapped,
+                "dob_level": lv["dob"][i],
+                "pnc_level": lv["pnc"][i],
+                "phone_level": lv["phone"][i],
+                "postcode_level": lv["postcode"][keep],
+                "weight": total[keep],
+            }
+        )
