@@ -73,6 +73,12 @@ class FsuSettings(BaseSettings):
     quarantine_max_rate: float = Field(0.05, ge=0, le=1, description="Fail the source check above this share of bad rows.")
     allow_incomplete_window: bool = False
 
+    # Warehouse.
+    warehouse_compress_strings: bool = Field(
+        False, description="Compress text columns in the warehouse: a ~3x smaller file, writes about twice as slow."
+    )
+    load_cache_mb: int = Field(1024, ge=0, description="Loaded tables a run keeps for its later steps, in MB.")
+
     # Profiles.
     home_lpa_rule: Literal["most_investigations", "most_recent_investigation", "most_recent_missing"] = "most_investigations"
 

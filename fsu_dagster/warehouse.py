@@ -29,13 +29,30 @@ import polars as pl
 WAREHOUSE_ALIAS = "warehouse"
 
 
-def connect(path: str, *, read_only: bool = False, config: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file at ``path`` (created if missing unless read-only) as catalog ``warehouse``."""
+#: DuckDB's string compressions. Choosing them costs about half of a large write's time (a
+#: force's 800,000 ControlWorks logs: 4.6 s CPU with them, 2.3 s without; the file ~3x larger).
+STRING_COMPRESSIONS = "fsst,dictionary,dict_fsst"
+
+
+def connect(
+    path: str,
+    *,
+    read_only: bool = False,
+    config: Mapping[str, Any] | None = None,
+    compress_strings: bool = True,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file at ``path`` (created if missing unless read-only) as catalog ``warehouse``.
+
+    ``compress_strings=False`` writes text columns uncompressed (faster writes, larger file;
+    setting ``warehouse_compress_strings``). Numbers, dates and timestamps are compressed either way.
+    """
     conn = duckdb.connect(":memory:", config=dict(config or {}))
     try:
         escaped = str(path).replace("'", "''")
         conn.execute(f"ATTACH '{escaped}' AS {WAREHOUSE_ALIAS}" + (" (READ_ONLY)" if read_only else ""))
         conn.execute(f"USE {WAREHOUSE_ALIAS}")
+        if not read_only and not compress_strings:
+            conn.execute(f"SET disabled_compression_methods = '{STRING_COMPRESSIONS}'")
     except Exception:
         conn.close()
         raise

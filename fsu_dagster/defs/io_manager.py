@@ -9,12 +9,13 @@ It is Dagster's DuckDB-polars IO manager with two changes:
   source extract (``cw_incidents`` feeds ``cw_logs``, the ControlWorks profiles and the monthly
   trend). The first load of a slice (a ``SELECT`` statement) is kept for the rest of the run
   and later loads of the same statement get the same frame; writing a table drops what was
-  kept of it. The cache belongs to one run's IO manager, so nothing survives the run and a
+  kept of it. At most ``load_cache_mb`` of frames are kept (least recently used go first). The cache belongs to one run's IO manager, so nothing survives the run and a
   write by another process can never be served stale within a later run.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
@@ -28,6 +29,7 @@ from dagster._core.storage.db_io_manager import DbIOManager, TableSlice
 from dagster._utils.backoff import backoff
 from dagster_duckdb.io_manager import DuckDbClient
 from dagster_duckdb_polars import DuckDBPolarsIOManager
+from pydantic import Field
 
 from fsu_dagster import warehouse as wh
 
@@ -41,7 +43,9 @@ class WarehouseClient(DuckDbClient):
     @staticmethod
     @contextmanager
     def connect(context: Any, _: Any) -> Iterator[duckdb.DuckDBPyConnection]:
-        conn = backoff(fn=wh.connect, kwargs={"path": context.resource_config["database"]}, **RETRY)
+        config = context.resource_config
+        kwargs = {"path": config["database"], "compress_strings": config.get("compress_strings", True)}
+        conn = backoff(fn=wh.connect, kwargs=kwargs, **RETRY)
         try:
             yield conn
         finally:
@@ -51,9 +55,11 @@ class WarehouseClient(DuckDbClient):
 class _RunIOManager(DbIOManager):
     """One run's IO manager: transactional writes and a per-run cache of loaded slices."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, cache_bytes: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._loaded: dict[tuple[str, str], pl.DataFrame] = {}
+        self._cache_bytes = cache_bytes
+        #: (table, select statement) -> frame, least recently used first.
+        self._loaded: OrderedDict[tuple[str, str], pl.DataFrame] = OrderedDict()
 
     def handle_output(self, context: OutputContext, obj: object) -> None:
         if obj is None:
@@ -78,12 +84,15 @@ class _RunIOManager(DbIOManager):
     def load_input(self, context: InputContext) -> object:
         table_slice = self._get_table_slice(context, cast("OutputContext", context.upstream_output))
         key = (f"{table_slice.schema}.{table_slice.table}", self._db_client.get_select_statement(table_slice))
-        if key not in self._loaded:
-            frame = super().load_input(context)
-            if not isinstance(frame, pl.DataFrame):
-                return frame
+        if key in self._loaded:
+            self._loaded.move_to_end(key)
+            return self._loaded[key]
+        frame = super().load_input(context)
+        if isinstance(frame, pl.DataFrame) and frame.estimated_size() <= self._cache_bytes:
             self._loaded[key] = frame
-        return self._loaded[key]
+            while sum(f.estimated_size() for f in self._loaded.values()) > self._cache_bytes:
+                self._loaded.popitem(last=False)
+        return frame
 
     def _forget(self, table_slice: TableSlice) -> None:
         table = f"{table_slice.schema}.{table_slice.table}"
@@ -94,8 +103,12 @@ class _RunIOManager(DbIOManager):
 class WarehouseIOManager(DuckDBPolarsIOManager):
     """Stores polars frames in the warehouse; a partitioned asset's rerun replaces its month."""
 
+    compress_strings: bool = Field(True, description="Compress text columns (settings.warehouse_compress_strings).")
+    load_cache_mb: int = Field(1024, ge=0, description="Frames a run keeps for reuse, in MB (settings.load_cache_mb).")
+
     def create_io_manager(self, context: Any) -> DbIOManager:
         return _RunIOManager(
+            cache_bytes=self.load_cache_mb * 1_000_000,
             db_client=WarehouseClient(),
             database=self.database,
             schema=self.schema_,

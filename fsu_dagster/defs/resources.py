@@ -48,9 +48,12 @@ class SettingsResource(dg.ConfigurableResource):
 class WarehouseResource(DuckDBResource):
     """A DuckDB connection to the warehouse, for tables the IO manager does not own."""
 
+    compress_strings: bool = Field(True, description="Compress text columns (settings.warehouse_compress_strings).")
+
     @contextmanager
     def get_connection(self):
-        conn = backoff(fn=wh.connect, kwargs={"path": self.database}, **RETRY)
+        kwargs = {"path": self.database, "compress_strings": self.compress_strings}
+        conn = backoff(fn=wh.connect, kwargs=kwargs, **RETRY)
         try:
             yield conn
         finally:
@@ -63,7 +66,12 @@ def build_resources(settings: FsuSettings | None = None) -> dict[str, object]:
     db = Path(settings.warehouse)
     db.parent.mkdir(parents=True, exist_ok=True)
     return {
-        "io_manager": WarehouseIOManager(database=str(db), schema=WAREHOUSE_SCHEMA),
-        "warehouse": WarehouseResource(database=str(db)),
+        "io_manager": WarehouseIOManager(
+            database=str(db),
+            schema=WAREHOUSE_SCHEMA,
+            compress_strings=settings.warehouse_compress_strings,
+            load_cache_mb=settings.load_cache_mb,
+        ),
+        "warehouse": WarehouseResource(database=str(db), compress_strings=settings.warehouse_compress_strings),
         "fsu_settings": SettingsResource.of(settings),
     }
