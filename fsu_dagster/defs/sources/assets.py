@@ -137,13 +137,15 @@ def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
         parsed = []
         for month in months:
             path = find_landing_file(settings.landing_dir, extract.name, month)
-            result = parse_extract(path, extract, month)
-            context.log.info(
-                f"{extract.name} {month_folder(month)}: {result.source_file or 'no file (empty extract)'}; "
-                f"{result.stats['rows_read']} read, {result.stats['rows_valid']} valid, "
-                f"{result.stats['rows_quarantined']} quarantined"
-            )
-            parsed.append(result)
+            parsed.append(parse_extract(path, extract, month))
+        # One log line per run, not per month: each is an event the instance stores (per-month
+        # counts are in the metadata below).
+        missing = [month_folder(p.month) for p in parsed if p.source_file is None]
+        context.log.info(
+            f"{extract.name}, {len(parsed)} months: "
+            + ", ".join(f"{sum(p.stats[k] for p in parsed):,} {k.removeprefix('rows_')}" for k in ("rows_read", "rows_valid", "rows_quarantined"))
+            + (f"; no file (empty extract) for {', '.join(missing)}" if missing else "")
+        )
         frame = pl.concat([p.valid for p in parsed]) if parsed else empty_frame(extract)
 
         # The IO manager skips empty frames without creating the table; create it so that
