@@ -89,13 +89,13 @@ _ROW = "__row_number"
 _INT_RE = r"^[+-]?[0-9]+$"
 _DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Date, 'T' or a space, HH:MM, optional :SS and fraction, optional offset (Z, +HH, +HHMM, +HH:MM).
-#: A timestamp already in canonical form (or an empty field): no groups to extract, no offset.
-_PLAIN_TS_RE = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})?$"
 _TS_RE = (
     r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ](?P<hm>[0-9]{2}:[0-9]{2})"
     r"(?::(?P<sec>[0-9]{2})(?:[.,](?P<frac>[0-9]{1,9}))?)?"
     r"(?P<off>[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?$"
 )
+# A timestamp already in canonical form (or an empty field): no groups to extract, no offset.
+_PLAIN_TS_RE = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})?$"
 
 
 class LandingFileError(ValueError):
@@ -175,7 +175,7 @@ def _read_csv(path: Path) -> pl.DataFrame:
     The file is checked once by vectorised byte scans (quote placement, record ends, field
     counts; see :func:`_scan_csv`) and then read by polars' reader. A file the scan cannot
     prove plain (odd quoting, a lone CR, blank lines, NUL bytes, a record longer than the
-    csv module's field limit) is read by :func:`_read_csv_strict`, the line-by-line reader,
+    csv module's field limit) is read by :func:`_read_csv_strict`, the record-by-record reader,
     which either reads it the same way or raises the error naming the line.
     """
     return _read_csv_bytes(path.read_bytes(), _display(path))

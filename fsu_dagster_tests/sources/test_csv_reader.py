@@ -1,4 +1,4 @@
-"""The fast CSV path (vectorised structure check + polars' reader) against the strict reader.
+"""The fast paths of ingest against the reference ones: CSV reader, canonical timestamps.
 
 ``ingest._read_csv_strict`` is Python's csv module record by record, the reference for what a
 landing CSV means; ``ingest._read_csv_bytes`` takes the fast path whenever its byte scan proves
@@ -111,3 +111,31 @@ def test_plain_file_takes_the_fast_path():
     raw = b'a,b\n1,"x,y"\r\n"say ""hi""",\n'
     assert ingest._scan_csv(raw) is not None
     assert ingest._read_csv_fast(raw, NAME).rows() == [("1", "x,y"), ('say "hi"', "")]
+
+
+def test_canonical_timestamp_shortcut_gives_the_general_parse():
+    """A column of canonical ``YYYY-MM-DDTHH:MM:SS`` text skips the regex groups; the values and
+    reasons (impossible dates and times, DST gap and repeated hour) must be those of the full parse."""
+    import datetime as dt
+
+    from fsu_dagster.contract import EXTRACTS
+
+    extract, month = EXTRACTS["avaya_calls"], dt.date(2026, 3, 1)
+    stamps = [
+        "2026-03-10T12:00:00", "2026-03-29T00:59:59", "2026-03-29T01:30:00", "2026-03-29T02:00:00",
+        "2025-10-26T01:30:00", "2026-02-30T12:00:00", "2026-03-10T24:00:00", "2026-03-10T12:60:00",
+        "2026-03-10T23:59:60", "2026-13-01T00:00:00", "0000-01-01T00:00:00", "",
+    ]  # fmt: skip
+    rows = {c.name: ["1"] * len(stamps) for c in extract.columns}
+    rows |= {"call_id": [f"K{i}" for i in range(len(stamps))], "line": ["999"] * len(stamps)}
+    rows |= {"started_at": stamps, "answered_at": stamps, "ended_at": stamps}
+    plain = pl.DataFrame(rows)
+    assert ingest._plain_timestamp_columns(plain, extract) == {"started_at", "answered_at", "ended_at"}
+    # One value written with a space instead of 'T' sends every column through the general parse.
+    spaced = {c: pl.lit("2026-03-10 12:00:00") for c in ("started_at", "answered_at", "ended_at")}
+    general = pl.concat([plain, plain.head(1).with_columns(call_id=pl.lit("KX"), **spaced)])
+    assert ingest._plain_timestamp_columns(general, extract) == set()
+    a, b = ingest.parse_extract(plain, extract, month), ingest.parse_extract(general, extract, month)
+    assert_frame_equal(a.valid, b.valid.filter(pl.col("call_id") != "KX"))
+    assert_frame_equal(a.quarantine, b.quarantine.filter(pl.col("row_number") <= len(stamps)))
+    assert a.quarantine.height > 0 and a.valid.height > 0
