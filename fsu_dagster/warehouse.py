@@ -13,6 +13,7 @@ in an asset, ``duckdb.connect(path)`` in a test or script).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -43,9 +44,17 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file at ``path`` (created if missing unless read-only) as catalog ``warehouse``.
 
+    Inside :func:`session` for the same file, this is a new cursor on the session's connection
+    (read-only or not): a process may attach a DuckDB file only once.
+
     ``compress_strings=False`` writes text columns uncompressed (faster writes, larger file;
     setting ``warehouse_compress_strings``). Numbers, dates and timestamps are compressed either way.
     """
+    shared = _SESSIONS.get(_session_key(path))
+    if shared is not None:
+        cursor = shared[0].cursor()
+        cursor.execute(f"USE {WAREHOUSE_ALIAS}")
+        return cursor
     conn = duckdb.connect(":memory:", config=dict(config or {}))
     try:
         escaped = str(path).replace("'", "''")
@@ -57,6 +66,35 @@ def connect(
         conn.close()
         raise
     return conn
+
+#: Open sessions: warehouse file -> [its connection, number of holders].
+_SESSIONS: dict[str, list[Any]] = {}
+
+
+def _session_key(path: str | os.PathLike[str]) -> str:
+    return os.path.realpath(path)
+
+
+@contextmanager
+def session(path: str, *, compress_strings: bool = True) -> Iterator[None]:
+    """Keep one connection to the warehouse open while the block runs (nested holders share it).
+
+    A run opens a connection per table it reads or writes; attaching the file costs about as
+    much as a small step, and closing the last connection checkpoints the file. Within a session
+    :func:`connect` hands out cursors on one connection instead, and the file is checkpointed
+    once, when the last holder leaves. The run's resources hold the session (one writer process).
+    """
+    key = _session_key(path)
+    if key not in _SESSIONS:
+        _SESSIONS[key] = [connect(path, compress_strings=compress_strings), 0]
+    _SESSIONS[key][1] += 1
+    try:
+        yield
+    finally:
+        _SESSIONS[key][1] -= 1
+        if _SESSIONS[key][1] == 0:
+            _SESSIONS.pop(key)[0].close()
+
 
 __all__ = [
     "Replacement",

@@ -106,6 +106,12 @@ class WarehouseIOManager(DuckDBPolarsIOManager):
     compress_strings: bool = Field(True, description="Compress text columns (settings.warehouse_compress_strings).")
     load_cache_mb: int = Field(1024, ge=0, description="Frames a run keeps for reuse, in MB (settings.load_cache_mb).")
 
+    @contextmanager
+    def yield_for_execution(self, context: Any) -> Iterator[DbIOManager]:
+        # One warehouse connection for the whole run (see fsu_dagster.warehouse.session).
+        with wh.session(self.database, compress_strings=self.compress_strings):
+            yield self.create_io_manager(context)
+
     def create_io_manager(self, context: Any) -> DbIOManager:
         return _RunIOManager(
             cache_bytes=self.load_cache_mb * 1_000_000,

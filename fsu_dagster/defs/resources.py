@@ -51,6 +51,12 @@ class WarehouseResource(DuckDBResource):
     compress_strings: bool = Field(True, description="Compress text columns (settings.warehouse_compress_strings).")
 
     @contextmanager
+    def yield_for_execution(self, context):
+        # Shares the run's one warehouse connection with the IO manager (fsu_dagster.warehouse.session).
+        with wh.session(self.database, compress_strings=self.compress_strings):
+            yield self
+
+    @contextmanager
     def get_connection(self):
         kwargs = {"path": self.database, "compress_strings": self.compress_strings}
         conn = backoff(fn=wh.connect, kwargs=kwargs, **RETRY)
