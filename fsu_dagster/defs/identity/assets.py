@@ -39,14 +39,23 @@ def identity_index(
 @window_asset(
     layer=LAYER,
     name="identity_variants",
-    ins={"connect_persons": source_in("connect_persons")},
+    ins={"connect_persons": source_in("connect_persons"), "cohort": hop_in("stage1", "cohort")},
     schema=schemas.IdentityVariants,
-    description="Per person: every forename, surname, DOB, PNC ID and phone number seen, with counts and first/last seen.",
+    description=(
+        "Per cohort member: every forename, surname, DOB, PNC ID and phone number seen on Connect, with counts "
+        "and first/last seen (method 5.1.4 step 1, 'all versions of that person')."
+    ),
 )
 def identity_variants(
-    month: dt.date, settings: FsuSettings, context: dg.AssetExecutionContext, connect_persons: pl.DataFrame
+    month: dt.date,
+    settings: FsuSettings,
+    context: dg.AssetExecutionContext,
+    connect_persons: pl.DataFrame,
+    cohort: pl.DataFrame,
 ) -> Produced:
-    out = with_window_month(identity.identity_variants(connect_persons), month)
+    # A detail table for the cohort (data contract section 4): nobody reads other people's variants.
+    members = connect_persons.join(cohort.select("person_id"), on="person_id", how="semi")
+    out = with_window_month(identity.identity_variants(members), month)
     per_field = out.group_by("field").len().sort("field")
     return Produced(out, {"variants_per_field": {r["field"]: int(r["len"]) for r in per_field.iter_rows(named=True)}})
 
