@@ -249,6 +249,7 @@ def candidate_pairs(
     *,
     max_block: int = LINK_CONFIG.max_block,
     max_pairs_per_query: float = LINK_CONFIG.max_pairs_per_query,
+    query_chunk: int = LINK_CONFIG.query_chunk,
 ) -> pl.DataFrame:
     """Distinct ``qid, iid`` pairs sharing at least one blocking key.
 
@@ -256,18 +257,24 @@ def candidate_pairs(
     ``qid``/``iid``). A rule with a ``fallback`` that would give more than
     ``max_pairs_per_query`` pairs per query is replaced by its fallback: on a small
     index every rule runs in full; on a force-sized index with common names the broad
-    name-only rules are kept for the mentions that have no DOB.
+    name-only rules are kept for the mentions that have no DOB. Pairs are built for
+    ``query_chunk`` queries at a time (``LinkConfig.query_chunk``), which bounds memory.
     """
     q, ix = queries.lazy(), index.lazy()
     budget = max(max_pairs_per_query * queries.height, 1_000)
-    parts = []
+    chosen = []
     for rule in rules:
-        pairs = _rule_pairs(rule, q, ix, max_block)
         if rule.fallback is not None:
-            n = pairs.select(pl.len()).collect().item()
+            n = _rule_pairs(rule, q, ix, max_block).select(pl.len()).collect().item()
             if n > budget:
-                pairs = _rule_pairs(rule.fallback, q, ix, max_block)
-        parts.append(pairs)
-    if not parts:
+                rule = rule.fallback
+        chosen.append(rule)
+    if not chosen:
         return pl.DataFrame(schema={"qid": pl.UInt32, "iid": pl.UInt32})
-    return pl.concat(parts).unique().collect()
+    # The choice above is made on all queries; the pairs are built a chunk of queries at a
+    # time (a pair belongs to one query, so each chunk's distinct pairs are final).
+    chunks = [
+        pl.concat([_rule_pairs(rule, q.slice(start, query_chunk), ix, max_block) for rule in chosen]).unique().collect()
+        for start in range(0, max(queries.height, 1), query_chunk)
+    ]
+    return pl.concat(chunks)

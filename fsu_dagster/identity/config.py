@@ -88,6 +88,10 @@ class LinkConfig:
     max_block: int = 1000
     #: A blocking rule with a fallback switches to it above this many pairs per query on average.
     max_pairs_per_query: float = 10.0
+    #: Candidate pairs are built, and scored pairs reduced to each query's best versions,
+    #: for this many query identities at a time: memory follows the chunk, not the window
+    #: (the results do not depend on it).
+    query_chunk: int = 100_000
 
     # -- ControlWorks context rules --------------------------------------------------
     #: A bare phone number is linked only after this many links of that number, all to one person.

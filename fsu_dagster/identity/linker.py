@@ -270,7 +270,9 @@ def fuzzy_candidates(
     index_blocks = add_blocking_columns(index_rows)
     id_rules = tuple(r for r in BLOCKING_RULES if r.name != "postcode_initial")
     postcode_rules = tuple(r for r in BLOCKING_RULES if r.name == "postcode_initial")
-    pairs = candidate_pairs(add_blocking_columns(query_identities), index_blocks, id_rules, max_block=max_block)
+    pairs = candidate_pairs(
+        add_blocking_columns(query_identities), index_blocks, id_rules, max_block=max_block, query_chunk=config.query_chunk
+    )
     if use_postcode:
         # Pairs found through the postcode (+ an initial) join their identity's pairs.
         postcode_records = (
@@ -279,7 +281,8 @@ def fuzzy_candidates(
             .with_row_index("id")
         )
         by_postcode = candidate_pairs(
-            postcode_records.with_columns(pl.lit(None, pl.String).alias("dob_swapped")), index_blocks, postcode_rules, max_block=max_block
+            postcode_records.with_columns(pl.lit(None, pl.String).alias("dob_swapped")), index_blocks, postcode_rules, max_block=max_block,
+            query_chunk=config.query_chunk,
         )
         by_postcode = by_postcode.join(postcode_records.select(pl.col("id").cast(pl.UInt32).alias("qid"), "iq"), on="qid").select(
             pl.col("iq").cast(pl.UInt32).alias("qid"), "iid"
@@ -303,10 +306,10 @@ def fuzzy_candidates(
         estimate_household(scores, params)
         # An anchor agrees exactly on at least two identifying fields, so its weight is
         # well above 0: lighter pairs need not be built for this pass.
-        anchors = best_versions(scores.frame(params, min_weight=max(config.prune_log_odds - prior, 0.0)))
+        anchors = scores.best_versions(params, min_weight=max(config.prune_log_odds - prior, 0.0))
         estimate_m(scores, params, anchors, name_bits=math.log2(n_eff))
     # Candidates below config.prune_log_odds add at most 2^-20 each to a posterior: dropped.
-    best = posterior(best_versions(scores.frame(params, min_weight=config.prune_log_odds - prior)), pl.lit(prior))
+    best = posterior(scores.best_versions(params, min_weight=config.prune_log_odds - prior), pl.lit(prior))
     rho = config.prior_in_index
     if estimate:
         # Empirical Bayes: the share of records surely linked is a floor for the share

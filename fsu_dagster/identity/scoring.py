@@ -18,6 +18,7 @@ import polars as pl
 
 from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME, Comparison
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
+from fsu_dagster.identity.decision import best_versions
 
 __all__ = ["COMPARISON_ORDER", "PairScores", "Parameters", "Vocabulary", "field_levels", "term_frequency_u"]
 
@@ -147,6 +148,7 @@ class PairScores:
         #: weighed, once per identity pair; only the postcode and what depends on it
         #: (the household rules) are done per record pair.
         self.src = src
+        self.query_chunk = config.query_chunk
         qid = iq  # identity-level comparisons below
         self.names = names = Vocabulary(identities["fn"], identities["sn"], index["fn"], index["sn"])
         q_fn, q_sn = names.encode(identities["fn"]), names.encode(identities["sn"])
@@ -285,6 +287,21 @@ class PairScores:
         total, use_swap = self.weights(params)
         keep = np.flatnonzero(total >= min_weight)
         return self._frame(total, use_swap, keep)
+
+    def best_versions(self, params: Parameters, min_weight: float = -np.inf) -> pl.DataFrame:
+        """``decision.best_versions(self.frame(params, min_weight))``, built for
+        ``config.query_chunk`` queries at a time so that the full pair frame never exists:
+        a (query, person) group lies in one chunk, so the result is the same."""
+        total, use_swap = self.weights(params)
+        keep = np.flatnonzero(total >= min_weight)
+        qids = self.qid[keep]
+        step = self.query_chunk
+        top = int(qids.max()) + 1 if qids.size else 0
+        parts = [
+            best_versions(self._frame(total, use_swap, keep[(qids >= lo) & (qids < lo + step)]))
+            for lo in range(0, max(top, 1), step)
+        ]
+        return pl.concat(parts) if len(parts) > 1 else parts[0]
 
     def _frame(self, total: np.ndarray, use_swap: np.ndarray, keep: np.ndarray) -> pl.DataFrame:
         i = self.src[keep]

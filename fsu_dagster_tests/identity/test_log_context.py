@@ -10,6 +10,7 @@ people ring about themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import polars as pl
@@ -185,3 +186,21 @@ def test_a_number_is_tied_to_a_person_only_by_a_dob_or_pnc_link():
     with_dob = mentions.with_columns(pl.when(pl.col("record_id") == 1).then(D(1980, 1, 2)).otherwise(None).alias("dob"))
     out = propagate_by_phone(with_dob, by_address.with_columns(pl.lit("name_dob").alias("reason")))
     assert sorted(out["record_id"].to_list()) == [2, 3]
+
+
+def test_links_do_not_depend_on_the_query_chunk():
+    """Candidate pairs and best versions are built a chunk of queries at a time to bound
+    memory; every chunk size gives the same links as one chunk for everything."""
+    logs = _logs(
+        [
+            *_background(150),
+            ("X1", LAURA_A_CALLING, ("Laura", "Begum", None)),
+            ("X2", ("Laura", "Begum", None), None),
+            ("X3", ("Lora", "Begum", D(1972, 11, 30)), ("Laura", "Begun", D(1990, 2, 4))),
+        ]
+    )
+    whole = link_controlworks(logs, PERSONS, config=dataclasses.replace(LINK_CONFIG, query_chunk=1_000_000))
+    assert whole.height > 300
+    for chunk in (5, 64):
+        chunked = link_controlworks(logs, PERSONS, config=dataclasses.replace(LINK_CONFIG, query_chunk=chunk))
+        assert chunked.equals(whole), chunk
