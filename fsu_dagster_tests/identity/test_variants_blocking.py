@@ -12,7 +12,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from fsu_dagster.identity.blocking import add_blocking_columns, candidate_pairs
+from fsu_dagster.identity.blocking import BLOCKING_RULES, _rule_pair_count, _rule_pairs, add_blocking_columns, candidate_pairs
 from fsu_dagster.identity.normal_forms import (
     dob_key,
     fold_name,
@@ -117,3 +117,15 @@ def test_oversized_blocks_are_skipped():
                         "postcode": None}])
     assert candidate_pairs(query, index).height == 5
     assert candidate_pairs(query, index, max_block=4).height == 0
+
+
+def test_a_rules_pair_count_is_the_number_of_pairs_it_builds():
+    """The fallback choice counts a rule's pairs from key counts, without building them."""
+    people = [{**TARGET, "forename": name, "dob": dob} for name, dob in
+              [("Margaret", D(1975, 6, 1)), ("Margaret", None), ("Peggy", D(1975, 6, 1)), ("Mary", D(1980, 1, 1))]]
+    index = _prepared(people * 3).lazy()
+    queries = _prepared([*people, {"forename": "Margaret", "surname": "Smith", "dob": None}]).lazy()
+    for rule in BLOCKING_RULES:
+        for max_block in (1000, 4):
+            built = _rule_pairs(rule, queries, index, max_block).collect().height
+            assert _rule_pair_count(rule, queries, index, max_block) == built, rule.name
