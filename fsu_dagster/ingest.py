@@ -300,14 +300,14 @@ def _read_csv_strict(text: str, name: str) -> pl.DataFrame:
                     f"{name} line {start_line}: expected {len(header)} fields, found {len(record)}"
                 )
             else:
-                for values, value in zip(columns, record):
+                for values, value in zip(columns, record, strict=True):
                     values.append(value)
             start_line = reader.line_num + 1
     except csv.Error as exc:
         raise LandingFileError(f"{name} line {start_line}: expected RFC 4180 CSV ({exc})") from None
     if header is None:
         raise LandingFileError(f"{name} line 1: expected a header row, found an empty file")
-    return pl.DataFrame({h: pl.Series(h, v, dtype=pl.String) for h, v in zip(header, columns)})
+    return pl.DataFrame({h: pl.Series(h, v, dtype=pl.String) for h, v in zip(header, columns, strict=True)})
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
@@ -495,7 +495,7 @@ def _plain_timestamp_columns(frame: pl.DataFrame, extract: Extract) -> set[str]:
     if not text:
         return set()
     plain = frame.select(pl.col(c).str.contains(_PLAIN_TS_RE).all() for c in text).row(0)
-    return {c for c, ok in zip(text, plain) if ok}
+    return {c for c, ok in zip(text, plain, strict=True) if ok}
 
 
 def _run_stages(frame: pl.DataFrame, plans: list[Stages]) -> pl.DataFrame:
@@ -548,7 +548,7 @@ def parse_extract(
     dupes = sorted(h for h, k in Counter(names).items() if k > 1)
     if dupes:
         raise LandingFileError(f"{name} line 1: header names {dupes} more than once")
-    raw = raw.rename(dict(zip(raw.columns, names)))
+    raw = raw.rename(dict(zip(raw.columns, names, strict=True)))
 
     present = set(raw.columns)
     missing_required = [c.name for c in extract.columns if c.required and c.name not in present]

@@ -88,7 +88,7 @@ class FsuSettings(BaseSettings):
         return [x.strip().upper() for x in v]
 
     @model_validator(mode="after")
-    def _resolve_paths(self) -> "FsuSettings":
+    def _resolve_paths(self) -> FsuSettings:
         # The warehouse default follows the data directory unless set explicitly.
         if "warehouse" not in self.model_fields_set and not os.environ.get("FSU_WAREHOUSE"):
             self.warehouse = self.data_dir / "warehouse" / "fsu.duckdb"

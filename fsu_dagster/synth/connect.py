@@ -266,7 +266,7 @@ def _custody(ctx: Context, month: Month, inv_id: pl.Series, suspect, primary, ki
                     "SANDWELL": ("OLDBURY",), "SOLIHULL": ("BOURNVILLE LANE",), "WALSALL": ("WALSALL", "WOLVERHAMPTON"),
                     "WOLVERHAMPTON": ("WOLVERHAMPTON",)}
     u = rng.random(n)
-    suite = np.array([suite_by_lpa[x][int(v * len(suite_by_lpa[x]))] for x, v in zip(lpa, u)], dtype=object)
+    suite = np.array([suite_by_lpa[x][int(v * len(suite_by_lpa[x]))] for x, v in zip(lpa, u, strict=True)], dtype=object)
     suite = np.where(rng.random(n) < 0.1, choice(rng, vocab.CUSTODY_SUITES, n), suite)
     reason = choice(rng, vocab.ARREST_REASONS, n)
     df = pl.DataFrame(

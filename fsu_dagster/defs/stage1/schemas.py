@@ -8,7 +8,6 @@ numbers and counts. Used by the Stage 1 asset checks.
 
 from __future__ import annotations
 
-from typing import Optional
 
 import pandera.polars as pa
 import polars as pl
@@ -80,7 +79,7 @@ class CwLogs(_Monthly):
 class CwPersonLinks(pa.DataFrameModel):
     """ControlWorks originator / subject -> Connect person links."""
 
-    month: Optional[pl.Date] = pa.Field(nullable=False)
+    month: pl.Date | None = pa.Field(nullable=False)
     incident_id: str = pa.Field(nullable=False)
     role: str = pa.Field(nullable=False, isin=["originator", "subject"])
     person_id: str = pa.Field(nullable=False)
