@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, Field, TypeAdapter, field_validator, model_validator
 from pydantic_settings import (
@@ -134,8 +134,9 @@ def settings_from_json(text: str) -> FsuSettings:
     builds the object from those values only.
     """
     data = json.loads(text)
-    values = {
-        name: TypeAdapter(Annotated[field.annotation, field]).validate_python(data[name])
+    # The type of each field is built at run time from its annotation, so it is not a static type form.
+    values: dict[str, Any] = {
+        name: TypeAdapter(cast(Any, Annotated[field.annotation, field])).validate_python(data[name])
         for name, field in FsuSettings.model_fields.items()
         if name in data
     }

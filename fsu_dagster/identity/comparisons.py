@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -36,6 +37,9 @@ from rapidfuzz.distance import OSA, JaroWinkler
 
 from fsu_dagster.identity.nicknames import nickname_pairs
 from fsu_dagster.identity.normal_forms import dob_key, fold_name, phone_key, pnc_key, postcode_key
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "COMPARISONS",
@@ -154,10 +158,10 @@ def _osa(pairs: pl.DataFrame, left: str = "l", right: str = "r") -> np.ndarray:
 def _select_levels(pairs: pl.DataFrame, conditions: list[pl.Expr]) -> pl.Series:
     """Level number = position (1-based) of the first true condition; 0 when null; the
     last level (else) otherwise."""
-    expr = pl.when(pl.col("l").is_null() | pl.col("r").is_null()).then(pl.lit(0, pl.Int8))
+    chain: Then | ChainedThen = pl.when(pl.col("l").is_null() | pl.col("r").is_null()).then(pl.lit(0, pl.Int8))
     for i, cond in enumerate(conditions, start=1):
-        expr = expr.when(cond).then(pl.lit(i, pl.Int8))
-    expr = expr.otherwise(pl.lit(len(conditions) + 1, pl.Int8))
+        chain = chain.when(cond).then(pl.lit(i, pl.Int8))
+    expr = chain.otherwise(pl.lit(len(conditions) + 1, pl.Int8))
     return pairs.select(expr.alias("level"))["level"]
 
 
