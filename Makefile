@@ -87,4 +87,4 @@ bench-ui: install
 	$(BIN)/python bench/bench_ui_run.py --scale tiny
 
 clean:
-	rm -rf $(VENV) .pytest_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
