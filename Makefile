@@ -14,7 +14,7 @@ DEMO_USER ?= demo
 DEMO_PASSWORD ?= demo-password-local
 export DAGSTER_HOME ?= $(abspath $(DEMO_DIR))/dagster_home
 
-.PHONY: install test demo demo-data demo-run demo-publish dashboard ui bench bench-synth bench-linkage bench-pipeline bench-ui bench-all clean
+.PHONY: install lint test demo demo-data demo-run demo-publish dashboard ui bench bench-synth bench-linkage bench-pipeline bench-ui bench-all clean
 
 install: $(STAMP)
 
@@ -24,7 +24,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-test: install
+# Lint, import order, format check and type check (configuration in pyproject.toml); `make test` runs it first.
+lint: install
+	$(BIN)/ruff check fsu_dagster fsu_dagster_tests
+	$(BIN)/ruff format --check fsu_dagster fsu_dagster_tests
+	$(BIN)/mypy
+
+test: install lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 demo-data: install
@@ -81,4 +87,4 @@ bench-ui: install
 	$(BIN)/python bench/bench_ui_run.py --scale tiny
 
 clean:
-	rm -rf $(VENV) .pytest_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

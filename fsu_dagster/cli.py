@@ -10,14 +10,14 @@ import typer
 app = typer.Typer(help="Frequent service users: synthetic data, pipeline runs.", no_args_is_help=True)
 
 
-class Scale(str, enum.Enum):
+class Scale(enum.StrEnum):
     tiny = "tiny"
     small = "small"
     force = "force"
     met = "met"
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     csv = "csv"
     parquet = "parquet"
 
@@ -39,7 +39,7 @@ def synth(
     typer.echo(summary)
 
 
-class LinkMode(str, enum.Enum):
+class LinkMode(enum.StrEnum):
     exact = "exact"
     fuzzy = "fuzzy"
 
@@ -66,7 +66,7 @@ def run(
         run_month(month, echo=typer.echo, settings=settings)
     except PipelineFailed as exc:
         typer.echo(f"FAILED at {exc.asset}: {exc.reason}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from exc
     from fsu_dagster.runner import cohort_summary
 
     typer.echo(cohort_summary(settings.warehouse, month))
@@ -95,7 +95,7 @@ def publish(
         path = publish_snapshot(settings.warehouse, folder, month)
     except (SnapshotError, ValueError) as exc:
         typer.echo(f"publish failed: {exc}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from exc
     typer.echo(f"Published {path} (latest -> {path.name})")
 
 
@@ -103,7 +103,7 @@ user_app = typer.Typer(help="Dashboard users (the users file: $FSU_USERS_FILE, d
 app.add_typer(user_app, name="user")
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     viewer = "viewer"
     admin = "admin"
 
@@ -132,7 +132,7 @@ def user_add(
         add_user(path, name, password, role.value)
     except ValueError as exc:
         typer.echo(f"not added: {exc}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from exc
     typer.echo(f"User {name} ({role.value}) saved in {path}")
 
 
@@ -166,7 +166,7 @@ def dashboard(
         web = create_app(snapshot_dir=snapshots)
     except InsecureConfig as exc:
         typer.echo(f"refusing to start: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from exc
     typer.echo(f"Dashboard on http://{host}:{port}  snapshots: {web.state.config.snapshot_dir}  users: {web.state.config.users_file}")
     uvicorn.run(web, host=host, port=port, proxy_headers=True, server_header=False)
 

@@ -56,7 +56,7 @@ PIPELINE_DTYPES: dict[ColumnType, pl.DataType] = {
     "timestamp": pl.Datetime("us"),
 }
 
-QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+QUARANTINE_SCHEMA: pl.Schema = pl.Schema({
     "extract": pl.String(),
     MONTH_COLUMN: pl.Date(),
     "row_number": pl.Int64(),
@@ -66,7 +66,7 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     #: without that optional value).
     "action": pl.String(),
     "source_file": pl.String(),
-}
+})
 
 ACTION_ROW = "row quarantined"
 ACTION_VALUE = "value set to null"
@@ -300,14 +300,14 @@ def _read_csv_strict(text: str, name: str) -> pl.DataFrame:
                     f"{name} line {start_line}: expected {len(header)} fields, found {len(record)}"
                 )
             else:
-                for values, value in zip(columns, record):
+                for values, value in zip(columns, record, strict=True):
                     values.append(value)
             start_line = reader.line_num + 1
     except csv.Error as exc:
         raise LandingFileError(f"{name} line {start_line}: expected RFC 4180 CSV ({exc})") from None
     if header is None:
         raise LandingFileError(f"{name} line 1: expected a header row, found an empty file")
-    return pl.DataFrame({h: pl.Series(h, v, dtype=pl.String) for h, v in zip(header, columns)})
+    return pl.DataFrame({h: pl.Series(h, v, dtype=pl.String) for h, v in zip(header, columns, strict=True)})
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
@@ -495,7 +495,7 @@ def _plain_timestamp_columns(frame: pl.DataFrame, extract: Extract) -> set[str]:
     if not text:
         return set()
     plain = frame.select(pl.col(c).str.contains(_PLAIN_TS_RE).all() for c in text).row(0)
-    return {c for c, ok in zip(text, plain) if ok}
+    return {c for c, ok in zip(text, plain, strict=True) if ok}
 
 
 def _run_stages(frame: pl.DataFrame, plans: list[Stages]) -> pl.DataFrame:
@@ -507,8 +507,12 @@ def _run_stages(frame: pl.DataFrame, plans: list[Stages]) -> pl.DataFrame:
 
 def _column_reason(col: Column, value: pl.Expr, missing: pl.Expr, parse_reason: pl.Expr) -> pl.Expr:
     """The first problem with a value, in order: missing, unparseable/DST, range, allowed set."""
-    out = pl.when(missing & pl.lit(col.required)).then(pl.lit(REASON_MISSING)).when(parse_reason.is_not_null())
-    out = out.then(parse_reason)
+    out = (
+        pl.when(missing & pl.lit(col.required))
+        .then(pl.lit(REASON_MISSING))
+        .when(parse_reason.is_not_null())
+        .then(parse_reason)
+    )
     if col.min_value is not None:
         out = out.when(value < col.min_value).then(pl.lit(REASON_OUT_OF_RANGE))
     if col.max_value is not None:
@@ -548,7 +552,7 @@ def parse_extract(
     dupes = sorted(h for h, k in Counter(names).items() if k > 1)
     if dupes:
         raise LandingFileError(f"{name} line 1: header names {dupes} more than once")
-    raw = raw.rename(dict(zip(raw.columns, names)))
+    raw = raw.rename(dict(zip(raw.columns, names, strict=True)))
 
     present = set(raw.columns)
     missing_required = [c.name for c in extract.columns if c.required and c.name not in present]
@@ -591,7 +595,7 @@ def parse_extract(
     if extract.primary_key is not None:
         pk = extract.primary_key
         keyed = parsed.select(_ROW, pk).drop_nulls(pk)
-        dupes = (
+        duplicate_keys = (
             keyed.with_columns(pl.col(_ROW).min().over(pk).alias("__first"))
             .filter(pl.col(_ROW) != pl.col("__first"))
             .select(
@@ -600,7 +604,7 @@ def parse_extract(
                 pl.format(REASON_DUPLICATE_KEY + " (first seen at row {})", pl.col("__first")).alias("reason"),
             )
         )
-        problems = pl.concat([problems, dupes])
+        problems = pl.concat([problems, duplicate_keys])
 
     order = {c: i for i, c in enumerate(extract.column_names)}
     problems = problems.sort(_ROW, pl.col("column").replace_strict(order, return_dtype=pl.Int64))

@@ -147,10 +147,11 @@ def _copy_tables(warehouse_path: Path, target: Path, month: dt.date) -> None:
         missing = [t for t in SNAPSHOT_TABLES if t not in present]
         if missing:
             raise SnapshotError(f"warehouse lacks table(s) {', '.join('fsu.' + t for t in missing)}; run `fsu run` first")
-        n_cohort = conn.execute("select count(*) from fsu.cohort where month = ?", [month]).fetchone()[0]
+        # count(*) always returns one row: fetchall()[0] rather than fetchone(), typed as possibly None.
+        n_cohort = conn.execute("select count(*) from fsu.cohort where month = ?", [month]).fetchall()[0][0]
         if n_cohort == 0:
             raise SnapshotError(f"no cohort for window month {month:%Y-%m} in the warehouse; run `fsu run --month {month:%Y-%m}`")
-        universe = conn.execute("select count(*) from fsu.person_metrics where month = ?", [month]).fetchone()[0]
+        universe = conn.execute("select count(*) from fsu.person_metrics where month = ?", [month]).fetchall()[0][0]
 
         escaped = str(target).replace("'", "''")
         conn.execute(f"ATTACH '{escaped}' AS snap")

@@ -15,6 +15,7 @@ steps that use them never depend on how the CSV was typed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -32,7 +33,7 @@ REFERENCE_DIR = Path(__file__).with_name("reference")
 CCHI_SCHEMA = {"offence_code": pl.String, "offence_description": pl.String, "harm_days": pl.Float64, "basis": pl.String}
 
 
-def _read(path: Path, schema: dict[str, pl.DataType], required: tuple[str, ...]) -> pl.DataFrame:
+def _read(path: Path, schema: Mapping[str, pl.DataType | type[pl.DataType]], required: tuple[str, ...]) -> pl.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"reference table {path} does not exist")
     df = pl.read_csv(path, infer_schema=False)

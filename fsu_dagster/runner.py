@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from collections.abc import Iterator
 
 import dagster as dg
 from dagster._core.utils import make_new_run_id
@@ -94,7 +94,7 @@ class _Progress:
         if kind == "STEP_START":
             step.started = time.perf_counter()
         elif kind == "ASSET_MATERIALIZATION":
-            md = event.event_specific_data.materialization.metadata  # type: ignore[union-attr]
+            md = event.event_specific_data.materialization.metadata
             if "dagster/row_count" in md:
                 # A partition-range run emits one event per month, each with the run's total.
                 key = event.asset_key.to_user_string() if event.asset_key else step.label
@@ -228,8 +228,8 @@ def cohort_summary(warehouse_path, month: str) -> str:
             "select count(*), count(*) filter (in_top_investigations_custody), count(*) filter (in_top_originator), "
             "count(*) filter (in_top_subject), count(*) filter (in_top_overall) from fsu.cohort where month = ?",
             [m],
-        ).fetchone()
-        universe = conn.execute("select count(*) from fsu.person_totals where month = ?", [m]).fetchone()[0]
+        ).fetchall()[0]  # count(*) always returns one row (fetchone() is typed as possibly None)
+        universe = conn.execute("select count(*) from fsu.person_totals where month = ?", [m]).fetchall()[0][0]
     return (
         f"Cohort {m:%Y-%m}: {row[0]} frequent service users out of {universe:,} people "
         f"(top lists: investigations & custody {row[1]}, originator {row[2]}, subject {row[3]}, overall {row[4]})"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, Field, TypeAdapter, field_validator, model_validator
 from pydantic_settings import (
@@ -88,7 +88,7 @@ class FsuSettings(BaseSettings):
         return [x.strip().upper() for x in v]
 
     @model_validator(mode="after")
-    def _resolve_paths(self) -> "FsuSettings":
+    def _resolve_paths(self) -> FsuSettings:
         # The warehouse default follows the data directory unless set explicitly.
         if "warehouse" not in self.model_fields_set and not os.environ.get("FSU_WAREHOUSE"):
             self.warehouse = self.data_dir / "warehouse" / "fsu.duckdb"
@@ -134,8 +134,9 @@ def settings_from_json(text: str) -> FsuSettings:
     builds the object from those values only.
     """
     data = json.loads(text)
-    values = {
-        name: TypeAdapter(Annotated[field.annotation, field]).validate_python(data[name])
+    # The type of each field is built at run time from its annotation, so it is not a static type form.
+    values: dict[str, Any] = {
+        name: TypeAdapter(cast(Any, Annotated[field.annotation, field])).validate_python(data[name])
         for name, field in FsuSettings.model_fields.items()
         if name in data
     }

@@ -11,6 +11,7 @@ every extract the hop reads and at least one extract of that month came from a r
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import polars as pl
 
@@ -87,7 +88,7 @@ def latest_versions(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataF
         extract = EXTRACTS.get(name)
         if extract is None or extract.parent not in stale or MONTH_COLUMN not in frame.columns:
             continue
-        key = EXTRACTS[extract.parent].primary_key
-        out[name] = frame.join(stale[extract.parent], on=[key, MONTH_COLUMN], how="anti")
+        parent_key = cast(str, EXTRACTS[extract.parent].primary_key)  # in `stale`, so it has a primary key
+        out[name] = frame.join(stale[extract.parent], on=[parent_key, MONTH_COLUMN], how="anti")
         superseded[name] = frame.height - out[name].height
     return out, {k: v for k, v in superseded.items() if v}

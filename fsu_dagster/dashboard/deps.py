@@ -118,9 +118,10 @@ def get_snapshot(
         if not path.is_file():
             raise HTTPException(status_code=404, detail=f"No snapshot for {month}.")
     else:
-        path = latest_snapshot(config.snapshot_dir)
-        if path is None:
+        latest = latest_snapshot(config.snapshot_dir)
+        if latest is None:
             raise NoSnapshot()
+        path = latest
     snap_month = parse_month(path.stem.removeprefix("fsu-"))
     request_audit(request).month = f"{snap_month:%Y-%m}"
     conn = connect(str(path), read_only=True)

@@ -64,7 +64,7 @@ SINGLE_TABLES = ("custody_summary", "cw_summary", "missing_summary", "home_addre
 def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     cur = conn.execute(sql, params)
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, row)) for row in cur.fetchall()]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
 def snapshot_info(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:

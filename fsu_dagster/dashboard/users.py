@@ -98,7 +98,7 @@ def authenticate(path: str | Path, name: str, password: str) -> User | None:
         _hasher.verify(stored or _DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
-    if not stored or entry.get("role") not in ROLES:
+    if not stored or not isinstance(entry, dict) or entry.get("role") not in ROLES:
         return None
     return User(name, entry["role"])
 

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 from dagster._utils.backoff import backoff
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
@@ -36,7 +35,7 @@ class SettingsResource(dg.ConfigurableResource):
     _settings: FsuSettings | None = PrivateAttr(default=None)
 
     @classmethod
-    def of(cls, settings: FsuSettings) -> "SettingsResource":
+    def of(cls, settings: FsuSettings) -> SettingsResource:
         return cls(settings_json=settings.model_dump_json())
 
     def get(self) -> FsuSettings:

@@ -158,7 +158,8 @@ def window_multi_asset(
             if set(results) != set(outputs):
                 raise dg.Failure(description=f"{name} returned tables {sorted(results)}, expected {sorted(outputs)}")
             for out, schema in outputs.items():
-                produced = results[out] if isinstance(results[out], Produced) else Produced(results[out])
+                result = results[out]
+                produced = result if isinstance(result, Produced) else Produced(result)
                 frame = produced.frame
                 metadata: dict[str, Any] = {
                     "dagster/row_count": frame.height,

@@ -100,7 +100,7 @@ def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -
               "score": pl.Float64, "reason": pl.String}
     if mentions.height == 0:
         return pl.DataFrame(schema=schema)
-    dob_dtype = mentions.schema.get("dob", pl.String)
+    dob_dtype = mentions.schema.get("dob", pl.String())
     m = mentions.select(
         "record_id",
         fold_name(pl.col("forename") if "forename" in mentions.columns else pl.lit(None, pl.String)).alias("fn"),

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -36,6 +37,9 @@ from rapidfuzz.distance import OSA, JaroWinkler
 
 from fsu_dagster.identity.nicknames import nickname_pairs
 from fsu_dagster.identity.normal_forms import dob_key, fold_name, phone_key, pnc_key, postcode_key
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 __all__ = [
     "COMPARISONS",
@@ -133,19 +137,19 @@ class Comparison:
         )
 
 
-def _jw(pairs: pl.DataFrame, l: str = "lk", r: str = "rk") -> np.ndarray:
+def _jw(pairs: pl.DataFrame, left: str = "lk", right: str = "rk") -> np.ndarray:
     """Jaro–Winkler similarity per row (0 where either side is null)."""
-    lv = pairs[l].fill_null("").to_list()
-    rv = pairs[r].fill_null("").to_list()
+    lv = pairs[left].fill_null("").to_list()
+    rv = pairs[right].fill_null("").to_list()
     if not lv:
         return np.zeros(0)
     return process.cpdist(lv, rv, scorer=JaroWinkler.normalized_similarity, workers=-1)
 
 
-def _osa(pairs: pl.DataFrame, l: str = "l", r: str = "r") -> np.ndarray:
+def _osa(pairs: pl.DataFrame, left: str = "l", right: str = "r") -> np.ndarray:
     """Optimal string alignment distance (edits, adjacent transpositions count one)."""
-    lv = pairs[l].fill_null("").to_list()
-    rv = pairs[r].fill_null("").to_list()
+    lv = pairs[left].fill_null("").to_list()
+    rv = pairs[right].fill_null("").to_list()
     if not lv:
         return np.zeros(0, dtype=np.int64)
     return process.cpdist(lv, rv, scorer=OSA.distance, workers=-1)
@@ -154,10 +158,10 @@ def _osa(pairs: pl.DataFrame, l: str = "l", r: str = "r") -> np.ndarray:
 def _select_levels(pairs: pl.DataFrame, conditions: list[pl.Expr]) -> pl.Series:
     """Level number = position (1-based) of the first true condition; 0 when null; the
     last level (else) otherwise."""
-    expr = pl.when(pl.col("l").is_null() | pl.col("r").is_null()).then(pl.lit(0, pl.Int8))
+    chain: Then | ChainedThen = pl.when(pl.col("l").is_null() | pl.col("r").is_null()).then(pl.lit(0, pl.Int8))
     for i, cond in enumerate(conditions, start=1):
-        expr = expr.when(cond).then(pl.lit(i, pl.Int8))
-    expr = expr.otherwise(pl.lit(len(conditions) + 1, pl.Int8))
+        chain = chain.when(cond).then(pl.lit(i, pl.Int8))
+    expr = chain.otherwise(pl.lit(len(conditions) + 1, pl.Int8))
     return pairs.select(expr.alias("level"))["level"]
 
 
@@ -215,12 +219,23 @@ def _assign_surname(pairs: pl.DataFrame) -> pl.Series:
 
 def _assign_dob(pairs: pl.DataFrame) -> pl.Series:
     p = pairs.with_columns(osa=pl.Series(_osa(pairs)))
-    y = lambda c: pl.col(c).str.slice(0, 4)
-    m = lambda c: pl.col(c).str.slice(4, 2)
-    d = lambda c: pl.col(c).str.slice(6, 2)
-    same = lambda f: (f("l") == f("r")).cast(pl.Int8)
+
+    def y(c: str) -> pl.Expr:
+        return pl.col(c).str.slice(0, 4)
+
+    def m(c: str) -> pl.Expr:
+        return pl.col(c).str.slice(4, 2)
+
+    def d(c: str) -> pl.Expr:
+        return pl.col(c).str.slice(6, 2)
+
+    def same(f: Callable[[str], pl.Expr]) -> pl.Expr:
+        return (f("l") == f("r")).cast(pl.Int8)
+
+    def as_date(c: str) -> pl.Expr:
+        return pl.col(c).str.strptime(pl.Date, "%Y%m%d", strict=False)
+
     swap = (y("l") == y("r")) & (m("l") == d("r")) & (d("l") == m("r")) & (m("l") != d("l"))
-    as_date = lambda c: pl.col(c).str.strptime(pl.Date, "%Y%m%d", strict=False)
     one_day = (as_date("l") - as_date("r")).dt.total_days().abs() == 1
     one_year = (m("l") == m("r")) & (d("l") == d("r")) & (
         (y("l").cast(pl.Int32, strict=False) - y("r").cast(pl.Int32, strict=False)).abs() == 1
@@ -263,7 +278,10 @@ def _assign_postcode(pairs: pl.DataFrame) -> pl.Series:
     if idx.size:
         osa[idx] = _osa(pairs[idx])
     p = pairs.with_columns(osa=pl.Series(osa))
-    sector = lambda c: pl.col(c).str.slice(0, pl.col(c).str.len_bytes() - 2)
+
+    def sector(c: str) -> pl.Expr:
+        return pl.col(c).str.slice(0, pl.col(c).str.len_bytes() - 2)
+
     return _select_levels(
         p,
         [

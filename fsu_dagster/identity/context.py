@@ -11,6 +11,8 @@ mention's own fields contradict.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import polars as pl
 
@@ -76,7 +78,8 @@ def log_context_links(
     )
     if both.height < config.context_min_logs:
         return empty
-    self_share = float((both["person_id"] == both["person_id_s"]).mean())
+    # The mean of a non-empty Boolean Series is a float (polars types it as any literal or None).
+    self_share = float(cast(float, (both["person_id"] == both["person_id_s"]).mean()))
 
     contexts = []
     for role, co_role in (("subject", "originator"), ("originator", "subject")):

@@ -107,7 +107,10 @@ def estimate_m(scores: PairScores, params: Parameters, best: pl.DataFrame, name_
     tf_sn = scores.tf["sn"][scores.i_sn[b["iid"].to_numpy().astype(np.int64)]]
     rare_name = pl.Series(np.log2(params.m["forename"][1] / tf_fn) + np.log2(params.m["surname"][1] / tf_sn) >= name_bits)
     b = b.with_columns(rare_name.alias("_rare"))
-    ex = lambda c: pl.col(c) == 1
+
+    def ex(c: str) -> pl.Expr:
+        return pl.col(c) == 1
+
     anchors = {
         "forename": ("fn_level", ex("sn_level") & ex("dob_level")),
         "surname": ("sn_level", ex("fn_level") & ex("dob_level")),

@@ -64,7 +64,7 @@ def _col_or_null(frame: pl.DataFrame, *names: str) -> pl.Expr:
 
 def _normal_forms(frame: pl.DataFrame, *, use_phone: bool, use_postcode: bool) -> pl.DataFrame:
     """The fuzzy normal forms of a query or index frame (all String)."""
-    dob_dtype = frame.schema["dob"] if "dob" in frame.columns else pl.String
+    dob_dtype = frame.schema["dob"] if "dob" in frame.columns else pl.String()
     return frame.select(
         fold_name(_col_or_null(frame, "forename")).alias("fn"),
         fold_name(_col_or_null(frame, "surname")).alias("sn"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Literal, cast
+from typing import Literal, Protocol
 
 import polars as pl
 
@@ -28,14 +28,21 @@ LinkMode = Literal["exact", "fuzzy"]
 LINK_MODES: tuple[LinkMode, ...] = ("exact", "fuzzy")
 #: ``link(queries, index)`` -> ``record_id, person_id, score, reason`` (one row per linked query).
 LinkFunction = Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame]
-#: ``link(cw_logs, index, person_roles)`` -> ``incident_id, role, person_id, score, reason``.
-ControlWorksLinkFunction = Callable[[pl.DataFrame, pl.DataFrame, "pl.DataFrame | None"], pl.DataFrame]
+
+
+class ControlWorksLinkFunction(Protocol):
+    """``link(cw_logs, index, person_roles=None)`` -> ``incident_id, role, person_id, score, reason``."""
+
+    def __call__(
+        self, cw_logs: pl.DataFrame, index: pl.DataFrame, person_roles: pl.DataFrame | None = None
+    ) -> pl.DataFrame: ...
 
 
 def _check_mode(mode: str) -> LinkMode:
-    if mode not in LINK_MODES:
-        raise ValueError(f"link mode must be one of {', '.join(LINK_MODES)}, not {mode!r}")
-    return cast(LinkMode, mode)
+    for known in LINK_MODES:
+        if mode == known:
+            return known
+    raise ValueError(f"link mode must be one of {', '.join(LINK_MODES)}, not {mode!r}")
 
 
 def record_linker(mode: str, threshold: float | None = None, config: LinkConfig = LINK_CONFIG) -> LinkFunction:

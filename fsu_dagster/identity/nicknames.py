@@ -28,7 +28,10 @@ NICKNAMES_CSV = Path(__file__).resolve().parent.parent / "reference" / "nickname
 
 def _read_table() -> pl.DataFrame:
     table = pl.read_csv(NICKNAMES_CSV, schema={"name": pl.String, "variant": pl.String}, comment_prefix="#")
-    clean = lambda c: pl.col(c).str.to_uppercase().str.replace_all(r"[^A-Z]", "")
+
+    def clean(c: str) -> pl.Expr:
+        return pl.col(c).str.to_uppercase().str.replace_all(r"[^A-Z]", "")
+
     return table.select(clean("name"), clean("variant")).filter(
         (pl.col("name").str.len_bytes() > 0) & (pl.col("variant").str.len_bytes() > 0)
     )
@@ -66,7 +69,7 @@ def nickname_pairs() -> pl.DataFrame:
 @lru_cache(maxsize=1)
 def _pair_set() -> frozenset[tuple[str, str]]:
     p = nickname_pairs()
-    return frozenset(zip(p["a"].to_list(), p["b"].to_list()))
+    return frozenset(zip(p["a"].to_list(), p["b"].to_list(), strict=True))
 
 
 def are_nicknames(a: str | None, b: str | None) -> bool:

@@ -35,6 +35,8 @@ class Vocabulary:
         """``comparison.screen`` of this vocabulary's values (cached)."""
         cache = self.__dict__.setdefault("_screens", {})
         if comparison.name not in cache:
+            if comparison.screen is None:
+                raise ValueError(f"comparison {comparison.name!r} has no screen")
             cache[comparison.name] = comparison.screen(self.values)
         return cache[comparison.name]
 

@@ -14,6 +14,7 @@ universe) and ``top_n`` with Stage 1's own functions (``stage1.normalisation``,
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import polars as pl
 
@@ -49,7 +50,7 @@ def score_breakdown(cohort: pl.DataFrame, person_totals: pl.DataFrame, *, top_n:
     parts = []
     for metric, totals in METRICS.items():
         raw_max = scored.get_column(f"raw_{metric}").max() if scored.height else None
-        raw_max = float(raw_max or 0.0)
+        raw_max = float(cast("float | None", raw_max) or 0.0)  # a Float64 column's max
         sum_norm = pl.sum_horizontal([pl.col(f"norm_{t}") for t in totals])
         for t in totals:
             parts.append(

@@ -51,7 +51,10 @@ def theme_expr(flags: list[str], keywords: list[str]) -> pl.Expr:
     return has_flag | has_kw
 
 
-def _cohort_investigations(cohort, connect_investigations, connect_person_roles) -> pl.DataFrame:
+def _cohort_investigations(
+    cohort: pl.DataFrame, connect_investigations: pl.DataFrame, connect_person_roles: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The cohort's ``person_id, investigation_id`` roles, and those investigations (latest version each)."""
     roles = in_cohort(connect_person_roles, cohort).select(pl.col("person_id").cast(pl.String), pl.col("investigation_id").cast(pl.String)).unique()
     inv = connect_investigations.with_columns(pl.col("investigation_id").cast(pl.String)).join(
         roles.select("investigation_id").unique(), on="investigation_id", how="semi"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from functools import reduce
 from operator import add
+from typing import cast
 
 import polars as pl
 
@@ -46,7 +47,8 @@ def metric_values(normalised: pl.DataFrame) -> pl.DataFrame:
     out = normalised.with_columns(_raw(totals).alias(f"raw_{m}") for m, totals in METRICS.items())
     maxima = {m: (out.get_column(f"raw_{m}").max() if out.height else None) for m in METRICS}
     return out.with_columns(
-        (true_divide(pl.col(f"raw_{m}"), maxima[m]) if maxima[m] else pl.lit(0.0, dtype=pl.Float64)).alias(m)
+        # A non-zero max of a Float64 column is a float (polars types Series.max as any literal).
+        (true_divide(pl.col(f"raw_{m}"), cast(float, maxima[m])) if maxima[m] else pl.lit(0.0, dtype=pl.Float64)).alias(m)
         for m in METRICS
     )
 

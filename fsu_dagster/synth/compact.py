@@ -39,7 +39,8 @@ def compact_month(ctx: Context, month: Month) -> tuple[pl.DataFrame, pl.DataFram
     is_myp = pop.archetype[person] == A["missing_young_person"]
     risk = np.where(is_myp, choice(rng, ["HIGH", "MEDIUM", "LOW"], n, [20, 60, 20]),
                     choice(rng, ["HIGH", "MEDIUM", "LOW", "NO APPARENT RISK"], n, [10, 55, 30, 5]))
-    risk = np.where(rng.random(n) < 0.02, None, risk)
+    # numpy's stubs reject None as a branch of np.where; numpy accepts it (an object array).
+    risk = np.where(rng.random(n) < 0.02, None, risk)  # type: ignore[call-overload]
     lpa = pop.home(person, month.index)["lpa"]
     report_id = ctx.ids(f"MP{month.compact}", n, 5)
     df = pl.DataFrame(

@@ -180,13 +180,13 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
     sus_role = np.where(offender, "OFFENDER", "SUSPECT")
     idx = np.arange(n)
     slots = [(victim, "VICTIM"), (victim2, "VICTIM"), (suspect, sus_role), (suspect2, sus_role), (witness, "WITNESS"), (other, "OTHER")]
-    ri, rp, rr = [], [], []
+    ri_parts, rp_parts, rr_parts = [], [], []
     for who, role in slots:
         sel = who >= 0
-        ri.append(idx[sel])
-        rp.append(who[sel])
-        rr.append(np.broadcast_to(np.asarray(role, dtype=object), (n,))[sel])
-    ri, rp, rr = np.concatenate(ri), np.concatenate(rp), np.concatenate(rr).astype(str)
+        ri_parts.append(idx[sel])
+        rp_parts.append(who[sel])
+        rr_parts.append(np.broadcast_to(np.asarray(role, dtype=object), (n,))[sel])
+    ri, rp, rr = np.concatenate(ri_parts), np.concatenate(rp_parts), np.concatenate(rr_parts).astype(str)
     roles = pl.DataFrame({"_i": ri, "pidx": rp, "role": rr}).unique(subset=["_i", "pidx"], keep="first", maintain_order=True).sort("_i", maintain_order=True)
     rp_u = roles["pidx"].to_numpy()
     m = rp_u.size
@@ -230,7 +230,7 @@ def _custody(ctx: Context, month: Month, inv_id: pl.Series, suspect, primary, ki
     n_target = round(ctx.scale.custody / 12 * month.season)
     planted = ctx.planted_events("custody", month)
     # Link a planted arrest to one of the person's investigations this month, when there is one.
-    inv_of = {}
+    inv_of: dict[int, list[np.intp]] = {}
     for i in np.flatnonzero((kind == "offender") & (primary >= 0)):
         inv_of.setdefault(int(primary[i]), []).append(i)
     p_inv = np.array([(rng.choice(inv_of[int(p)]) if int(p) in inv_of and rng.random() < 0.8 else -1) for p in planted], dtype=np.int64)
@@ -257,16 +257,18 @@ def _custody(ctx: Context, month: Month, inv_id: pl.Series, suspect, primary, ki
     released = arrival + stay.astype(np.int64)
     outcome = choice(rng, ["CHARGED", "BAIL", "RELEASED UNDER INVESTIGATION", "NFA", "CAUTION"], n, [25, 12, 28, 22, 8])
     outcome = np.where(remand, "REMANDED", outcome)
-    outcome = np.where(rng.random(n) < 0.03, None, outcome)
+    # numpy's stubs reject None as a branch of np.where; numpy accepts it (an object array).
+    outcome = np.where(rng.random(n) < 0.03, None, outcome)  # type: ignore[call-overload]
     charged = np.isin(outcome, ["CHARGED", "REMANDED"])
-    ftype = np.where(charged, choice(rng, vocab.FILE_TYPES[:4], n, [40, 25, 20, 15]), np.where(rng.random(n) < 0.5, "NONE", None))
+    charged_type = choice(rng, vocab.FILE_TYPES[:4], n, [40, 25, 20, 15])
+    ftype = np.where(charged, charged_type, np.where(rng.random(n) < 0.5, "NONE", None))  # type: ignore[call-overload]
     ftype = np.where(remand, "REMAND", ftype)
     lpa = pop.home(person, month.index)["lpa"].to_numpy()
     suite_by_lpa = {"BIRMINGHAM": ("PERRY BARR", "BOURNVILLE LANE"), "COVENTRY": ("COVENTRY",), "DUDLEY": ("OLDBURY",),
                     "SANDWELL": ("OLDBURY",), "SOLIHULL": ("BOURNVILLE LANE",), "WALSALL": ("WALSALL", "WOLVERHAMPTON"),
                     "WOLVERHAMPTON": ("WOLVERHAMPTON",)}
     u = rng.random(n)
-    suite = np.array([suite_by_lpa[x][int(v * len(suite_by_lpa[x]))] for x, v in zip(lpa, u)], dtype=object)
+    suite = np.array([suite_by_lpa[x][int(v * len(suite_by_lpa[x]))] for x, v in zip(lpa, u, strict=True)], dtype=object)
     suite = np.where(rng.random(n) < 0.1, choice(rng, vocab.CUSTODY_SUITES, n), suite)
     reason = choice(rng, vocab.ARREST_REASONS, n)
     df = pl.DataFrame(
@@ -275,7 +277,7 @@ def _custody(ctx: Context, month: Month, inv_id: pl.Series, suspect, primary, ki
             "person_id": pop.frame["person_id"].gather(person),
             "investigation_id": pl.select(pl.when(pl.Series(inv >= 0)).then(inv_id.gather(np.maximum(inv, 0)))).to_series(),
             "arrested_at": pl.select(pl.when(pl.Series(rng.random(n) < 0.05)).then(None).otherwise(pl.Series(arrested))).to_series(),
-            "arrest_reason": pl.Series(np.where(rng.random(n) < 0.04, None, reason).tolist(), dtype=pl.String),
+            "arrest_reason": pl.Series(np.where(rng.random(n) < 0.04, None, reason).tolist(), dtype=pl.String),  # type: ignore[call-overload]
             "arrival_at": arrival,
             "released_at": pl.select(pl.when(pl.Series(rng.random(n) < 0.02)).then(None).otherwise(pl.Series(released))).to_series(),
             "custody_outcome": pl.Series(outcome.tolist(), dtype=pl.String),

@@ -151,14 +151,16 @@ def _log_people(ctx: Context, month: Month, n_target: int):
     r = rng.random(n_pre)
     orig = np.where(r < 0.7, -1, ctx.professional(n_pre))
     subj = np.where(rng.random(n_pre) < 0.25, pick_weighted(rng, ctx.cdf_crim, n_pre), -1)
-    parts.append((orig, subj, np.where(orig >= 0, "PROFESSIONAL", None).astype(object), D["preplanned"], np.zeros(n_pre, bool)))
+    # numpy's stubs reject None as a branch of np.where; numpy accepts it (an object array).
+    professional = np.where(orig >= 0, "PROFESSIONAL", None).astype(object)  # type: ignore[call-overload]
+    parts.append((orig, subj, professional, D["preplanned"], np.zeros(n_pre, bool)))
 
     orig = np.concatenate([x[0] for x in parts]).astype(np.int64)
     subj = np.concatenate([x[1] for x in parts]).astype(np.int64)
     rel = np.concatenate([np.asarray(x[2], dtype=object) for x in parts])
     driver = np.concatenate([np.full(x[0].size, x[3], dtype=np.int8) for x in parts])
     anon = np.concatenate([x[4] for x in parts])
-    rel = np.where((orig >= 0) & (subj >= 0), rel, None)
+    rel = np.where((orig >= 0) & (subj >= 0), rel, None)  # type: ignore[call-overload]
     rel = np.where((orig >= 0) & (subj >= 0) & (orig == subj), "SELF", rel)
     return orig, subj, rel, driver, anon
 
@@ -179,8 +181,8 @@ def cw_month(ctx: Context, month: Month, first: Month) -> CwMonth:
     grade = choice(rng, ["P1", "P2", "P3", "P4"], n, [0.15, 0.4, 0.3, 0.15])
     miss_or_victim = (driver == D["missing"]) | (driver == D["victim"])
     grade = np.where(miss_or_victim & (rng.random(n) < 0.5), choice(rng, ["P1", "P2"], n, [1, 2]), grade)
-    grade = np.where(is_roc, np.where(rng.random(n) < 0.3, "P4", None), grade)
-    grade = np.where(pre, np.where(rng.random(n) < 0.5, "P3", None), grade)
+    grade = np.where(is_roc, np.where(rng.random(n) < 0.3, "P4", None), grade)  # type: ignore[call-overload]
+    grade = np.where(pre, np.where(rng.random(n) < 0.5, "P3", None), grade)  # type: ignore[call-overload]
     itype = np.empty(n, dtype=object)
     for name, d in D.items():
         sel = driver == d

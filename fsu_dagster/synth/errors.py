@@ -120,7 +120,9 @@ def apply_errors(df: pl.DataFrame, kinds: np.ndarray, rng: np.random.Generator, 
     out = pl.concat([df.select("forename", "surname", "dob"), aux], how="horizontal").with_columns(_kf=kf, _tg=tgt)
     k2 = pl.col("_kf")
     is_typo = k2.is_in([K["typo_sub"], K["typo_transpose"], K["typo_delete"], K["typo_insert"]])
-    punct = lambda c: pl.when(v < 0.5).then(c.str.replace_all(r"['\-]", "")).otherwise(c.str.replace_all(r"['\-]", " "))
+
+    def punct(c: pl.Expr) -> pl.Expr:
+        return pl.when(v < 0.5).then(c.str.replace_all(r"['\-]", "")).otherwise(c.str.replace_all(r"['\-]", " "))
 
     forename = (
         pl.when(k2 == K["anonymous"]).then(pl.lit(None, dtype=pl.String))

@@ -353,7 +353,7 @@ def _versions(rng, frame: pl.DataFrame, has_connect, planted, crim):
         victims = rng.choice(crim_versions, k, replace=False)
         donors = rng.choice(np.flatnonzero(crim & has_connect), k)
         pnc_arr = versions["pnc_id"].to_list()
-        for vi, d in zip(victims, donors):
+        for vi, d in zip(victims, donors, strict=True):
             if pidx[vi] != d:
                 pnc_arr[vi] = frame["pnc_id"][int(d)]
         versions = versions.with_columns(pnc_id=pl.Series(pnc_arr, dtype=pl.String))

@@ -124,7 +124,7 @@ def test_link_controlworks_fuzzy_adds_cw_individuals_and_exact_does_not():
     fuzzy = link_controlworks(_logs(), PERSONS, mode="fuzzy")
     assert fuzzy.columns == ["incident_id", "role", "person_id", "score", "reason"]
     connect = fuzzy.filter(pl.col("person_id") == "P3")
-    assert sorted(zip(connect["incident_id"], connect["role"])) == [
+    assert sorted(zip(connect["incident_id"], connect["role"], strict=True)) == [
         ("L1", "originator"), ("L1", "subject"), ("L4", "subject")]
     cw = fuzzy.filter(pl.col("person_id").str.starts_with("CW:"))
     assert cw["incident_id"].to_list() == ["L2", "L3"] and cw["person_id"].n_unique() == 1

@@ -203,14 +203,14 @@ def test_screens_never_hide_a_close_pair(comparison):
                 values.add(v[:i] + v[i + 1] + v[i] + v[i + 2:])  # transposition
     vals = pl.Series(sorted(values), dtype=pl.String)
     normal = pl.DataFrame({"v": vals}).select(comparison.normal_form(pl.col("v"))).to_series().drop_nulls().unique()
-    l, r = np.meshgrid(np.arange(normal.len()), np.arange(normal.len()))
-    l, r = l.ravel(), r.ravel()
-    pairs = pl.DataFrame({"l": normal.gather(l), "r": normal.gather(r)})
+    left, right = np.meshgrid(np.arange(normal.len()), np.arange(normal.len()))
+    left, right = left.ravel(), right.ravel()
+    pairs = pl.DataFrame({"l": normal.gather(left), "r": normal.gather(right)})
     levels = comparison.level_numbers(pairs).to_numpy()
     keys, always = comparison.screen(normal)
-    kept = always[l] | always[r]
+    kept = always[left] | always[right]
     for k in keys:
-        kept |= k[l] == k[r]
+        kept |= k[left] == k[right]
     hidden = (~kept) & (levels != len(comparison.levels))
     assert not hidden.any(), pairs.filter(pl.Series(hidden)).head(5)
     assert (~kept).mean() > 0.3  # and the screen does skip most unrelated pairs

@@ -30,7 +30,10 @@ def _filler(n: int = 2000, seed: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``n`` unrelated people (invented names, one home each), so that the index is the
     size of a small real one and the model's term frequencies are meaningful."""
     rng = np.random.default_rng(seed)
-    name = lambda: "".join(rng.choice(_SYL, 3))
+
+    def name() -> str:
+        return "".join(rng.choice(_SYL, 3))
+
     pids = [f"F{i}" for i in range(n)]
     persons = pl.DataFrame(
         {

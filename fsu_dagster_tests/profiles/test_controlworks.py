@@ -32,7 +32,7 @@ def _persons():
         ("A", "Amy", "Jones", D(1970, 1, 1), "07700 900003"),  # A and B share a phone
         ("B", "Bob", "Jones", D(1971, 1, 1), "07700 900003"),
     ]
-    return extract("connect_persons", [dict(zip(("person_id", "forename", "surname", "dob", "phone_number"), r)) for r in rows])
+    return extract("connect_persons", [dict(zip(("person_id", "forename", "surname", "dob", "phone_number"), r, strict=True)) for r in rows])
 
 
 def _relationships(coh):

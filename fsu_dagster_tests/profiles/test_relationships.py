@@ -42,7 +42,7 @@ def test_inverse_is_an_involution():
 
 
 def _rel(rows):
-    return extract("connect_relationships", [dict(zip(("investigation_id", "victim_id", "suspect_id", "relationship"), r)) for r in rows])
+    return extract("connect_relationships", [dict(zip(("investigation_id", "victim_id", "suspect_id", "relationship"), r, strict=True)) for r in rows])
 
 
 def test_relationship_pairs_reads_both_sides():

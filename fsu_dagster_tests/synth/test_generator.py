@@ -123,7 +123,10 @@ def test_children_and_people_are_in_their_parents_folder(tiny):
     """Resources, roles and relationships sit with their parent; every person a month's
     Connect or Compact record names is in that month's connect_persons."""
     for month in _months(tiny):
-        r = lambda n, month=month: _read(tiny, month, n)
+
+        def r(n: str, month: str = month) -> pl.DataFrame:
+            return _read(tiny, month, n)
+
         logs, inv, persons = r("cw_incidents"), r("connect_investigations"), r("connect_persons")
         roles, rels, custody, missing = r("connect_person_roles"), r("connect_relationships"), r("connect_custody"), r("compact_missing")
         assert r("cw_resources")["incident_id"].is_in(logs["incident_id"].implode()).all()
@@ -281,7 +284,10 @@ def test_operational_detail_is_realistic(tiny):
     assert res["deployed_at"].null_count() > 0 and res["released_at"].null_count() > 0
     assert res.filter(pl.col("released_at") < pl.col("assigned_at")).height > 0
     cust = _all(tiny, "connect_custody")
-    ts = lambda c: pl.col(c).str.strptime(pl.Datetime, "%Y-%m-%dT%H:%M:%S")
+
+    def ts(c: str) -> pl.Expr:
+        return pl.col(c).str.strptime(pl.Datetime, "%Y-%m-%dT%H:%M:%S")
+
     hours = cust.select(h=(ts("released_at") - ts("arrival_at")).dt.total_hours())["h"]
     assert (hours > 200).any() and (hours < 0).any() and hours.null_count() > 0
     inv = _all(tiny, "connect_investigations")

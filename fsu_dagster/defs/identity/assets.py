@@ -119,7 +119,7 @@ def link_quality(
     identity_index: pl.DataFrame,
     cw_person_links: pl.DataFrame,
 ) -> Produced:
-    by_mode = {settings.link_mode: cw_person_links}
+    by_mode: dict[str, pl.DataFrame] = {settings.link_mode: cw_person_links}
     if settings.link_mode != "exact":
         by_mode["exact"] = identity.controlworks_linker("exact")(cw_logs, identity_index)
     out = with_window_month(identity.link_quality(by_mode, cw_logs), month)

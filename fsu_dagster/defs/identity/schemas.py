@@ -25,10 +25,12 @@ class IdentityVariants(pa.DataFrameModel):
     last_seen: pl.Date = pa.Field(nullable=False)
 
     @pa.dataframe_check
+    @classmethod
     def first_seen_not_after_last_seen(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col("first_seen") <= pl.col("last_seen"))
 
     @pa.dataframe_check
+    @classmethod
     def one_row_per_person_field_value(cls, data) -> pl.LazyFrame:
         return data.lazyframe.select(~pl.struct("person_id", "field", "value").is_duplicated())
 

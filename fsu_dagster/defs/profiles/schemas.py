@@ -7,6 +7,8 @@ report failing-row counts only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandera.polars as pa
 import polars as pl
 
@@ -18,7 +20,11 @@ from fsu_dagster.profiles.relationships import RELATIONSHIP_UNKNOWN, SELF
 from fsu_dagster.profiles.score_breakdown import METRICS, TOTALS
 from fsu_dagster.profiles.trend import INTERACTIONS
 
-Ts = pl.Datetime(time_unit="us")
+if TYPE_CHECKING:
+    # A type checker needs a class in an annotation; pandera reads the dtype instance (microseconds) below.
+    Ts = pl.Datetime
+else:
+    Ts = pl.Datetime(time_unit="us")
 
 
 def _n(**kw):

@@ -39,7 +39,7 @@ MANIFEST_TABLE = f"{WAREHOUSE_SCHEMA}.landing_manifest"
 WAREHOUSE_POOL = "warehouse"
 
 #: ``fsu.quarantine``: one row per problem found in a landing row.
-QUARANTINE_TABLE_SCHEMA: dict[str, pl.DataType] = {**QUARANTINE_SCHEMA, "quarantined_at": pl.Datetime("us")}
+QUARANTINE_TABLE_SCHEMA: pl.Schema = pl.Schema({**QUARANTINE_SCHEMA, "quarantined_at": pl.Datetime("us")})
 #: ``fsu.landing_manifest``: one row per (extract, month) loaded, file null when it was missing.
 MANIFEST_TABLE_SCHEMA: dict[str, pl.DataType] = {
     "extract": pl.String(),

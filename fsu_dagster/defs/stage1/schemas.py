@@ -8,7 +8,6 @@ numbers and counts. Used by the Stage 1 asset checks.
 
 from __future__ import annotations
 
-from typing import Optional
 
 import pandera.polars as pa
 import polars as pl
@@ -72,6 +71,7 @@ class CwLogs(_Monthly):
         unique = ["month", "incident_id"]
 
     @pa.dataframe_check
+    @classmethod
     def no_hours_without_resources(cls, data) -> pl.LazyFrame:
         """A log with no resource rows has 0 hours."""
         return data.lazyframe.select(((pl.col("n_resources") > 0) | (pl.col("hours") == 0)).alias("ok"))
@@ -80,7 +80,7 @@ class CwLogs(_Monthly):
 class CwPersonLinks(pa.DataFrameModel):
     """ControlWorks originator / subject -> Connect person links."""
 
-    month: Optional[pl.Date] = pa.Field(nullable=False)
+    month: pl.Date | None = pa.Field(nullable=False)
     incident_id: str = pa.Field(nullable=False)
     role: str = pa.Field(nullable=False, isin=["originator", "subject"])
     person_id: str = pa.Field(nullable=False)
@@ -110,6 +110,7 @@ class PersonTotals(_PerPerson):
     subject_hours: pl.Float64 = _total()
 
     @pa.dataframe_check
+    @classmethod
     def in_universe(cls, data) -> pl.LazyFrame:
         """Every row has at least one non-zero total."""
         cols = [
@@ -119,6 +120,7 @@ class PersonTotals(_PerPerson):
         return data.lazyframe.select(pl.any_horizontal(pl.col(c) != 0 for c in cols).alias("ok"))
 
     @pa.dataframe_check
+    @classmethod
     def hours_need_records(cls, data) -> pl.LazyFrame:
         """Hours without a custody record or a linked log are impossible."""
         return data.lazyframe.select(
@@ -152,6 +154,7 @@ class PersonMetrics(_PerPerson):
     rank_overall: pl.Int64 = _rank()
 
     @pa.dataframe_check
+    @classmethod
     def ranks_unique_per_month(cls, data) -> pl.LazyFrame:
         """Within a month, each rank value is held by one person."""
         return data.lazyframe.select(
@@ -159,6 +162,7 @@ class PersonMetrics(_PerPerson):
         )
 
     @pa.dataframe_check
+    @classmethod
     def ranks_within_universe(cls, data) -> pl.LazyFrame:
         """Ranks run 1..N: none exceeds the month's universe size."""
         return data.lazyframe.select(
@@ -166,6 +170,7 @@ class PersonMetrics(_PerPerson):
         )
 
     @pa.dataframe_check
+    @classmethod
     def rank_order_follows_metric(cls, data) -> pl.LazyFrame:
         """A better (lower) rank never has a lower metric."""
         pairs = zip(
@@ -189,6 +194,7 @@ class Cohort(_PerPerson):
     in_top_overall: pl.Boolean = pa.Field(nullable=False)
 
     @pa.dataframe_check
+    @classmethod
     def on_some_list(cls, data) -> pl.LazyFrame:
         """One row per cohort member and no others."""
         return data.lazyframe.select(
