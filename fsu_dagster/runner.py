@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from collections.abc import Iterator
 
 import dagster as dg
+from dagster._core.definitions.job_base import InMemoryJob
+from dagster._core.execution.execute_in_process import core_execute_in_process, merge_run_tags
 from dagster._core.utils import make_new_run_id
 
 from fsu_dagster.defs.partitions import month_of
@@ -161,13 +163,20 @@ def _execute(
     ).resolve_job_def("fsu_run")
     run_id = make_new_run_id()
     instance.add_event_listener(run_id, progress)
-    result = job.execute_in_process(
+    # JobDefinition.execute_in_process keeps every step's output in memory for the result
+    # (output capture): a force window's source frames would all stay alive until the end.
+    # The same call without it; the outputs live in the warehouse.
+    ephemeral = job.as_ephemeral_job(resource_defs={}, input_values={})
+    result = core_execute_in_process(
         run_config=QUIET,
+        job=InMemoryJob(job_def=ephemeral),
         instance=instance,
-        partition_key=partition_key,
-        tags=tags,
-        run_id=run_id,
+        output_capturing_enabled=False,
         raise_on_error=False,
+        run_tags=merge_run_tags(
+            job_def=ephemeral, partition_key=partition_key, tags=tags, asset_selection=None, instance=instance, run_config=QUIET
+        ),
+        run_id=run_id,
     )
     if progress.failure is not None:
         raise progress.failure

@@ -77,7 +77,8 @@ class FsuSettings(BaseSettings):
     warehouse_compress_strings: bool = Field(
         False, description="Compress text columns in the warehouse: a ~3x smaller file, writes about twice as slow."
     )
-    load_cache_mb: int = Field(1024, ge=0, description="Loaded tables a run keeps for its later steps, in MB.")
+    load_cache_mb: int = Field(512, ge=0, description="Loaded tables a run keeps for its later steps, in MB.")
+    warehouse_memory_mb: int = Field(512, ge=64, description="DuckDB's memory cap during a run, in MB.")
 
     # Profiles.
     home_lpa_rule: Literal["most_investigations", "most_recent_investigation", "most_recent_missing"] = "most_investigations"

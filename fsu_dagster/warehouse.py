@@ -41,6 +41,7 @@ def connect(
     read_only: bool = False,
     config: Mapping[str, Any] | None = None,
     compress_strings: bool = True,
+    memory_mb: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file at ``path`` (created if missing unless read-only) as catalog ``warehouse``.
 
@@ -62,6 +63,8 @@ def connect(
         conn.execute(f"USE {WAREHOUSE_ALIAS}")
         if not read_only and not compress_strings:
             conn.execute(f"SET disabled_compression_methods = '{STRING_COMPRESSIONS}'")
+        if memory_mb is not None:
+            conn.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
     except Exception:
         conn.close()
         raise
@@ -76,17 +79,19 @@ def _session_key(path: str | os.PathLike[str]) -> str:
 
 
 @contextmanager
-def session(path: str, *, compress_strings: bool = True) -> Iterator[None]:
+def session(path: str, *, compress_strings: bool = True, memory_mb: int | None = None) -> Iterator[None]:
     """Keep one connection to the warehouse open while the block runs (nested holders share it).
 
     A run opens a connection per table it reads or writes; attaching the file costs about as
     much as a small step, and closing the last connection checkpoints the file. Within a session
     :func:`connect` hands out cursors on one connection instead, and the file is checkpointed
     once, when the last holder leaves. The run's resources hold the session (one writer process).
+    ``memory_mb`` caps DuckDB's memory for the session (its buffer pool would otherwise keep
+    what the run wrote, up to most of the machine's memory).
     """
     key = _session_key(path)
     if key not in _SESSIONS:
-        _SESSIONS[key] = [connect(path, compress_strings=compress_strings), 0]
+        _SESSIONS[key] = [connect(path, compress_strings=compress_strings, memory_mb=memory_mb), 0]
     _SESSIONS[key][1] += 1
     try:
         yield

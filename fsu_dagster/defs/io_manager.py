@@ -104,12 +104,13 @@ class WarehouseIOManager(DuckDBPolarsIOManager):
     """Stores polars frames in the warehouse; a partitioned asset's rerun replaces its month."""
 
     compress_strings: bool = Field(True, description="Compress text columns (settings.warehouse_compress_strings).")
-    load_cache_mb: int = Field(1024, ge=0, description="Frames a run keeps for reuse, in MB (settings.load_cache_mb).")
+    memory_mb: int | None = Field(None, description="DuckDB memory cap for a run, MB (settings.warehouse_memory_mb).")
+    load_cache_mb: int = Field(512, ge=0, description="Frames a run keeps for reuse, in MB (settings.load_cache_mb).")
 
     @contextmanager
     def yield_for_execution(self, context: Any) -> Iterator[DbIOManager]:
         # One warehouse connection for the whole run (see fsu_dagster.warehouse.session).
-        with wh.session(self.database, compress_strings=self.compress_strings):
+        with wh.session(self.database, compress_strings=self.compress_strings, memory_mb=self.memory_mb):
             yield self.create_io_manager(context)
 
     def create_io_manager(self, context: Any) -> DbIOManager:

@@ -48,11 +48,12 @@ class WarehouseResource(DuckDBResource):
     """A DuckDB connection to the warehouse, for tables the IO manager does not own."""
 
     compress_strings: bool = Field(True, description="Compress text columns (settings.warehouse_compress_strings).")
+    memory_mb: int | None = Field(None, description="DuckDB memory cap for a run, MB (settings.warehouse_memory_mb).")
 
     @contextmanager
     def yield_for_execution(self, context):
         # Shares the run's one warehouse connection with the IO manager (fsu_dagster.warehouse.session).
-        with wh.session(self.database, compress_strings=self.compress_strings):
+        with wh.session(self.database, compress_strings=self.compress_strings, memory_mb=self.memory_mb):
             yield self
 
     @contextmanager
@@ -75,8 +76,13 @@ def build_resources(settings: FsuSettings | None = None) -> dict[str, object]:
             database=str(db),
             schema=WAREHOUSE_SCHEMA,
             compress_strings=settings.warehouse_compress_strings,
+            memory_mb=settings.warehouse_memory_mb,
             load_cache_mb=settings.load_cache_mb,
         ),
-        "warehouse": WarehouseResource(database=str(db), compress_strings=settings.warehouse_compress_strings),
+        "warehouse": WarehouseResource(
+            database=str(db),
+            compress_strings=settings.warehouse_compress_strings,
+            memory_mb=settings.warehouse_memory_mb,
+        ),
         "fsu_settings": SettingsResource.of(settings),
     }
