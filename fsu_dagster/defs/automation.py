@@ -173,7 +173,7 @@ def build_schedule(settings: FsuSettings, window_keys: list[dg.AssetKey]) -> dg.
             return dg.SkipReason(f"window month {month:%Y-%m} already has a run queued or in progress")
         loaded = _loaded_months(instance)
         to_load = [m for m in months if month_key(m) not in loaded and m in present] + [month]
-        tags = {TRIGGER_TAG: "schedule"}
+        tags = {**WRITER_TAGS, TRIGGER_TAG: "schedule"}
         return [
             _sources_request(
                 min(to_load), month, f"{month:%Y-%m}-sources", tags,
@@ -223,7 +223,7 @@ def build_landing_sensor(settings: FsuSettings) -> dg.SensorDefinition:
                 waiting.append(reason)
                 continue
             done[key] = fingerprint
-            tags = {TRIGGER_TAG: "landing-sensor"}
+            tags = {**WRITER_TAGS, TRIGGER_TAG: "landing-sensor"}
             sources.append(
                 _sources_request(month, month, f"sources-{key}-{fingerprint}", tags, job_name=sources_job.name)
             )
