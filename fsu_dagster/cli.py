@@ -120,13 +120,11 @@ def publish(
     ),
 ) -> None:
     """Copy month M's dashboard tables from the warehouse into a read-only snapshot file (atomic)."""
-    import os
-
     from fsu_dagster.publish import SnapshotError, publish_snapshot
     from fsu_dagster.settings import load_settings
 
     settings = load_settings()
-    folder = snapshots or Path(os.environ.get("FSU_SNAPSHOT_DIR") or settings.data_dir / "snapshots")
+    folder = snapshots or settings.snapshots_dir  # FSU_SNAPSHOT_DIR, else FSU_DATA_DIR/snapshots
     try:
         path = publish_snapshot(settings.warehouse, folder, month)
     except (SnapshotError, ValueError) as exc:
