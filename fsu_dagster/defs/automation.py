@@ -107,7 +107,7 @@ def _loaded_months(instance: dg.DagsterInstance) -> set[str]:
 
 
 def _window_in_flight(instance: dg.DagsterInstance, month: dt.date) -> bool:
-    statuses = [*IN_PROGRESS_RUN_STATUSES, DagsterRunStatus.NOT_STARTED]
+    statuses = [*IN_PROGRESS_RUN_STATUSES, DagsterRunStatus.QUEUED]
     runs = instance.get_run_records(RunsFilter(tags={WINDOW_TAG: f"{month:%Y-%m}"}, statuses=statuses), limit=1)
     return bool(runs)
 
@@ -225,7 +225,12 @@ def build_landing_sensor(settings: FsuSettings) -> dg.SensorDefinition:
             done[key] = fingerprint
             tags = {**WRITER_TAGS, TRIGGER_TAG: "landing-sensor"}
             sources.append(
-                _sources_request(month, month, f"sources-{key}-{fingerprint}", tags, job_name=sources_job.name)
+                dg.RunRequest(
+                    run_key=f"sources-{key}-{fingerprint}",
+                    job_name=sources_job.name,
+                    partition_key=month_key(month),
+                    tags={**tags, LANDING_TAG: key},
+                )
             )
             if published is None:
                 published = _materialised(context.instance, PUBLISH_KEY)

@@ -145,7 +145,7 @@ def test_sensor_runs_a_complete_folder_once_after_it_stops_growing(tmp_path, ins
     second = sensor_tick(settings, instance, first.cursor)
     assert [r.job_name for r in second.run_requests] == ["fsu_sources"]  # its window is not all there
     request = second.run_requests[0]
-    assert request.tags["dagster/asset_partition_range_start"] == "2026-10-01"
+    assert request.partition_key == "2026-10-01" and request.tags[LANDING_TAG] == "2026-10"
     assert request.run_key.startswith("sources-2026-10-")
     third = sensor_tick(settings, instance, second.cursor)
     assert third.run_requests == [] and "no landing month has changed" in third.skip_message
@@ -176,8 +176,8 @@ def test_sensor_late_correction_refreshes_the_published_windows_that_include_it(
     with open(landing / "2026-03" / "connect_persons.csv", "a") as fh:  # a corrected file arrives
         fh.write("corrected\n")
     data = sensor_tick(settings, instance, first.cursor)
-    assert [(r.job_name, r.partition_key or r.tags[LANDING_TAG]) for r in data.run_requests] == [
-        ("fsu_sources", "2026-03"),
+    assert [(r.job_name, r.partition_key) for r in data.run_requests] == [
+        ("fsu_sources", "2026-03-01"),
         ("fsu_window", "2026-08-01"),
         ("fsu_window", "2026-09-01"),
         ("fsu_window", "2026-10-01"),
