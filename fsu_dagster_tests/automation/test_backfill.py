@@ -79,3 +79,24 @@ def test_export_writes_private_files_and_logs_who_what_and_how_many(backfilled, 
     assert parquet_line["user"]  # the OS user when --user is not given
     missing = runner.invoke(app, ["export", "--month", "2025-01", "--format", "csv", "--out", str(tmp_path)], env=env)
     assert missing.exit_code == 1 and "not published" in missing.output
+
+
+def test_backfill_refuses_to_start_while_another_writer_is_running(tiny15, tmp_path):
+    from dagster._core.test_utils import create_run_for_test
+
+    from fsu_dagster.defs.automation import WRITER_TAGS
+    from fsu_dagster_tests.automation.conftest import dagster_home
+
+    home = dagster_home(tmp_path / "home")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        create_run_for_test(instance, job_name="fsu_window", status=dg.DagsterRunStatus.STARTED, tags=WRITER_TAGS)
+    env = {
+        "DAGSTER_HOME": str(home),
+        "FSU_DATA_DIR": str(tiny15),
+        "FSU_WAREHOUSE": str(tmp_path / "fsu.duckdb"),
+        "FSU_SNAPSHOT_DIR": str(tmp_path / "snapshots"),
+    }
+    result = CliRunner().invoke(app, ["backfill", "--from", "2026-10", "--to", "2026-10"], env=env)
+    assert result.exit_code == 2, result.output
+    assert "is started" in result.output and "one run writes the warehouse at a time" in result.output
+    assert not (tmp_path / "snapshots").exists()
