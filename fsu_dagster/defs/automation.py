@@ -23,7 +23,9 @@ marker, or every required extract present and unchanged since the previous tick)
 landing month, then refreshes every window month that includes it and is already published, and
 the folder's own window month when all twelve of its folders are there. Its cursor remembers each
 folder's fingerprint, and each run's ``run_key`` is built from the month and the fingerprint, so
-the same folder never runs twice; a late correction (a changed file) runs again.
+the same folder never runs twice; a late correction (a changed file) runs again. A folder whose
+every extract was loaded after its newest file change (by ``fsu backfill``, the schedule or the
+UI) is not loaded again, so starting the sensor over a built history starts no runs.
 """
 
 from __future__ import annotations
@@ -104,6 +106,18 @@ def _loaded_months(instance: dg.DagsterInstance) -> set[str]:
         done = _materialised(instance, key)
         loaded = done if loaded is None else loaded & done
     return loaded or set()
+
+
+def _loaded_after(instance: dg.DagsterInstance, month: dt.date, change_ns: int) -> bool:
+    """Whether every source extract's partition ``month`` was last loaded after ``change_ns``
+    (the newest change in its landing folder): then the folder holds nothing new."""
+    for key in SOURCE_KEYS:
+        result = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, asset_partitions=[month_key(month)]), limit=1
+        )
+        if not result.records or result.records[0].timestamp * 1e9 <= change_ns:
+            return False
+    return True
 
 
 def _window_in_flight(instance: dg.DagsterInstance, month: dt.date) -> bool:
@@ -223,6 +237,8 @@ def build_landing_sensor(settings: FsuSettings) -> dg.SensorDefinition:
                 waiting.append(reason)
                 continue
             done[key] = fingerprint
+            if _loaded_after(context.instance, month, folder.newest_change_ns):
+                continue  # loaded (by a backfill, the schedule, the UI) since its files last changed
             tags = {**WRITER_TAGS, TRIGGER_TAG: "landing-sensor"}
             sources.append(
                 dg.RunRequest(

@@ -183,3 +183,22 @@ def test_sensor_late_correction_refreshes_the_published_windows_that_include_it(
         ("fsu_window", "2026-10-01"),
     ]
     assert all("after-2026-03" in r.run_key for r in data.run_requests[1:])
+
+
+def test_sensor_does_not_reload_a_month_loaded_since_its_files_last_changed(tmp_path, instance):
+    landing = tmp_path / "landing"
+    full_window(landing, marker=True)  # files from two hours before the tick
+    settings = settings_for(tmp_path)
+    for key in [dg.AssetKey(["sources", e]) for e in EXTRACTS]:  # a backfill loaded every month since
+        for month in months_between(dt.date(2025, 11, 1), OCT):
+            instance.report_runless_asset_event(dg.AssetMaterialization(key, partition=month.isoformat()))
+    first = sensor_tick(settings, instance)
+    assert first.run_requests == [] and "no landing month has changed" in first.skip_message
+    with open(landing / "2026-10" / "cw_incidents.csv", "a") as fh:  # a correction after that load
+        fh.write("corrected\n")
+    second = sensor_tick(settings, instance, first.cursor)
+    # October is reloaded, then its window (all twelve folders are there and it is not published yet).
+    assert [(r.job_name, r.partition_key) for r in second.run_requests] == [
+        ("fsu_sources", "2026-10-01"),
+        ("fsu_window", "2026-10-01"),
+    ]
