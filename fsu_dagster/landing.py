@@ -131,7 +131,7 @@ class LandingFolder:
         if now is not None:
             age = now.timestamp() - self.newest_change_ns / 1e9
             if age < settle_seconds:
-                return False, f"{label} changed {age:.0f} s ago (waiting until files are unchanged for {settle_seconds} s)"
+                return False, f"{label} changed {max(age, 0):.0f} s ago (waiting until files are unchanged for {settle_seconds} s)"
             return True, f"{label} has every required extract, unchanged for {age:.0f} s"
         if previous_fingerprint != self.fingerprint:
             return False, f"{label} has every required extract; waiting one more tick to see the files stop growing"
