@@ -110,9 +110,12 @@ class FsuSettings(BaseSettings):
     @field_validator("schedule_timezone")
     @classmethod
     def _known_timezone(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        ZoneInfo(v)  # raises for an unknown zone
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r} (an IANA name such as Europe/London)") from exc
         return v
 
     @field_validator("lpas")
