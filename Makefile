@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= data
-DEMO_START ?= 2025-11
+DEMO_START ?= 2025-08
 DEMO_END ?= 2026-10
+# Three consecutive window months, so the month-over-month views (entrants, leavers) have data.
+DEMO_FROM ?= 2026-08
 DEMO_SCALE ?= small
 DEMO_SEED ?= 42
 DEMO_USER ?= demo
@@ -14,7 +16,7 @@ DEMO_USER ?= demo
 DEMO_PASSWORD ?= demo-password-local
 export DAGSTER_HOME ?= $(abspath $(DEMO_DIR))/dagster_home
 
-.PHONY: install lint test demo demo-data demo-run demo-publish dashboard ui bench bench-synth bench-linkage bench-pipeline bench-ui bench-all clean
+.PHONY: install lint test demo demo-data demo-run demo-publish demo-home dashboard ui bench bench-synth bench-linkage bench-pipeline bench-ui bench-all clean
 
 install: $(STAMP)
 
@@ -36,25 +38,30 @@ test: install lint
 demo-data: install
 	$(BIN)/fsu synth --out $(DEMO_DIR) --start $(DEMO_START) --end $(DEMO_END) --scale $(DEMO_SCALE) --seed $(DEMO_SEED)
 
-demo-run: install
-	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
-	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu run --month $(DEMO_END)
+# The shipped dagster.yaml (one run at a time on the warehouse) in the demo's Dagster instance.
+demo-home:
+	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
+# Window months DEMO_FROM .. DEMO_END, each built and published; recorded in $(DAGSTER_HOME), so the
+# Dagster UI shows them as materialised. Resumable: already published months are skipped.
+demo-run: install demo-home
+	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu backfill --from $(DEMO_FROM) --to $(DEMO_END)
+
+# `fsu backfill` has published the snapshots; this adds the demo user.
 demo-publish: install
-	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu publish --month $(DEMO_END)
 	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu user add $(DEMO_USER) --role admin --password '$(DEMO_PASSWORD)'
 
-ui: install
-	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+ui: install demo-home
 	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 dashboard: install
 	FSU_ENV=local FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu dashboard --host 127.0.0.1 --port 8000
 
-# Synthetic data, the pipeline for the latest month, a published snapshot, then the dashboard
-# (http://127.0.0.1:8000, user $(DEMO_USER) / $(DEMO_PASSWORD)) and the Dagster UI (http://127.0.0.1:3000).
-demo: demo-data demo-run demo-publish
-	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
+# Synthetic data (15 months), three window months built and published with `fsu backfill`, a demo
+# user, then the dashboard (http://127.0.0.1:8000, user $(DEMO_USER) / $(DEMO_PASSWORD)) and the
+# Dagster UI (http://127.0.0.1:3000) with the monthly schedule and the landing sensor, both stopped
+# (start them on the UI's Automation page; docs/runbook.md).
+demo: demo-data demo-run demo-publish demo-home
 	@echo "Dashboard: http://127.0.0.1:8000 (sign in as $(DEMO_USER) / $(DEMO_PASSWORD)); Dagster UI: http://127.0.0.1:3000; Ctrl-C stops both."
 	@FSU_ENV=local FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu dashboard --host 127.0.0.1 --port 8000 & dash=$$!; \
 	  trap "kill $$dash 2>/dev/null" EXIT INT TERM; \

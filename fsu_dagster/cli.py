@@ -1,4 +1,4 @@
-"""The ``fsu`` command line: ``fsu synth``, ``fsu run``."""
+"""The ``fsu`` command line: ``fsu synth``, ``fsu run``, ``fsu backfill``, ``fsu publish``, ``fsu export``, users, the dashboard."""
 
 from __future__ import annotations
 
@@ -73,6 +73,42 @@ def run(
     typer.echo(f"Warehouse: {settings.warehouse} (DuckDB, schema fsu)")
 
 
+@app.command()
+def backfill(
+    first: str = typer.Option(..., "--from", help="First window month (YYYY-MM)."),
+    last: str = typer.Option(..., "--to", help="Last window month (YYYY-MM)."),
+    link_mode: LinkMode | None = typer.Option(
+        None, "--link-mode", help="How ControlWorks people are linked (default: the config's link_mode)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Rebuild and republish months that are already done."),
+) -> None:
+    """Build and publish window months FROM .. TO, oldest first; run it again to resume.
+
+    Loads every landing month the range needs in one run, then each window month (every rolling
+    hop) and its dashboard snapshot. Months already in the warehouse and published are skipped
+    unless --force. Exits 1 naming the failing month and asset.
+    """
+    from fsu_dagster.backfill import PipelineFailed, WriterBusy
+    from fsu_dagster.backfill import backfill as run_backfill
+    from fsu_dagster.settings import load_settings
+
+    overrides = {"link_mode": link_mode.value} if link_mode is not None else {}
+    settings = load_settings(**overrides)
+    typer.echo(f"Landing area: {settings.landing_dir}   warehouse: {settings.warehouse}   link mode: {settings.link_mode}")
+    try:
+        report = run_backfill(first, last, echo=typer.echo, settings=settings, force=force)
+    except (ValueError, WriterBusy) as exc:
+        typer.echo(f"backfill not started: {exc}", err=True)
+        raise typer.Exit(2)
+    except PipelineFailed as exc:
+        typer.echo(f"FAILED at {exc.asset}: {exc.reason} (run the same command again to resume)", err=True)
+        raise typer.Exit(1)
+    built = ", ".join(f"{m:%Y-%m}" for m in report.built) or "none"
+    published = ", ".join(f"{m:%Y-%m}" for m in report.published_only) or "none"
+    typer.echo(f"Built and published: {built}; published only: {published}; skipped: {len(report.skipped)}")
+    typer.echo(f"Snapshots: {settings.snapshots_dir}")
+
+
 # --- dashboard: publish, users, web app (helper "dashboard") ---------------------------------
 
 
@@ -84,19 +120,49 @@ def publish(
     ),
 ) -> None:
     """Copy month M's dashboard tables from the warehouse into a read-only snapshot file (atomic)."""
-    import os
-
     from fsu_dagster.publish import SnapshotError, publish_snapshot
     from fsu_dagster.settings import load_settings
 
     settings = load_settings()
-    folder = snapshots or Path(os.environ.get("FSU_SNAPSHOT_DIR") or settings.data_dir / "snapshots")
+    folder = snapshots or settings.snapshots_dir  # FSU_SNAPSHOT_DIR, else FSU_DATA_DIR/snapshots
     try:
         path = publish_snapshot(settings.warehouse, folder, month)
     except (SnapshotError, ValueError) as exc:
         typer.echo(f"publish failed: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"Published {path} (latest -> {path.name})")
+
+
+@app.command()
+def export(
+    month: str = typer.Option(..., "--month", help="Window month M (YYYY-MM), as published."),
+    fmt: Format = typer.Option(..., "--format", help="csv or parquet."),
+    out: Path = typer.Option(..., "--out", help="Folder to write fsu-YYYY-MM/<table>.<format> into."),
+    user: str | None = typer.Option(None, "--user", help="Who exports, for the audit log (default: the OS user)."),
+    snapshots: Path | None = typer.Option(
+        None, "--snapshots", help="Snapshot folder (default: $FSU_SNAPSHOT_DIR, else $FSU_DATA_DIR/snapshots)."
+    ),
+) -> None:
+    """Write a published month's dashboard tables as CSV or Parquet (mode 0600); logged in the audit log.
+
+    For forces that keep Qlik or Power BI. The audit log is $FSU_AUDIT_LOG (default
+    $FSU_DATA_DIR/audit.log), the dashboard's own.
+    """
+    import getpass
+    import os
+
+    from fsu_dagster.publish import SnapshotError, export_snapshot
+    from fsu_dagster.settings import load_settings
+
+    settings = load_settings()
+    folder = snapshots or settings.snapshots_dir
+    audit_file = Path(os.environ.get("FSU_AUDIT_LOG") or settings.data_dir / "audit.log")
+    try:
+        written = export_snapshot(folder, month, fmt.value, out, user=user or getpass.getuser(), audit_file=audit_file)
+    except (SnapshotError, ValueError) as exc:
+        typer.echo(f"export failed: {exc}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Exported {len(written)} tables ({sum(written.values()):,} rows) to {out}; recorded in {audit_file}")
 
 
 user_app = typer.Typer(help="Dashboard users (the users file: $FSU_USERS_FILE, default $FSU_DATA_DIR/users.json).")

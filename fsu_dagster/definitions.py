@@ -15,7 +15,7 @@ import dagster as dg
 from fsu_dagster.defs.resources import build_resources
 from fsu_dagster.settings import FsuSettings, load_settings
 
-LAYERS = ("sources", "identity", "stage1", "profiles")
+LAYERS = ("sources", "identity", "stage1", "profiles", "publish")
 
 
 def build_definitions(settings: FsuSettings | None = None) -> dg.Definitions:
@@ -26,6 +26,11 @@ def build_definitions(settings: FsuSettings | None = None) -> dg.Definitions:
         module = importlib.import_module(f"fsu_dagster.defs.{layer}")
         if hasattr(module, "defs"):
             parts.append(module.defs())
+    # The monthly schedule, the landing sensor and their jobs (fsu_dagster/defs/automation.py).
+    from fsu_dagster.defs import automation
+
+    window_keys = [k for part in parts for a in (part.assets or []) for k in a.keys if k.path[0] != "sources"]
+    parts.append(automation.defs(settings, window_keys))
     # In-process by default: the steps share one DuckDB writer, so parallel processes would only queue
     # on it, and the multiprocess executor's process per step costs more than most steps' work.
     return dg.Definitions.merge(

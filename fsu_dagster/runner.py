@@ -130,6 +130,8 @@ def _step_labels(defs: dg.Definitions) -> tuple[dict[str, str], dict[str, str]]:
     sources: dict[str, str] = {}
     rolling: dict[str, str] = {}
     for key in keys:
+        if key.path[0] == "publish":  # `fsu publish` (or `fsu backfill`, or the window job) publishes
+            continue
         assets_def = defs.resolve_assets_def(key)
         step = assets_def.node_def.name
         target = sources if key.path[0] == "sources" else rolling

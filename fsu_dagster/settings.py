@@ -24,6 +24,12 @@ from pydantic_settings import (
 DEFAULT_CONFIG = "default.yaml"
 
 
+def _extract_names() -> tuple[str, ...]:
+    from fsu_dagster.contract import EXTRACTS
+
+    return tuple(EXTRACTS)
+
+
 def packaged_config_path() -> Path:
     return Path(__file__).with_name("config") / DEFAULT_CONFIG
 
@@ -83,6 +89,42 @@ class FsuSettings(BaseSettings):
     # Profiles.
     home_lpa_rule: Literal["most_investigations", "most_recent_investigation", "most_recent_missing"] = "most_investigations"
 
+    # Publishing: the dashboard's snapshot folder (default ``data_dir/snapshots``; FSU_SNAPSHOT_DIR).
+    snapshot_dir: Path | None = None
+
+    # Automation (docs/runbook.md): the monthly schedule and the landing sensor.
+    #: Run every month, or only after a quarter's last month (window months Mar, Jun, Sep, Dec).
+    cadence: Literal["monthly", "quarterly"] = "monthly"
+    schedule_day: int = Field(5, ge=1, le=28, description="Day of the month the schedule runs the previous month.")
+    schedule_hour: int = Field(6, ge=0, le=23)
+    schedule_timezone: str = "Europe/London"
+    #: Extracts a landing month must hold before it counts as complete (default: all nine).
+    landing_required_extracts: list[str] = Field(default_factory=lambda: list(_extract_names()))
+    #: A file of this name in a landing month folder says "complete" at once.
+    landing_ready_marker: str = "_READY"
+    #: Without the marker, the schedule needs every file unchanged for this long.
+    landing_settle_seconds: int = Field(600, ge=0)
+    landing_sensor_interval_seconds: int = Field(300, ge=30)
+
+    @field_validator("landing_required_extracts")
+    @classmethod
+    def _known_extracts(cls, v: list[str]) -> list[str]:
+        unknown = sorted(set(v) - set(_extract_names()))
+        if unknown:
+            raise ValueError(f"unknown extract(s) {unknown}; expected some of {sorted(_extract_names())}")
+        return v
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _known_timezone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r} (an IANA name such as Europe/London)") from exc
+        return v
+
     @field_validator("lpas")
     @classmethod
     def _upper_lpas(cls, v: list[str]) -> list[str]:
@@ -98,6 +140,10 @@ class FsuSettings(BaseSettings):
     @property
     def landing_dir(self) -> Path:
         return self.data_dir / "landing"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.snapshot_dir if self.snapshot_dir is not None else self.data_dir / "snapshots"
 
     @classmethod
     def settings_customise_sources(

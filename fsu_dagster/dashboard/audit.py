@@ -77,7 +77,9 @@ class AuditLog:
         status: int | None = None,
         person_id: str | None = None,
         month: str | None = None,
+        **extra: Any,
     ) -> None:
+        """Append one record; ``extra`` fields (e.g. an export's ``format`` and ``rows``) follow the usual ones."""
         record = {
             "time": utc_now().isoformat(timespec="seconds") + "Z",
             "user": user,
@@ -86,6 +88,7 @@ class AuditLog:
             "status": status,
             "person_id": person_id,
             "month": month,
+            **extra,
         }
         line = json.dumps(record, separators=(",", ":")) + "\n"
         with self._lock:

@@ -1,0 +1,63 @@
+"""Fixtures for the automation tests: 15 months of tiny data, backfilled once per session."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DATA_START, DATA_END = "2025-08", "2026-10"
+BACKFILL = ("2026-08", "2026-10")
+
+
+@dataclass
+class Backfilled:
+    data_dir: Path
+    warehouse: Path
+    snapshots: Path
+    dagster_home: Path
+    env: dict[str, str]
+    output: str
+
+
+@pytest.fixture(scope="session")
+def tiny15(tmp_path_factory) -> Path:
+    """Fifteen months of tiny synthetic landing data, 2025-08 .. 2026-10 (read-only)."""
+    from fsu_dagster.synth import generate
+
+    out = tmp_path_factory.mktemp("tiny15")
+    generate(out=out, start=DATA_START, end=DATA_END, scale="tiny", seed=11, fmt="csv", progress=False)
+    return out
+
+
+def dagster_home(folder: Path) -> Path:
+    """A Dagster instance folder holding the shipped dagster.yaml."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "dagster.yaml", folder / "dagster.yaml")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def backfilled(tiny15, tmp_path_factory) -> Backfilled:
+    """``fsu backfill --from 2026-08 --to 2026-10 --link-mode exact`` into a temporary DAGSTER_HOME."""
+    from typer.testing import CliRunner
+
+    from fsu_dagster.cli import app
+
+    root = tmp_path_factory.mktemp("backfilled")
+    home = dagster_home(root / "dagster_home")
+    env = {
+        "DAGSTER_HOME": str(home),
+        "FSU_DATA_DIR": str(tiny15),
+        "FSU_WAREHOUSE": str(root / "warehouse" / "fsu.duckdb"),
+        "FSU_SNAPSHOT_DIR": str(root / "snapshots"),
+        "FSU_AUDIT_LOG": str(root / "audit.log"),
+    }
+    result = CliRunner().invoke(
+        app, ["backfill", "--from", BACKFILL[0], "--to", BACKFILL[1], "--link-mode", "exact"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    return Backfilled(tiny15, root / "warehouse" / "fsu.duckdb", root / "snapshots", home, env, result.output)
