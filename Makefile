@@ -36,7 +36,7 @@ demo-run: install
 
 demo-publish: install
 	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu publish --month $(DEMO_END)
-	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu user add $(DEMO_USER) --role admin --password '$(DEMO_PASSWORD)'
+	printf '%s\n' '$(DEMO_PASSWORD)' | FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu user add $(DEMO_USER) --role admin --password-stdin
 
 ui: install
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true

@@ -13,11 +13,14 @@ No Dagster or dashboard import: the pipeline, ``publish`` and the dashboard all 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["DEFAULT_FILE_MODE", "dir_mode", "file_mode", "make_private_dir", "parse_mode", "private_umask", "restrict"]
+
+log = logging.getLogger("fsu_dagster")
 
 DEFAULT_FILE_MODE = 0o600
 _ALLOWED = 0o660  # owner rw, group rw: never "other", never execute
@@ -45,9 +48,13 @@ def dir_mode(mode: int | None = None) -> int:
 
 
 def restrict(path: str | os.PathLike[str], mode: int | None = None) -> None:
-    """Set ``path``'s mode (if it exists) to the personal-data file mode."""
-    with contextlib.suppress(FileNotFoundError):
+    """Set ``path``'s mode (if it exists) to the personal-data file mode (a warning if we do not own it)."""
+    try:
         os.chmod(path, file_mode() if mode is None else mode)
+    except FileNotFoundError:
+        pass
+    except PermissionError:
+        log.warning("cannot set the mode of %s (not its owner); check it is not readable by others", path)
 
 
 def make_private_dir(path: str | os.PathLike[str], mode: int | None = None) -> Path:
