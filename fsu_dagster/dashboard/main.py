@@ -56,14 +56,15 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 
-#: Sent with every response (static files included).
+#: Sent with every response (static files and their 404s included).
 SECURITY_HEADERS = {
+    "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
 #: Sent with every response except static files (which may be cached).
-PAGE_HEADERS = {"content-security-policy": CSP, "cache-control": "no-store"}
+PAGE_HEADERS = {"cache-control": "no-store"}
 
 #: A request path the audit log records as sent; anything else is recorded as ``(invalid path)``.
 _LOGGABLE_PATH = re.compile(r"^/[A-Za-z0-9/_.:-]{0,200}$")
