@@ -7,6 +7,7 @@ version, so every session of that user ends, including a cookie copied from this
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from typing import Annotated
@@ -20,6 +21,7 @@ from fsu_dagster.dashboard.rendering import templates
 from fsu_dagster.dashboard.users import authenticate, end_sessions
 
 router = APIRouter(tags=["auth"])
+log = logging.getLogger("fsu_dagster.dashboard")
 
 _SAFE_NEXT = re.compile(r"^/(?![/\\])[^\s]*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -81,7 +83,10 @@ def logout(request: Request, config: ConfigDep, csrf: Annotated[str, Form(max_le
         return RedirectResponse("/login", status_code=303)
     user = session_user(request, config)  # an already revoked or expired session is just cleared (and logged)
     if user is not None:
-        end_sessions(config.users_file, user.name)  # every session of this user, not only this cookie
+        try:
+            end_sessions(config.users_file, user.name)  # every session of this user, not only this cookie
+        except OSError:  # a read-only users file: this cookie still ends; the others only time out
+            log.warning("sign-out could not write the users file; the user's other sessions end only when they time out")
         audit = request_audit(request)
         audit.user, audit.event = user.name, "logout"
     request.session.clear()

@@ -100,6 +100,19 @@ def test_sign_out_ends_every_session_of_the_user(web):
     assert sign_in(laptop, "sam", PASSWORD).status_code == 303 and not refused(laptop)  # a new sign-in works
 
 
+def test_sign_out_with_a_read_only_users_file_still_ends_this_session(web, monkeypatch):
+    """If the dashboard's account cannot write the users file, sign-out still works (this cookie ends)."""
+    from fsu_dagster.dashboard.routes import auth
+
+    def read_only(*args):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(auth, "end_sessions", read_only)
+    client = signed_in(web)
+    response = client.post("/logout", data={"csrf": form_token(client)}, follow_redirects=False)
+    assert response.status_code == 303 and refused(client)
+
+
 def test_password_reset_refuses_a_captured_cookie(web, users):
     client = signed_in(web)
     thief = captured(client)
