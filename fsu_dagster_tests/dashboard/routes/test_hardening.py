@@ -162,3 +162,16 @@ def test_unknown_paths_never_reach_the_audit_log_raw(viewer, tmp_path):
     assert viewer.get("/" + "%0A" + "x" * 300).status_code == 404
     assert all(r["path"] in ("(invalid path)",) for r in audit_records(tmp_path)[before:])
     assert "xxxxxxxx" not in (tmp_path / "audit.log").read_text()
+
+
+def test_the_outermost_layer_answers_with_headers_when_everything_inside_failed():
+    """Even an exception outside the app's own error handling (e.g. in a middleware) gives a bare 500 with the headers."""
+    from fsu_dagster.dashboard.main import SecurityHeaders
+
+    async def exploding(scope, receive, send):
+        raise RuntimeError("secret-internal-detail")
+
+    response = TestClient(SecurityHeaders(exploding)).get("/anything")
+    assert response.status_code == 500
+    assert_security_headers(response)
+    assert "secret-internal-detail" not in response.text and "Something went wrong" in response.text
