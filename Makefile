@@ -49,7 +49,7 @@ demo-run: install demo-home
 
 # `fsu backfill` has published the snapshots; this adds the demo user.
 demo-publish: install
-	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu user add $(DEMO_USER) --role admin --password '$(DEMO_PASSWORD)'
+	printf '%s\n' '$(DEMO_PASSWORD)' | FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/fsu user add $(DEMO_USER) --role admin --password-stdin
 
 ui: install demo-home
 	FSU_DATA_DIR=$(DEMO_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -182,24 +182,98 @@ def _users_file() -> Path:
     return Path(os.environ.get("FSU_USERS_FILE") or load_settings().data_dir / "users.json")
 
 
+def _stdin_is_terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def _read_password(password_stdin: bool) -> str:
+    """From stdin (first line) with ``--password-stdin``, else a hidden prompt (twice); never an argument."""
+    import sys
+
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not _stdin_is_terminal():
+        typer.echo("no terminal to ask for the password on: pipe it in with --password-stdin", err=True)
+        raise typer.Exit(2)
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+_PASSWORD_STDIN = typer.Option(
+    False, "--password-stdin", help="Read the password from the first line of stdin (for scripts), not a prompt."
+)
+
+
 @user_app.command("add")
 def user_add(
     name: str = typer.Argument(..., help="User name (letters, digits, . _ -)."),
     role: Role = typer.Option(Role.viewer, "--role", help="viewer: the pages; admin: also the audit log."),
-    password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted for; at least 12 characters."
-    ),
+    password_stdin: bool = _PASSWORD_STDIN,
 ) -> None:
-    """Add a dashboard user (or reset their password and role); stores an argon2 hash only."""
+    """Add a dashboard user (or replace their password and role, ending their sessions); stores an argon2 hash only.
+
+    The password (12+ characters) is asked for twice with the input hidden, or read from stdin
+    with --password-stdin; it is never a command-line argument (shell history, ps).
+    """
     from fsu_dagster.dashboard.users import add_user
 
     path = _users_file()
+    password = _read_password(password_stdin)
     try:
         add_user(path, name, password, role.value)
     except ValueError as exc:
         typer.echo(f"not added: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"User {name} ({role.value}) saved in {path}")
+
+
+def _change_user(name: str, done: str, change) -> None:
+    from fsu_dagster.dashboard.users import UnknownUser
+
+    path = _users_file()
+    try:
+        change(path)
+    except UnknownUser:
+        typer.echo(f"no user {name} in {path}", err=True)
+        raise typer.Exit(1)
+    except ValueError as exc:
+        typer.echo(f"not changed: {exc}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"User {name}: {done} ({path})")
+
+
+@user_app.command("reset-password")
+def user_reset_password(name: str = typer.Argument(..., help="User name."), password_stdin: bool = _PASSWORD_STDIN) -> None:
+    """Give a user a new password (prompted, or --password-stdin); every session they have ends."""
+    from fsu_dagster.dashboard.users import reset_password
+
+    password = _read_password(password_stdin)
+    _change_user(name, "password reset, sessions ended", lambda path: reset_password(path, name, password))
+
+
+@user_app.command("set-role")
+def user_set_role(name: str = typer.Argument(..., help="User name."), role: Role = typer.Argument(..., help="The new role.")) -> None:
+    """Change a user's role; every session they have ends (they sign in again with the new role)."""
+    from fsu_dagster.dashboard.users import set_role
+
+    _change_user(name, f"role {role.value}, sessions ended", lambda path: set_role(path, name, role.value))
+
+
+@user_app.command("disable")
+def user_disable(name: str = typer.Argument(..., help="User name.")) -> None:
+    """Stop a user signing in and end every session they have (kept in the file; `fsu user enable` undoes it)."""
+    from fsu_dagster.dashboard.users import disable_user
+
+    _change_user(name, "disabled, sessions ended", lambda path: disable_user(path, name))
+
+
+@user_app.command("enable")
+def user_enable(name: str = typer.Argument(..., help="User name.")) -> None:
+    """Let a disabled user sign in again with their existing password."""
+    from fsu_dagster.dashboard.users import enable_user
+
+    _change_user(name, "enabled", lambda path: enable_user(path, name))
 
 
 @user_app.command("remove")

@@ -14,6 +14,11 @@ month M only, person-level tables restricted to M's cohort, plus two tables buil
 * ``fsu.person_names`` — per cohort member, the most common forename, surname and DOB among
   their identity variants (what the dashboard shows next to the ID);
 * ``fsu.snapshot_info`` — one row: ``month, published_at, universe_size, cohort_size``.
+
+File modes: snapshots hold names and addresses, so the snapshot files, their temporary files
+and ``latest`` are written mode ``0600`` (``FSU_FILE_MODE``, e.g. ``0640`` for a group the
+dashboard's account is in), and a snapshot folder created here gets ``0700`` (``0750``); see
+:mod:`fsu_dagster.filemodes`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import os
 import re
 from pathlib import Path
 
+from fsu_dagster.filemodes import file_mode, make_private_dir, private_umask, restrict
 from fsu_dagster.warehouse import WAREHOUSE_ALIAS, connect, utc_now
 
 __all__ = [
@@ -120,8 +126,11 @@ def latest_snapshot(snapshot_dir: str | Path) -> Path | None:
 
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    mode = file_mode()
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -155,7 +164,8 @@ def _copy_tables(warehouse_path: Path, target: Path, month: dt.date) -> None:
         universe = conn.execute("select count(*) from fsu.person_metrics where month = ?", [month]).fetchall()[0][0]
 
         escaped = str(target).replace("'", "''")
-        conn.execute(f"ATTACH '{escaped}' AS snap")
+        conn.execute(f"ATTACH '{escaped}' AS snap")  # under publish_snapshot's private umask
+        restrict(target)
         conn.execute("CREATE SCHEMA snap.fsu")
         for table in SNAPSHOT_TABLES:
             src = f"{WAREHOUSE_ALIAS}.fsu.{table}"
@@ -209,13 +219,14 @@ def publish_snapshot(warehouse_path: str | Path, snapshot_dir: str | Path, month
     and neither the previous snapshot nor ``latest`` changes.
     """
     m = parse_month(month)
-    folder = Path(snapshot_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_private_dir(snapshot_dir)
     final = snapshot_path(folder, m)
     tmp = folder / f".{final.name}.tmp-{os.getpid()}"
     tmp.unlink(missing_ok=True)
     try:
-        _copy_tables(Path(warehouse_path), tmp, m)
+        with private_umask():  # the file and its WAL are never readable by others, not even while written
+            _copy_tables(Path(warehouse_path), tmp, m)
+        restrict(tmp)
         _fsync(tmp)
         os.replace(tmp, final)
     finally:

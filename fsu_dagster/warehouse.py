@@ -22,6 +22,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from fsu_dagster.filemodes import private_umask, restrict
+
 
 #: The alias under which every connection attaches the warehouse file. DuckDB names a file's
 #: catalog after the file (``fsu.duckdb`` -> catalog ``fsu``), which would make ``fsu.<table>``
@@ -59,7 +61,12 @@ def connect(
     conn = duckdb.connect(":memory:", config=dict(config or {}))
     try:
         escaped = str(path).replace("'", "''")
-        conn.execute(f"ATTACH '{escaped}' AS {WAREHOUSE_ALIAS}" + (" (READ_ONLY)" if read_only else ""))
+        if read_only:
+            conn.execute(f"ATTACH '{escaped}' AS {WAREHOUSE_ALIAS} (READ_ONLY)")
+        else:  # the warehouse holds names and addresses: mode 0600 (FSU_FILE_MODE), made so from the start
+            with private_umask():
+                conn.execute(f"ATTACH '{escaped}' AS {WAREHOUSE_ALIAS}")
+            restrict(path)
         conn.execute(f"USE {WAREHOUSE_ALIAS}")
         if not read_only and not compress_strings:
             conn.execute(f"SET disabled_compression_methods = '{STRING_COMPRESSIONS}'")
@@ -90,15 +97,17 @@ def session(path: str, *, compress_strings: bool = True, memory_mb: int | None =
     what the run wrote, up to most of the machine's memory).
     """
     key = _session_key(path)
-    if key not in _SESSIONS:
-        _SESSIONS[key] = [connect(path, compress_strings=compress_strings, memory_mb=memory_mb), 0]
-    _SESSIONS[key][1] += 1
-    try:
-        yield
-    finally:
-        _SESSIONS[key][1] -= 1
-        if _SESSIONS[key][1] == 0:
-            _SESSIONS.pop(key)[0].close()
+    # The WAL DuckDB writes during the session holds rows too: created owner-only (FSU_FILE_MODE).
+    with private_umask():
+        if key not in _SESSIONS:
+            _SESSIONS[key] = [connect(path, compress_strings=compress_strings, memory_mb=memory_mb), 0]
+        _SESSIONS[key][1] += 1
+        try:
+            yield
+        finally:
+            _SESSIONS[key][1] -= 1
+            if _SESSIONS[key][1] == 0:
+                _SESSIONS.pop(key)[0].close()
 
 
 __all__ = [

@@ -1,9 +1,11 @@
 """The access log: one JSON line per page view — who looked at whom, when.
 
 Fields: ``time`` (UTC, ISO 8601), ``user``, ``event`` (``view``, ``login``, ``login_failed``,
-``logout``), ``path``, ``status``, ``person_id`` (when a person's page was viewed), ``month``.
+``logout``, ``session_revoked``, ``session_expired``, ``snapshot_unreadable``, ``error``),
+``path``, ``status``, ``person_id`` (when a person's page was viewed), ``month``.
 Never a name, date of birth or other personal value of the people shown: the person is named by
-``person_id`` only.
+``person_id`` only, and only once it has the shape of a person ID (otherwise ``"invalid id"``,
+and the path is recorded without it). The file is written mode ``0600`` (``FSU_FILE_MODE``).
 
 Each request carries one :class:`RequestAudit` (``request.state.audit``, made by the app's
 middleware): the dependencies and routes fill it in (who, which event, which person, which
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fsu_dagster.filemodes import file_mode, make_private_dir
 from fsu_dagster.warehouse import utc_now
 
 __all__ = ["AuditLog", "RequestAudit", "request_audit"]
@@ -40,6 +43,8 @@ class RequestAudit:
     event: str | None = None
     person_id: str | None = None
     month: str | None = None
+    #: The path to record instead of the request's (when the path holds a value that failed validation).
+    path: str | None = None
 
     def line(self, path: str, status: int | None) -> dict[str, Any] | None:
         """The fields for :meth:`AuditLog.write`, or ``None`` for an anonymous page view (not logged)."""
@@ -64,8 +69,9 @@ def request_audit(request: Any) -> RequestAudit:
 
 
 class AuditLog:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, mode: int | None = None) -> None:
         self.path = Path(path)
+        self.mode = file_mode() if mode is None else mode
         self._lock = threading.Lock()
 
     def write(
@@ -92,8 +98,10 @@ class AuditLog:
         }
         line = json.dumps(record, separators=(",", ":")) + "\n"
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            make_private_dir(self.path.parent, self.mode)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, self.mode)
+            if os.fstat(fd).st_mode & 0o777 != self.mode:
+                os.fchmod(fd, self.mode)  # a file made earlier (or under another umask) is tightened too
             with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(line)
 

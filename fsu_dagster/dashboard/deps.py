@@ -1,17 +1,24 @@
 """Typed dependencies: a route's authentication and data source show in its signature.
 
-* ``CurrentUser`` — the signed-in user (still present in the users file); otherwise the request
-  is redirected to the sign-in page (:class:`LoginRequired`).
+* ``CurrentUser`` — the signed-in user; otherwise the request is redirected to the sign-in page
+  (:class:`LoginRequired`). A session is valid while the user is in the users file, not
+  disabled, and their ``session_version`` is the one signed into the cookie (sign-out, password
+  reset, role change and disable each add one: :mod:`fsu_dagster.dashboard.users`), and while it
+  is younger than ``session_max_age`` and was used within ``session_idle_timeout`` (the app's
+  clock, ``app.state.clock``, so tests can move time on). A session that fails is cleared and
+  the audit line records ``session_revoked`` or ``session_expired``.
 * ``AdminUser`` / ``RequireRole("admin")`` — as ``CurrentUser``, and 403 for other roles.
 * ``SnapshotDep`` — the published snapshot for ``?month=YYYY-MM`` (default: the latest), opened
   read-only for the request and closed after it. Depends on ``CurrentUser``, so no snapshot is
-  ever opened for an anonymous request.
+  ever opened for an anonymous request. A file DuckDB cannot read (corrupted, truncated,
+  unreadable) raises :class:`SnapshotUnreadable`, which the app answers with a clear 503 page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -42,6 +49,8 @@ __all__ = [
     "SettingsDep",
     "Snapshot",
     "SnapshotDep",
+    "SnapshotUnreadable",
+    "session_user",
 ]
 
 
@@ -51,6 +60,14 @@ class LoginRequired(Exception):
 
 class NoSnapshot(Exception):
     """Nothing has been published yet (``fsu publish``)."""
+
+
+class SnapshotUnreadable(Exception):
+    """A published snapshot exists but cannot be read (corrupted, truncated, no permission)."""
+
+    def __init__(self, month: str | None) -> None:
+        super().__init__(month)
+        self.month = month
 
 
 @dataclass
@@ -74,11 +91,44 @@ ConfigDep = Annotated[DashboardConfig, Depends(get_config)]
 SettingsDep = Annotated[FsuSettings, Depends(get_settings)]
 
 
+def get_clock(request: Request) -> Callable[[], float]:
+    return getattr(request.app.state, "clock", time.time)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def session_user(request: Request, config: DashboardConfig) -> User | None:
+    """The session's user when the session is still valid; otherwise None, and the session is cleared.
+
+    Refreshes the session's last-seen time (the idle timeout counts from the last request).
+    """
+    session = request.session
+    name = session.get("user")
+    if not isinstance(name, str):
+        return None
+    now = get_clock(request)()
+    user = lookup(config.users_file, name)
+    since, seen, version = session.get("since"), session.get("seen"), session.get("ver")
+    if user is None or not _number(version) or version != user.session_version:
+        ended = "session_revoked"  # signed out elsewhere, password reset, role changed, disabled, removed
+    elif not (_number(since) and _number(seen)) or now - since > config.session_max_age or now < since:
+        ended = "session_expired"
+    elif now - seen > config.session_idle_timeout:
+        ended = "session_expired"
+    else:
+        session["seen"] = now
+        return user
+    session.clear()
+    audit = request_audit(request)
+    audit.user, audit.event = name, ended
+    return None
+
+
 def get_current_user(request: Request, config: ConfigDep) -> User:
-    name = request.session.get("user")
-    user = lookup(config.users_file, name) if isinstance(name, str) else None
+    user = session_user(request, config)
     if user is None:
-        request.session.pop("user", None)
         raise LoginRequired()
     audit = request_audit(request)  # the request's audit line names the user; pages read the role
     audit.user, audit.role = user.name, user.role
@@ -109,24 +159,34 @@ def get_snapshot(
     config: ConfigDep,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
 ) -> Iterator[Snapshot]:
-    months = list(list_snapshots(config.snapshot_dir))
-    if month:
-        try:
-            path = snapshot_path(config.snapshot_dir, month)
-        except ValueError:
-            raise HTTPException(status_code=404, detail=f"No snapshot for {month}.") from None
-        if not path.is_file():
-            raise HTTPException(status_code=404, detail=f"No snapshot for {month}.")
-    else:
-        latest = latest_snapshot(config.snapshot_dir)
-        if latest is None:
-            raise NoSnapshot()
-        path = latest
-    snap_month = parse_month(path.stem.removeprefix("fsu-"))
-    request_audit(request).month = f"{snap_month:%Y-%m}"
-    conn = connect(str(path), read_only=True)
+    audit = request_audit(request)
     try:
-        yield Snapshot(month=snap_month, path=path, conn=conn, months=months, info=snapshot_info(conn))
+        months = list(list_snapshots(config.snapshot_dir))
+        if month:
+            try:
+                path = snapshot_path(config.snapshot_dir, month)
+            except ValueError:
+                raise HTTPException(status_code=404, detail=f"No snapshot for {month}.") from None
+            if not path.is_file():
+                raise HTTPException(status_code=404, detail=f"No snapshot for {month}.")
+        else:
+            path = latest_snapshot(config.snapshot_dir)
+            if path is None:
+                raise NoSnapshot()
+    except OSError:
+        raise SnapshotUnreadable(month) from None
+    snap_month = parse_month(path.stem.removeprefix("fsu-"))
+    audit.month = f"{snap_month:%Y-%m}"
+    try:
+        conn = connect(str(path), read_only=True)
+    except (duckdb.Error, OSError):
+        raise SnapshotUnreadable(audit.month) from None
+    try:
+        try:
+            info = snapshot_info(conn)
+        except duckdb.Error:
+            raise SnapshotUnreadable(audit.month) from None
+        yield Snapshot(month=snap_month, path=path, conn=conn, months=months, info=info)
     finally:
         conn.close()
 

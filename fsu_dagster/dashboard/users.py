@@ -1,18 +1,29 @@
-"""The users file: who may sign in, with which role, and their argon2 password hash.
+"""The users file: who may sign in, with which role, their argon2 password hash and session version.
 
-JSON, written by ``fsu user add``::
+JSON, written by ``fsu user add`` (and ``reset-password``, ``set-role``, ``disable``, ``enable``)::
 
-    {"users": {"alice": {"role": "viewer", "password_hash": "$argon2id$...", "created_at": "..."}}}
+    {"users": {"alice": {"role": "viewer", "password_hash": "$argon2id$...", "created_at": "...",
+                         "session_version": 3, "disabled": false}}}
 
 Only argon2 hashes are stored (argon2-cffi's ``PasswordHasher`` defaults, argon2id). The file is
-re-read on every sign-in, so adding or removing a user needs no restart.
+re-read on every request, so adding or removing a user needs no restart.
+
+**Session version.** A signed-in session carries the user's ``session_version`` in its signed
+cookie; the dashboard compares it with the file on every request. Signing out, a password
+reset, a role change and disabling the account all add one to it, which ends every session of
+that user at once (a captured cookie is refused from then on). Every change is a locked
+read-modify-write (``fcntl.flock`` on a lock file beside it) followed by an atomic replace, so the
+dashboard (sign-out) and ``fsu user`` (the CLI) can change the file at the same time safely.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -20,9 +31,26 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from fsu_dagster.filemodes import file_mode, make_private_dir
 from fsu_dagster.warehouse import utc_now
 
-__all__ = ["MIN_PASSWORD_LENGTH", "ROLES", "Role", "User", "add_user", "authenticate", "load_users", "remove_user"]
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "ROLES",
+    "Role",
+    "UnknownUser",
+    "User",
+    "add_user",
+    "authenticate",
+    "disable_user",
+    "enable_user",
+    "end_sessions",
+    "load_users",
+    "lookup",
+    "remove_user",
+    "reset_password",
+    "set_role",
+]
 
 Role = Literal["viewer", "admin"]
 ROLES: tuple[str, ...] = ("viewer", "admin")
@@ -37,6 +65,8 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
 class User:
     name: str
     role: str
+    #: The user's current session version (a session signed with another one is refused).
+    session_version: int = 0
 
     @property
     def is_admin(self) -> bool:
@@ -54,11 +84,17 @@ def load_users(path: str | Path) -> dict[str, dict]:
     return users
 
 
+class UnknownUser(LookupError):
+    """No such user in the users file."""
+
+
 def _save(path: Path, users: dict[str, dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    mode = file_mode()
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        os.fchmod(fd, mode)  # whatever the umask, and for a left-over temporary file
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({"users": users}, fh, indent=2, sort_keys=True)
             fh.write("\n")
@@ -67,26 +103,112 @@ def _save(path: Path, users: dict[str, dict]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def add_user(path: str | Path, name: str, password: str, role: str = "viewer") -> User:
-    """Add ``name`` (or replace their password and role) in the users file."""
-    if not _NAME.match(name):
-        raise ValueError("user name: letters, digits, '.', '_' or '-', at most 64 characters")
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock for a read-modify-write of the users file (the CLI and the dashboard both write)."""
+    make_private_dir(path.parent)
+    lock = path.with_name(f".{path.name}.lock")
+    mode = file_mode()
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, mode)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _version(entry: dict) -> int:
+    value = entry.get("session_version", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _change(path: str | Path, name: str, change: Callable[[dict], None]) -> dict:
+    """Apply ``change`` to ``name``'s entry and add one to their session version (ending their sessions)."""
+    p = Path(path)
+    with _locked(p):
+        users = load_users(p)
+        entry = users.get(name)
+        if not isinstance(entry, dict):
+            raise UnknownUser(name)
+        change(entry)
+        entry["session_version"] = _version(entry) + 1
+        entry["updated_at"] = utc_now().isoformat(timespec="seconds")
+        _save(p, users)
+        return entry
+
+
+def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-    users = load_users(path)
-    users[name] = {"role": role, "password_hash": _hasher.hash(password), "created_at": utc_now().isoformat(timespec="seconds")}
-    _save(Path(path), users)
-    return User(name, role)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+
+
+def add_user(path: str | Path, name: str, password: str, role: str = "viewer") -> User:
+    """Add ``name`` (or replace their password and role, ending their sessions) in the users file."""
+    if not _NAME.match(name):
+        raise ValueError("user name: letters, digits, '.', '_' or '-', at most 64 characters")
+    _check_role(role)
+    _check_password(password)
+    p = Path(path)
+    with _locked(p):
+        users = load_users(p)
+        old = users.get(name)
+        version = _version(old) + 1 if isinstance(old, dict) else 0
+        users[name] = {
+            "role": role,
+            "password_hash": _hasher.hash(password),
+            "created_at": utc_now().isoformat(timespec="seconds"),
+            "session_version": version,
+            "disabled": False,
+        }
+        _save(p, users)
+    return User(name, role, version)
+
+
+def reset_password(path: str | Path, name: str, password: str) -> None:
+    """Give ``name`` a new password; every session they have ends. UnknownUser / ValueError."""
+    _check_password(password)
+    new_hash = _hasher.hash(password)
+    _change(path, name, lambda e: e.update(password_hash=new_hash))
+
+
+def set_role(path: str | Path, name: str, role: str) -> None:
+    """Change ``name``'s role; every session they have ends (they sign in again with the new role)."""
+    _check_role(role)
+    _change(path, name, lambda e: e.update(role=role))
+
+
+def disable_user(path: str | Path, name: str) -> None:
+    """Stop ``name`` signing in; every session they have ends. The entry is kept (``enable_user`` undoes it)."""
+    _change(path, name, lambda e: e.update(disabled=True))
+
+
+def enable_user(path: str | Path, name: str) -> None:
+    """Let a disabled user sign in again (with their existing password)."""
+    _change(path, name, lambda e: e.update(disabled=False))
+
+
+def end_sessions(path: str | Path, name: str) -> bool:
+    """End every session of ``name`` (sign-out does this). False when there is no such user."""
+    try:
+        _change(path, name, lambda e: None)
+    except UnknownUser:
+        return False
+    return True
 
 
 def remove_user(path: str | Path, name: str) -> bool:
-    users = load_users(path)
-    if name not in users:
-        return False
-    del users[name]
-    _save(Path(path), users)
+    p = Path(path)
+    with _locked(p):
+        users = load_users(p)
+        if name not in users:
+            return False
+        del users[name]
+        _save(p, users)
     return True
 
 
@@ -98,14 +220,14 @@ def authenticate(path: str | Path, name: str, password: str) -> User | None:
         _hasher.verify(stored or _DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
-    if not stored or not isinstance(entry, dict) or entry.get("role") not in ROLES:
+    if not stored or not isinstance(entry, dict) or entry.get("role") not in ROLES or entry.get("disabled"):
         return None
-    return User(name, entry["role"])
+    return User(name, entry["role"], _version(entry))
 
 
 def lookup(path: str | Path, name: str) -> User | None:
-    """The user as currently in the file (a removed user's session stops working)."""
+    """The user as currently in the file; None when removed or disabled (their sessions stop working)."""
     entry = load_users(path).get(name)
-    if not isinstance(entry, dict) or entry.get("role") not in ROLES:
+    if not isinstance(entry, dict) or entry.get("role") not in ROLES or entry.get("disabled"):
         return None
-    return User(name, entry["role"])
+    return User(name, entry["role"], _version(entry))

@@ -54,7 +54,8 @@ def snapshot_query(published: Published, sql: str, params=None) -> list[tuple]:
         conn.close()
 
 
-def make_app(tmp_path: Path, snapshot_dir: Path, users_file: Path, **settings):
+def make_app(tmp_path: Path, snapshot_dir: Path, users_file: Path, *, clock=None, config: dict | None = None, **settings):
+    """The app on ``snapshot_dir`` and ``users_file``; ``clock`` times sessions, ``config`` overrides DashboardConfig fields."""
     settings = load_settings(data_dir=tmp_path, source_urls=SOURCE_URLS, **settings)
     config = DashboardConfig(
         snapshot_dir=snapshot_dir,
@@ -63,8 +64,9 @@ def make_app(tmp_path: Path, snapshot_dir: Path, users_file: Path, **settings):
         session_secret="test-secret-" + "x" * 40,
         local=False,
         secure_cookies=False,  # the test client talks plain http
+        **(config or {}),
     )
-    return create_app(settings=settings, config=config)
+    return create_app(settings=settings, config=config, clock=clock)
 
 
 @pytest.fixture

@@ -1,7 +1,13 @@
-"""Sign-in and sign-out. Everything else needs a signed-in user (``CurrentUser``)."""
+"""Sign-in and sign-out. Everything else needs a signed-in user (``CurrentUser``).
+
+Signing in starts a fresh session holding the user's name, their ``session_version`` and the
+sign-in and last-seen times (the app's clock). Signing out adds one to the user's session
+version, so every session of that user ends, including a cookie copied from this browser.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from typing import Annotated
@@ -10,12 +16,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fsu_dagster.dashboard.audit import request_audit
-from fsu_dagster.dashboard.deps import ConfigDep
+from fsu_dagster.dashboard.deps import ConfigDep, get_clock, session_user
 from fsu_dagster.dashboard.rendering import templates
-from fsu_dagster.dashboard.users import authenticate, lookup
-from fsu_dagster.warehouse import utc_now
+from fsu_dagster.dashboard.users import authenticate, end_sessions
 
 router = APIRouter(tags=["auth"])
+log = logging.getLogger("fsu_dagster.dashboard")
 
 _SAFE_NEXT = re.compile(r"^/(?![/\\])[^\s]*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -33,8 +39,7 @@ def _csrf_ok(request: Request, token: str) -> bool:
 
 @router.get("/login")
 def login_page(request: Request, config: ConfigDep, next: str | None = None) -> Response:
-    name = request.session.get("user")
-    if isinstance(name, str) and lookup(config.users_file, name):
+    if session_user(request, config) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return templates.TemplateResponse(request, "pages/login.html", {"next": safe_next(next), "error": None})
 
@@ -64,15 +69,25 @@ def login(
             request, "pages/login.html", {"next": safe_next(next), "error": "Wrong user name or password."}, status_code=401
         )
     request.session.clear()  # a fresh session on sign-in (no fixation)
-    request.session.update({"user": user.name, "csrf": secrets.token_urlsafe(32), "since": utc_now().isoformat(timespec="seconds")})
+    now = get_clock(request)()
+    request.session.update(
+        {"user": user.name, "ver": user.session_version, "csrf": secrets.token_urlsafe(32), "since": now, "seen": now}
+    )
     audit.event = "login"
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
-    if request.session.get("user") and _csrf_ok(request, csrf):
+def logout(request: Request, config: ConfigDep, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+    if not _csrf_ok(request, csrf):
+        return RedirectResponse("/login", status_code=303)
+    user = session_user(request, config)  # an already revoked or expired session is just cleared (and logged)
+    if user is not None:
+        try:
+            end_sessions(config.users_file, user.name)  # every session of this user, not only this cookie
+        except OSError:  # a read-only users file: this cookie still ends; the others only time out
+            log.warning("sign-out could not write the users file; the user's other sessions end only when they time out")
         audit = request_audit(request)
-        audit.user, audit.event = request.session.get("user"), "logout"
-        request.session.clear()
+        audit.user, audit.event = user.name, "logout"
+    request.session.clear()
     return RedirectResponse("/login", status_code=303)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from fsu_dagster.dashboard import views
 from fsu_dagster.dashboard.audit import request_audit
-from fsu_dagster.dashboard.deps import CurrentUser, SettingsDep, SnapshotDep
+from fsu_dagster.dashboard.deps import ConfigDep, CurrentUser, SettingsDep, SnapshotDep
+from fsu_dagster.dashboard.ids import INVALID_ID, valid_person_id
 from fsu_dagster.dashboard.rendering import templates
 
 router = APIRouter(tags=["people"])
@@ -31,9 +34,28 @@ def cohort_page(
     return templates.TemplateResponse(request, "pages/main.html", context)
 
 
+def checked_person_id(request: Request, person_id: str, user: CurrentUser, config: ConfigDep) -> str:
+    """The path's person ID once it has the contract's shape; otherwise 404, logged as ``invalid id``.
+
+    Depends on ``CurrentUser`` (so runs after sign-in is checked) and runs before the snapshot is
+    opened: a bad ID is never put into a query or the audit log.
+    """
+    audit = request_audit(request)
+    if not valid_person_id(person_id, config.person_id_pattern):
+        audit.person_id, audit.path = INVALID_ID, "/people/(invalid id)"
+        raise HTTPException(status_code=404, detail="There is no person with that ID.")
+    audit.person_id = person_id  # the audit line names who was looked at (ID only)
+    return person_id
+
+
 @router.get("/people/{person_id}")
-def person_page(request: Request, person_id: str, user: CurrentUser, snap: SnapshotDep, settings: SettingsDep) -> Response:
-    request_audit(request).person_id = person_id  # the audit line names who was looked at (ID only)
+def person_page(
+    request: Request,
+    person_id: Annotated[str, Depends(checked_person_id)],
+    user: CurrentUser,
+    snap: SnapshotDep,
+    settings: SettingsDep,
+) -> Response:
     context = views.details_context(snap, settings, person_id)
     if context is None:
         raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
