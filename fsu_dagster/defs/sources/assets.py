@@ -3,8 +3,9 @@
 Each asset parses ``landing/YYYY-MM/<extract>.csv|parquet`` for every month in its
 partition (or partition range: backfills run as one run), returns the valid rows to the
 DuckDB-polars IO manager (which replaces those months in ``fsu.<extract>``), records the
-month in ``fsu.landing_manifest`` and its bad rows in ``fsu.quarantine``, then reports two
-blocking checks: the Pandera schema and the quarantine rate. Metadata is aggregates only.
+month in ``fsu.landing_manifest``, its bad rows in ``fsu.quarantine`` and its summary in
+``fsu.data_quality``, then reports three blocking checks: the Pandera schema, the quarantine
+rate and the volume guard. Metadata is aggregates only.
 """
 
 # No `from __future__ import annotations`: Dagster reads the asset parameters' annotations.
@@ -104,6 +105,7 @@ def _output_metadata(extract: Extract, parsed: list[ParsedExtract], frame: pl.Da
         "rows_read": sum(p.stats["rows_read"] for p in parsed),
         "rows_quarantined": sum(p.stats["rows_quarantined"] for p in parsed),
         "values_nulled": sum(p.stats["values_nulled"] for p in parsed),
+        "values_flagged": sum(p.stats.get("values_flagged", 0) for p in parsed),
         "quarantined_per_month": dg.MetadataValue.json(per_month("rows_quarantined")),
         "quarantine_reasons": dg.MetadataValue.json(reasons),
         "columns": dg.MetadataValue.json(list(frame.columns)),
