@@ -73,7 +73,7 @@ class FsuSettings(BaseSettings):
     quarantine_max_rate: float = Field(0.05, ge=0, le=1, description="Fail the source check above this share of bad rows.")
     allow_incomplete_window: bool = False
     volume_band: float = Field(
-        0.4,
+        0.5,
         ge=0,
         lt=1,
         description="Volume guard: fail a month whose rows read fall below band x or above 1/band x the median "
