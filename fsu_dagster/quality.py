@@ -72,6 +72,9 @@ VOLUME_OK = "ok"
 VOLUME_NO_HISTORY = "no history"
 VOLUME_ACCEPTED = "accepted"
 VOLUME_OUTSIDE = "outside band"
+#: The month's landing folder holds no file of any extract: a missing month, which the window
+#: check reports (and refuses unless ``allow_incomplete_window``), not a shrunk extract.
+VOLUME_MONTH_MISSING = "month missing"
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def volume_verdicts(
     months_back: int = 6,
     min_history: int = 3,
     accepted: Iterable[dt.date] = (),
+    absent: Iterable[dt.date] = (),
 ) -> dict[dt.date, VolumeVerdict]:
     """Judge each month of ``counts`` (rows read; 0 for an empty, header-only or missing file).
 
@@ -104,14 +108,19 @@ def volume_verdicts(
     (a fresh warehouse loading twelve months compares each with the months before it in the
     range). With fewer than ``min_history`` such months the month passes (``no history``).
     Otherwise it fails below ``band`` x median or above median / ``band``, unless accepted.
-    ``band`` 0 turns the guard off.
+    ``band`` 0 turns the guard off. ``absent`` months (no landing file of any extract) are
+    missing months, left to the window check: they pass with status ``month missing``.
     """
     landed = {m: n for m, n in {**history, **counts}.items() if n > 0}
-    accepted = set(accepted)
+    accepted, absent = set(accepted), set(absent)
     out = {}
     for month in sorted(counts):
         rows = int(counts[month])
         before = sorted(m for m in landed if m < month)[-months_back:] if months_back > 0 else []
+        if month in absent and rows == 0:
+            median = statistics.median(landed[m] for m in before) if before else None
+            out[month] = VolumeVerdict(month, rows, median, len(before), VOLUME_MONTH_MISSING)
+            continue
         if band <= 0 or len(before) < max(min_history, 1):
             median = statistics.median(landed[m] for m in before) if before else None
             out[month] = VolumeVerdict(month, rows, median, len(before), VOLUME_NO_HISTORY if band > 0 else VOLUME_OK)

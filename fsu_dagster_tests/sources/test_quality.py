@@ -67,6 +67,14 @@ def test_empty_months_do_not_count_as_history_and_acceptance_passes_with_a_statu
     assert verdicts[OCT].status == "outside band"
 
 
+def test_a_month_without_any_landing_file_is_left_to_the_window_check():
+    """A landing folder with no files at all is a missing month (the window check refuses it unless
+    allow_incomplete_window); an extract missing from a month that has other files is a shrink."""
+    verdicts = volume_verdicts(_flat(m2026_10=0, m2026_09=0), {}, band=BAND, absent=[OCT])
+    assert verdicts[OCT].status == "month missing" and verdicts[OCT].passed
+    assert verdicts[dt.date(2026, 9, 1)].status == "outside band"
+
+
 def test_band_zero_turns_the_guard_off():
     assert all(v.passed for v in volume_verdicts(_flat(m2026_10=0), {}, band=0).values())
 

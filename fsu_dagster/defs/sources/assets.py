@@ -170,6 +170,13 @@ def _orphans(conn: Any, extract: Extract, frame: pl.DataFrame, months: list[dt.d
     return counts
 
 
+def _month_has_files(settings: FsuSettings, month: dt.date) -> bool:
+    """Whether the month's landing folder holds a file of any extract (else it is a missing month)."""
+    from fsu_dagster.contract import EXTRACTS
+
+    return any(find_landing_file(settings.landing_dir, name, month) is not None for name in EXTRACTS)
+
+
 def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
     """One monthly-partitioned asset ``["sources", <extract>]`` -> table ``fsu.<extract>``."""
     key = dg.AssetKey(["sources", extract.name])
@@ -226,6 +233,7 @@ def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
             months_back=settings.volume_history_months,
             min_history=settings.volume_min_history,
             accepted=accepted,
+            absent=[m for m in months if not _month_has_files(settings, m)],
         )
 
         yield dg.Output(frame, metadata=_output_metadata(extract, parsed, frame))
