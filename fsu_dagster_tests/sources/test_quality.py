@@ -248,6 +248,25 @@ def test_run_prints_the_summary_and_fails_when_a_month_shrank(landing_copy, tmp_
     assert not any("stage1/" in line for line in lines)  # nothing downstream ran
 
 
+def test_summary_names_extracts_the_run_did_not_load(tmp_path):
+    """Rows of an earlier run are not passed off as this run's: extracts without fresh rows are listed."""
+    from fsu_dagster.runner import data_quality_summary
+
+    db = tmp_path / "fsu.duckdb"
+    landing = tmp_path / "landing"
+    _custody_month(landing, OCT, 3)
+    parsed = [parse_extract(find_landing_file(landing, "connect_custody", OCT), EXTRACTS["connect_custody"], OCT)]
+    old, new = dt.datetime(2026, 11, 1), dt.datetime(2026, 11, 2)
+    with warehouse.connect(str(db)) as conn:
+        warehouse.replace_rows(conn, "fsu.data_quality", quality_rows(parsed, old), {})
+    lines = data_quality_summary(db, [OCT], since=new)
+    assert lines == [
+        "Data quality: nothing loaded",
+        "  not loaded by this run (step failed or skipped): " + ", ".join(EXTRACTS),
+    ]
+    assert data_quality_summary(db, [OCT], since=old)[0].startswith("Data quality, 1 extracts x 1 months")
+
+
 def test_data_quality_of_the_window_is_published_with_the_snapshot(tiny_built, tmp_path):
     """The dashboard reads snapshots only: the window's twelve months of fsu.data_quality go with it."""
     import duckdb
