@@ -33,7 +33,6 @@ from fsu_dagster.ingest import (
 from fsu_dagster_tests.sources.cases import good_row
 
 MONTH = dt.date(2026, 3, 1)
-FILE = "landing/2026-03/{extract}.csv"
 #: A marker put into bad values: it must never appear in a message or a quarantine row.
 SECRET = "Zyxwv"
 
@@ -55,6 +54,8 @@ class Case:
     shrunk: bool = False
     #: Settings-like options for parse_extract (``encoding``).
     options: dict[str, Any] = field(default_factory=dict)
+    #: The landing file's suffix.
+    suffix: str = ".csv"
 
 
 def header(extract: str) -> list[str]:
@@ -200,6 +201,13 @@ CASES: list[Case] = [
     Case("dob-over-120-years-ago", "connect_persons",
          csv_bytes("connect_persons", [good_row(EXTRACTS["connect_persons"], dob="1850-06-01")]), rows_read=1,
          findings=((1, "dob", "implausible date of birth", ACTION_FLAG),)),
+    Case("unreadable-parquet", A, b"PAR1 this is not parquet", suffix=".parquet",
+         error=r"avaya_calls\.parquet: expected a readable Parquet file"),
+    Case("parquet-future-and-dup", A, None, suffix=".parquet", rows_read=3,
+         findings=(
+             (3, "call_id", REASON_DUPLICATE_KEY + " (first seen at row 1)", ACTION_ROW),
+             (2, "ended_at", "implausible: in the future", ACTION_FLAG),
+         )),
     Case("bad-required-bool", "cw_incidents",
          csv_bytes("cw_incidents", [good_row(EXTRACTS["cw_incidents"], "I1", is_preplanned="yes")]), rows_read=1,
          findings=((1, "is_preplanned", UNPARSEABLE["bool"], ACTION_ROW),)),
@@ -210,10 +218,35 @@ def write_corpus(folder: Path) -> list[Path]:
     """Write every case's file to ``folder/<id>/landing/2026-03/<extract>.csv``; returns the files."""
     written = []
     for case in CASES:
-        if case.content is None:
+        content = case_bytes(case)
+        if content is None:
             continue
-        path = Path(folder) / case.id / "landing" / f"{MONTH:%Y-%m}" / f"{case.extract}.csv"
+        path = Path(folder) / case.id / "landing" / f"{MONTH:%Y-%m}" / f"{case.extract}{case.suffix}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(case.content)
+        path.write_bytes(content)
         written.append(path)
     return written
+
+
+def case_bytes(case: Case) -> bytes | None:
+    """The file's bytes (typed Parquet cases are built here, from the contract's dtypes)."""
+    if case.id != "parquet-future-and-dup":
+        return case.content
+    import io
+
+    import polars as pl
+
+    from fsu_dagster.ingest import PIPELINE_DTYPES
+
+    extract = EXTRACTS[case.extract]
+    t = dt.datetime(2026, 3, 2, 10)
+    rows = [
+        {"call_id": "C0", "started_at": t, "line": "999"},
+        {"call_id": "C1", "started_at": t, "ended_at": dt.datetime(2099, 1, 1), "line": "101"},
+        {"call_id": "C0", "started_at": t, "line": "999"},
+    ]
+    schema = {c.name: PIPELINE_DTYPES[c.type] for c in extract.columns}
+    frame = pl.DataFrame([{c: r.get(c) for c in schema} for r in rows], schema=schema)
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    return buffer.getvalue()

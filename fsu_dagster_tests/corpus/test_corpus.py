@@ -18,7 +18,7 @@ from fsu_dagster.contract import EXTRACTS
 from fsu_dagster.ingest import ACTION_ROW, LandingFileError, Plausibility, parse_extract
 from fsu_dagster.quality import quality_rows, summary_lines, volume_verdicts
 from fsu_dagster.settings import load_settings
-from fsu_dagster_tests.corpus.cases import CASES, FILE, MONTH, SECRET, Case, write_corpus
+from fsu_dagster_tests.corpus.cases import CASES, MONTH, SECRET, Case, case_bytes, write_corpus
 
 
 def _rules() -> Plausibility:
@@ -29,11 +29,12 @@ def _rules() -> Plausibility:
 
 
 def _parse(case: Case, tmp_path):
-    if case.content is None:
+    content = case_bytes(case)
+    if content is None:
         return parse_extract(None, EXTRACTS[case.extract], MONTH, plausibility=_rules())
-    path = tmp_path / "landing" / f"{MONTH:%Y-%m}" / f"{case.extract}.csv"
+    path = tmp_path / "landing" / f"{MONTH:%Y-%m}" / f"{case.extract}{case.suffix}"
     path.parent.mkdir(parents=True)
-    path.write_bytes(case.content)
+    path.write_bytes(content)
     return parse_extract(path, EXTRACTS[case.extract], MONTH, plausibility=_rules(), **case.options)
 
 
@@ -43,7 +44,7 @@ def test_corpus_case(case: Case, tmp_path):
         with pytest.raises(LandingFileError) as info:
             _parse(case, tmp_path)
         message = str(info.value)
-        assert message.startswith(FILE.format(extract=case.extract)), message
+        assert message.startswith(f"landing/2026-03/{case.extract}{case.suffix}"), message
         assert re.search(case.error, message), message
         assert SECRET not in message
         return
@@ -96,5 +97,5 @@ def test_every_required_kind_is_in_the_corpus():
 
 def test_write_corpus(tmp_path):
     files = write_corpus(tmp_path)
-    assert len(files) == sum(c.content is not None for c in CASES)
+    assert len(files) == sum(case_bytes(c) is not None for c in CASES)
     assert (tmp_path / "bom" / "landing" / "2026-03" / "avaya_calls.csv").read_bytes().startswith(b"\xef\xbb\xbf")

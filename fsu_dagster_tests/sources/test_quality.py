@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
 import dagster as dg
-import polars as pl
 import pytest
 
 from fsu_dagster import warehouse

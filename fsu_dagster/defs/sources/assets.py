@@ -32,7 +32,7 @@ from fsu_dagster.ingest import (
     output_schema,
     parse_extract,
 )
-from fsu_dagster.quality import DATA_QUALITY_SCHEMA, VOLUME_ACCEPTANCES_SCHEMA, quality_rows, volume_verdicts
+from fsu_dagster.quality import VOLUME_ACCEPTANCES_SCHEMA, quality_rows, volume_verdicts
 from fsu_dagster.settings import FsuSettings
 from fsu_dagster.warehouse import ensure_table, read_frame, replace_rows_atomically, table_exists, utc_now
 from fsu_dagster.window import months_from
