@@ -109,6 +109,28 @@ def backfill(
     typer.echo(f"Snapshots: {settings.snapshots_dir}")
 
 
+@app.command("accept-volume")
+def accept_volume(
+    extract: str = typer.Option(..., "--extract", help="Extract name, e.g. connect_custody."),
+    month: str = typer.Option(..., "--month", help="Landing month (YYYY-MM) whose volume is accepted."),
+    reason: str = typer.Option(..., "--reason", help="Why this month's row count is right (recorded)."),
+) -> None:
+    """Accept a landing month whose row count the volume guard refused (recorded in fsu.volume_acceptances).
+
+    Rerun `fsu run` afterwards: the volume check then passes for that month, with a note.
+    """
+    from fsu_dagster.settings import load_settings
+    from fsu_dagster.volume import record_acceptance
+
+    settings = load_settings()
+    try:
+        text = record_acceptance(settings.warehouse, extract, month, reason)
+    except ValueError as exc:
+        typer.echo(f"not accepted: {exc}", err=True)
+        raise typer.Exit(1)
+    typer.echo(text)
+
+
 # --- dashboard: publish, users, web app (helper "dashboard") ---------------------------------
 
 

@@ -19,10 +19,11 @@ import codecs
 import csv
 import datetime as dt
 import io
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -30,8 +31,13 @@ import polars as pl
 from fsu_dagster.contract import LOCAL_TZ, MONTH_COLUMN, Column, ColumnType, Extract
 
 __all__ = [
+    "ACTION_FLAG",
+    "ACTION_ROW",
+    "ACTION_VALUE",
     "LandingFileError",
+    "ORDER_RULES",
     "ParsedExtract",
+    "Plausibility",
     "PIPELINE_DTYPES",
     "QUARANTINE_SCHEMA",
     "REASON_DUPLICATE_KEY",
@@ -70,6 +76,9 @@ QUARANTINE_SCHEMA: pl.Schema = pl.Schema({
 
 ACTION_ROW = "row quarantined"
 ACTION_VALUE = "value set to null"
+#: A plausibility finding on a value the contract accepts: the row and the value are loaded as
+#: they are (Stage 1's numbers do not change) and the finding is reported.
+ACTION_FLAG = "value flagged"
 
 # Quarantine reasons. They describe the problem, never the offending value.
 REASON_MISSING = "missing required value"
@@ -77,6 +86,11 @@ REASON_OUT_OF_RANGE = "value out of range"
 REASON_NOT_ALLOWED = "value not allowed"
 REASON_DST_GAP = "nonexistent local time (spring DST gap)"
 REASON_DUPLICATE_KEY = "duplicate primary key"  # + " (first seen at row N)"
+# Plausibility (see Plausibility): the value parses but cannot be right.
+REASON_FUTURE = "implausible: in the future"  # + " (over N days after the landing month)"
+REASON_DOB = "implausible date of birth"  # + " (in the future or over N years ago)"
+REASON_BEFORE = "implausible: before"  # + " <earlier column>"
+REASON_OVER_CAP = "custody over the cap"  # + " (N h; clipped to the cap in Stage 1)"
 UNPARSEABLE: dict[ColumnType, str] = {
     "int": "unparseable int: expected a whole number",
     "bool": "unparseable bool: expected true or false",
@@ -100,6 +114,49 @@ _PLAIN_TS_RE = r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})?$"
 
 class LandingFileError(ValueError):
     """A landing file that cannot be read at all (message names the file and the line)."""
+
+
+# No hidden field-size limit: the csv module's default (131,072 characters) would stop a file
+# with one long free-text field with a misleading message. Fields are bounded by memory only.
+_FIELD_LIMIT = sys.maxsize
+while True:
+    try:
+        csv.field_size_limit(_FIELD_LIMIT)
+        break
+    except OverflowError:  # pragma: no cover - platforms whose C long is 32 bits
+        _FIELD_LIMIT //= 2
+
+
+#: (later column, earlier column) pairs per extract: the later one must not come first.
+ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {
+    "avaya_calls": (("answered_at", "started_at"), ("ended_at", "started_at"), ("ended_at", "answered_at")),
+    "cw_incidents": (("closed_at", "created_at"),),
+    "cw_resources": (("arrived_at", "assigned_at"), ("released_at", "assigned_at"), ("released_at", "arrived_at")),
+    "connect_investigations": (("outcome_at", "recorded_at"),),
+    "connect_custody": (("arrival_at", "arrested_at"), ("released_at", "arrival_at")),
+    "compact_missing": (("found_at", "reported_at"),),
+}
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """Rules for values that parse but cannot be right (``docs/ingest.md``, Plausibility).
+
+    * a timestamp more than ``future_days`` days after the end of its landing month;
+    * a date of birth after the end of its landing month or more than ``max_age_years`` before it;
+    * an end before its start (``ORDER_RULES``: released before arrival, closed before created...);
+    * a custody record (``released_at - arrival_at``) longer than ``custody_cap_hours``.
+
+    ``action``: ``flag`` loads the value as it is and records a ``value flagged`` note (the
+    contract accepts these values, so Stage 1's numbers do not change); ``null`` sets an optional
+    value to null instead (``value set to null``). Required values and the custody cap, which the
+    contract defines (clipped in Stage 1), are always flagged, never changed.
+    """
+
+    future_days: int = 366
+    max_age_years: int = 120
+    custody_cap_hours: float = 200.0
+    action: Literal["flag", "null"] = "flag"
 
 
 @dataclass
@@ -169,7 +226,7 @@ _QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
 _QUOTE_NEIGHBOURS = np.array([_QUOTE, _COMMA, _LF, _CR], dtype=np.uint8)
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
+def _read_csv(path: Path, fallback_encoding: str | None = None, used: dict[str, str] | None = None) -> pl.DataFrame:
     """Read a CSV as all-string columns, strictly (RFC 4180), with line numbers in errors.
 
     The file is checked once by vectorised byte scans (quote placement, record ends, field
@@ -177,16 +234,60 @@ def _read_csv(path: Path) -> pl.DataFrame:
     prove plain (odd quoting, a lone CR, blank lines, NUL bytes, a record longer than the
     csv module's field limit) is read by :func:`_read_csv_strict`, the record-by-record reader,
     which either reads it the same way or raises the error naming the line.
+
+    Text must be UTF-8 (a BOM is ignored). A file that is not is an error naming the line, the
+    column and the fix, unless ``fallback_encoding`` is set: then it is decoded with that
+    encoding, and ``used["encoding"]`` records it (it goes to ``fsu.data_quality``).
     """
-    return _read_csv_bytes(path.read_bytes(), _display(path))
+    return _read_csv_bytes(path.read_bytes(), _display(path), fallback_encoding, used)
 
 
-def _read_csv_bytes(raw: bytes, name: str) -> pl.DataFrame:
+def _bad_byte_position(raw: bytes, start: int) -> tuple[int, int, str | None]:
+    """(line, 1-based field number, header name) of byte ``start`` (quotes on that line respected)."""
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    line = raw[:start].count(b"\n") + 1
+    prefix = raw[line_start:start]
+    field_no, quoted = 1, False
+    for byte in prefix:
+        if byte == _QUOTE:
+            quoted = not quoted
+        elif byte == _COMMA and not quoted:
+            field_no += 1
+    header_end = raw.find(b"\n")
+    header_bytes = raw[: header_end if header_end >= 0 else len(raw)].removeprefix(codecs.BOM_UTF8)
+    try:
+        header = next(csv.reader([header_bytes.decode("utf-8").rstrip("\r")]))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        header = []
+    name = header[field_no - 1].strip().lower() if 0 < field_no <= len(header) and line > 1 else None
+    return line, field_no, name
+
+
+def _read_csv_bytes(
+    raw: bytes, name: str, fallback_encoding: str | None = None, used: dict[str, str] | None = None
+) -> pl.DataFrame:
+    encoding = "utf-8"
     try:
         raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LandingFileError(f"{name} line {line}: expected UTF-8 text, found an invalid byte sequence") from None
+        if not fallback_encoding:
+            line, field_no, column = _bad_byte_position(raw, exc.start)
+            where = f"column {field_no}" + (f" ({column})" if column else "")
+            raise LandingFileError(
+                f"{name} line {line} {where}: expected UTF-8 text, found an invalid byte sequence; "
+                "re-export the file as UTF-8, or set FSU_LANDING_ENCODING to its encoding (e.g. cp1252)"
+            ) from None
+        try:
+            text = raw.decode(fallback_encoding)
+        except (UnicodeDecodeError, LookupError) as exc2:
+            raise LandingFileError(
+                f"{name}: neither UTF-8 nor the configured landing_encoding {fallback_encoding!r} "
+                f"reads this file ({type(exc2).__name__}); re-export it as UTF-8"
+            ) from None
+        raw = text.removeprefix("\ufeff").encode("utf-8")
+        encoding = fallback_encoding
+    if used is not None:
+        used["encoding"] = encoding
     data = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
     frame = _read_csv_fast(data, name)
     return frame if frame is not None else _read_csv_strict(data.decode("utf-8"), name)
@@ -531,23 +632,32 @@ def parse_extract(
     month: dt.date,
     *,
     source_name: str | None = None,
+    encoding: str | None = None,
+    plausibility: Plausibility | None = None,
 ) -> ParsedExtract:
     """Parse one month of one extract; see ``docs/ingest.md`` for the rules.
 
     ``source`` is a landing file (CSV or Parquet), an in-memory frame (typed or text
     columns, treated like Parquet), or None for a missing file (an empty extract).
+    ``encoding``: the fallback for CSV files that are not UTF-8 (None: such a file is an error).
+    ``plausibility``: the rules for values that parse but cannot be right (None: not checked).
     """
     month = dt.date(month.year, month.month, 1)
     if source is None:
         return ParsedExtract(
             extract.name, month, None, empty_frame(extract), _empty_quarantine(), _stats(extract, 0, 0, 0, [], [], [], 0)
         )
+    used = {"encoding": "utf-8"}
     if isinstance(source, pl.DataFrame):
         raw, name = source, source_name or "<frame>"
     else:
         path = Path(source)
         name = source_name or _display(path)
-        raw = _read_parquet(path) if path.suffix.lower() == ".parquet" else _read_csv(path)
+        if path.suffix.lower() == ".parquet":
+            raw = _read_parquet(path)
+            used["encoding"] = "parquet"
+        else:
+            raw = _read_csv(path, encoding, used)
     names = [c.strip().lower() for c in raw.columns]
     dupes = sorted(h for h, k in Counter(names).items() if k > 1)
     if dupes:
@@ -613,11 +723,14 @@ def parse_extract(
     )
     problems = problems.with_columns(pl.when(row_level).then(pl.lit(ACTION_ROW)).otherwise(pl.lit(ACTION_VALUE)).alias("action"))
     bad_rows = problems.filter(pl.col("action") == ACTION_ROW).get_column(_ROW).unique()
-    valid = (
-        parsed.filter(~pl.col(_ROW).is_in(bad_rows.implode()))
-        .drop(_ROW)
-        .select(pl.lit(month).alias(MONTH_COLUMN), *extract.column_names)
-    )
+    kept = parsed.filter(~pl.col(_ROW).is_in(bad_rows.implode()))
+    if plausibility is not None and kept.height:
+        kept, implausible = _plausibility(kept, extract, month, plausibility)
+        if implausible.height:
+            problems = pl.concat([problems, implausible]).sort(
+                _ROW, pl.col("column").replace_strict(order, return_dtype=pl.Int64), maintain_order=True
+            )
+    valid = kept.drop(_ROW).select(pl.lit(month).alias(MONTH_COLUMN), *extract.column_names)
     quarantine = problems.select(
         pl.lit(extract.name).alias("extract"),
         pl.lit(month).alias(MONTH_COLUMN),
@@ -638,8 +751,67 @@ def parse_extract(
         extract, n, valid.height, bad_rows.len(), quarantine.get_column("reason"),
         missing_optional, extra, int(outside), problems.get_column("column"),
         values_nulled=int((problems.get_column("action") == ACTION_VALUE).sum()),
+        values_flagged=int((problems.get_column("action") == ACTION_FLAG).sum()),
+        encoding=used["encoding"],
     )
     return ParsedExtract(extract.name, month, name, valid, quarantine, stats)
+
+
+def _month_end(month: dt.date) -> dt.date:
+    """First day of the month after ``month``."""
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _plausibility(
+    kept: pl.DataFrame, extract: Extract, month: dt.date, rules: Plausibility
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Apply the plausibility rules to the loaded rows: (rows, possibly with values nulled; findings).
+
+    Findings have the problem columns (row number, column, reason, action). Only aggregates and
+    column names appear in reasons, never a value.
+    """
+    end = _month_end(month)
+    horizon = dt.datetime.combine(end, dt.time()) + dt.timedelta(days=rules.future_days)
+    oldest = dt.date(end.year - rules.max_age_years, end.month, end.day)
+    found: list[tuple[str, pl.Expr, str, bool]] = []  # (column, condition, reason, may null)
+    future = f"{REASON_FUTURE} (over {rules.future_days} days after the landing month)"
+    dob = f"{REASON_DOB} (in the future or over {rules.max_age_years} years ago)"
+    for col in extract.columns:
+        c = pl.col(col.name)
+        if col.type == "timestamp":
+            found.append((col.name, c > horizon, future, not col.required))
+        elif col.type == "date" and col.name.endswith("dob"):
+            found.append((col.name, (c >= end) | (c < oldest), dob, not col.required))
+    for later, earlier in ORDER_RULES.get(extract.name, ()):
+        col = extract.column(later)
+        found.append((later, pl.col(later) < pl.col(earlier), f"{REASON_BEFORE} {earlier}", not col.required))
+    if extract.name == "connect_custody":
+        over = (pl.col("released_at") - pl.col("arrival_at")) > dt.timedelta(hours=rules.custody_cap_hours)
+        cap = f"{REASON_OVER_CAP} ({rules.custody_cap_hours:g} h; clipped to the cap in Stage 1)"
+        found.append(("released_at", over, cap, False))
+    flags = kept.select(
+        pl.col(_ROW), *[cond.fill_null(False).alias(f"__rule{i}") for i, (_, cond, _, _) in enumerate(found)]
+    )
+    frames = []
+    null_masks: dict[str, pl.Series] = {}
+    for i, (column, _, reason, may_null) in enumerate(found):
+        hit = flags.get_column(f"__rule{i}")
+        if not hit.any():
+            continue
+        action = ACTION_VALUE if (rules.action == "null" and may_null) else ACTION_FLAG
+        frames.append(
+            flags.filter(hit).select(
+                pl.col(_ROW), pl.lit(column).alias("column"), pl.lit(reason).alias("reason"), pl.lit(action).alias("action")
+            )
+        )
+        if action == ACTION_VALUE:
+            null_masks[column] = null_masks[column] | hit if column in null_masks else hit
+    if null_masks:
+        kept = kept.with_columns(
+            pl.when(pl.lit(mask)).then(None).otherwise(pl.col(column)).alias(column) for column, mask in null_masks.items()
+        )
+    schema = {_ROW: pl.Int64, "column": pl.String, "reason": pl.String, "action": pl.String}
+    return kept, (pl.concat(frames) if frames else pl.DataFrame(schema=schema))
 
 
 def _stats(
@@ -653,6 +825,8 @@ def _stats(
     outside: int,
     columns: pl.Series | list[str] | None = None,
     values_nulled: int = 0,
+    values_flagged: int = 0,
+    encoding: str | None = None,
 ) -> dict[str, Any]:
     reasons = pl.Series("reason", reasons, dtype=pl.String)
     kinds = reasons.str.split(" (first seen").list.first()
@@ -667,6 +841,8 @@ def _stats(
         "missing_optional_columns": list(missing_optional),
         "extra_columns_ignored": list(extra),
         "anchor_outside_month": outside,
+        "values_flagged": values_flagged,
+        "encoding": encoding,
     }
 
 

@@ -200,6 +200,12 @@ def _copy_tables(warehouse_path: Path, target: Path, month: dt.date) -> None:
             f"FROM {WAREHOUSE_ALIAS}.fsu.cohort WHERE month = $m",
             {"m": month},
         )
+        if "data_quality" in present:  # the window's twelve landing months (aggregates only; issue 12)
+            conn.execute(
+                f"CREATE TABLE snap.fsu.data_quality AS SELECT * FROM {WAREHOUSE_ALIAS}.fsu.data_quality "
+                "WHERE month BETWEEN $m::DATE - INTERVAL 11 MONTH AND $m::DATE",
+                {"m": month},
+            )
         conn.execute(
             "CREATE TABLE snap.fsu.snapshot_info AS SELECT $m::DATE AS month, $p::TIMESTAMP AS published_at, "
             "$u::BIGINT AS universe_size, $c::BIGINT AS cohort_size",

@@ -105,7 +105,8 @@ class _Progress:
             data = event.asset_check_evaluation_data
             if not data.passed:
                 detail = {k: v.value for k, v in data.metadata.items()}
-                text = f"check {data.check_name} failed: {detail}"
+                # A check that explains itself (the volume guard) is quoted; others show their metadata.
+                text = f"check {data.check_name} failed: {detail.get('message') or detail}"
                 if data.severity == dg.AssetCheckSeverity.ERROR:
                     self.failure = self.failure or PipelineFailed("/".join(data.asset_key.path), text)
                 else:
@@ -217,16 +218,75 @@ def run_month(
         "dagster/asset_partition_range_start": months[0].isoformat(),
         "dagster/asset_partition_range_end": months[-1].isoformat(),
     }
+    warehouse_path = _warehouse_path(defs)
+    from fsu_dagster.warehouse import utc_now
+
+    started = utc_now()
     with _instance() as instance:
         echo(
             f"Window {months[0]:%Y-%m} .. {m:%Y-%m}: {len(source_steps)} source extracts x 12 months, "
             f"then {len(rolling_steps)} rolling steps"
         )
         sources = _Progress(source_steps, 0, total, echo)
-        _execute(defs, instance, sources, tags=range_tags)
-        rolling = _Progress(rolling_steps, len(source_steps), total, echo)
-        _execute(defs, instance, rolling, partition_key=m.isoformat())
+        try:
+            _execute(defs, instance, sources, tags=range_tags)
+            rolling = _Progress(rolling_steps, len(source_steps), total, echo)
+            _execute(defs, instance, rolling, partition_key=m.isoformat())
+        finally:
+            # Printed whether the run succeeded or not: a failed volume or quarantine check is
+            # explained by the same figures.
+            if warehouse_path is not None:
+                for line in data_quality_summary(warehouse_path, months, since=started):
+                    echo(line)
     return sources.reports + rolling.reports
+
+
+def _warehouse_path(defs: dg.Definitions) -> str | None:
+    resource = (defs.resources or {}).get("fsu_settings")
+    get = getattr(resource, "get", None)
+    try:
+        return str(get().warehouse) if get is not None else None
+    except Exception:  # noqa: BLE001 - a summary is best effort, never the reason a run fails
+        return None
+
+
+def data_quality_summary(warehouse_path, months, since=None) -> list[str]:
+    """The data-quality summary of ``months`` (dates) from ``fsu.data_quality``: lines to print.
+
+    What ``fsu run`` prints at its end; a backfill calls it with the months it loaded. Aggregates
+    only (counts, reasons, column names). Empty when the warehouse has no such table yet.
+    ``since`` (naive UTC): only rows written from then on, i.e. by this run; extracts with none
+    are listed as not loaded (their step failed, or was skipped after an upstream failure).
+    """
+    from fsu_dagster import warehouse as wh
+    from fsu_dagster.quality import summary_lines
+
+    months = sorted(months)
+    if not months or not os.path.exists(str(warehouse_path)):
+        return []
+    try:
+        with wh.connect(str(warehouse_path), read_only=True) as conn:
+            if not wh.table_exists(conn, "fsu.data_quality"):
+                return []
+            frame = wh.read_frame(
+                conn,
+                "select * from fsu.data_quality where month between ? and ? "
+                + ("and checked_at >= ? " if since is not None else "")
+                + "order by extract, month",
+                [months[0], months[-1]] + ([since] if since is not None else []),
+            )
+    except Exception as exc:  # noqa: BLE001 - best effort; say why instead of failing the run
+        return [f"Data quality: summary unavailable ({type(exc).__name__})"]
+    lines = summary_lines(frame)
+    if since is not None:
+        from fsu_dagster.contract import EXTRACTS
+
+        loaded = set(frame.get_column("extract").to_list())
+        absent = [e for e in EXTRACTS if e not in loaded]
+        if absent:
+            at = len(lines) - 1 if lines[-1].startswith("  (details") else len(lines)
+            lines.insert(at, f"  not loaded by this run (step failed or skipped): {', '.join(absent)}")
+    return lines
 
 
 def cohort_summary(warehouse_path, month: str) -> str:

@@ -78,6 +78,25 @@ class FsuSettings(BaseSettings):
     # Data quality.
     quarantine_max_rate: float = Field(0.05, ge=0, le=1, description="Fail the source check above this share of bad rows.")
     allow_incomplete_window: bool = False
+    volume_band: float = Field(
+        0.5,
+        ge=0,
+        lt=1,
+        description="Volume guard: fail a month whose rows read fall below band x or above 1/band x the median "
+        "of the previous landed months (0 turns the guard off).",
+    )
+    volume_history_months: int = Field(6, ge=1, description="Volume guard: previous landed months in the median.")
+    volume_min_history: int = Field(3, ge=1, description="Volume guard: months with fewer previous months pass.")
+    landing_encoding: str | None = Field(
+        None, description="Fallback encoding for landing CSVs that are not UTF-8 (e.g. cp1252); None: such a file fails."
+    )
+    plausibility_future_days: int = Field(
+        366, ge=0, description="Flag timestamps more than this many days after the end of their landing month."
+    )
+    plausibility_max_age_years: int = Field(120, ge=1, description="Flag dates of birth more than this many years ago.")
+    plausibility_action: Literal["flag", "null"] = Field(
+        "flag", description="Implausible optional values: flag them (loaded as they are) or set them to null."
+    )
 
     # Warehouse.
     warehouse_compress_strings: bool = Field(
@@ -136,6 +155,18 @@ class FsuSettings(BaseSettings):
         if "warehouse" not in self.model_fields_set and not os.environ.get("FSU_WAREHOUSE"):
             self.warehouse = self.data_dir / "warehouse" / "fsu.duckdb"
         return self
+
+    @field_validator("landing_encoding")
+    @classmethod
+    def _known_encoding(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        import codecs
+
+        try:
+            return codecs.lookup(v).name
+        except LookupError:
+            raise ValueError(f"unknown encoding {v!r} (e.g. cp1252, latin-1)") from None
 
     @property
     def landing_dir(self) -> Path:

@@ -240,6 +240,8 @@ def test_one_quarantine_row_per_problem_and_row_numbers_count_records(tmp_path):
         "missing_optional_columns": [],
         "extra_columns_ignored": [],
         "anchor_outside_month": 0,
+        "values_flagged": 0,
+        "encoding": "utf-8",
     }
 
 
@@ -334,7 +336,8 @@ def test_missing_optional_columns_are_null_and_extra_columns_dropped(tmp_path):
             b'call_id,started_at,answered_at,ended_at,duration_seconds,caller_number,line\n'
             b'A,2026-03-02T10:00:00,,,,,999\n'
             b'B,2026-03-02T10:00:00,,,,\xe9t\xe9,999\n',
-            r"landing/2026-03/avaya_calls\.csv line 3: expected UTF-8 text",
+            r"landing/2026-03/avaya_calls\.csv line 3 column 6 \(caller_number\): expected UTF-8 text, .*"
+            r"re-export the file as UTF-8, or set FSU_LANDING_ENCODING",
         ),
         (b"", r"landing/2026-03/avaya_calls\.csv line 1: expected a header row"),
     ],

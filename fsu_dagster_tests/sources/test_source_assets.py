@@ -207,7 +207,7 @@ def test_all_nine_assets_share_the_layer_conventions():
         assert a.partitions_def == landing_month
         assert a.backfill_policy == dg.BackfillPolicy.single_run()
         assert a.metadata_by_key[a.key]["partition_expr"] == "month"
-        assert {c.name for c in a.check_specs} == {f"{a.key.path[1]}_schema", f"{a.key.path[1]}_quarantine_rate"}
+        assert {c.name for c in a.check_specs} == {f"{a.key.path[1]}_schema", f"{a.key.path[1]}_quarantine_rate", f"{a.key.path[1]}_volume"}
         assert all(c.blocking for c in a.check_specs)
 
 

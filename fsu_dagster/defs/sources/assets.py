@@ -3,8 +3,9 @@
 Each asset parses ``landing/YYYY-MM/<extract>.csv|parquet`` for every month in its
 partition (or partition range: backfills run as one run), returns the valid rows to the
 DuckDB-polars IO manager (which replaces those months in ``fsu.<extract>``), records the
-month in ``fsu.landing_manifest`` and its bad rows in ``fsu.quarantine``, then reports two
-blocking checks: the Pandera schema and the quarantine rate. Metadata is aggregates only.
+month in ``fsu.landing_manifest``, its bad rows in ``fsu.quarantine`` and its summary in
+``fsu.data_quality``, then reports three blocking checks: the Pandera schema, the quarantine
+rate and the volume guard. Metadata is aggregates only.
 """
 
 # No `from __future__ import annotations`: Dagster reads the asset parameters' annotations.
@@ -20,21 +21,26 @@ from dagster_duckdb import DuckDBResource
 from fsu_dagster.contract import EXTRACTS, MONTH_COLUMN, Extract
 from fsu_dagster.defs.partitions import landing_month
 from fsu_dagster.defs.resources import WAREHOUSE_SCHEMA, SettingsResource
-from fsu_dagster.defs.sources.checks import quarantine_rate_check, schema_check, source_check_specs
+from fsu_dagster.defs.sources.checks import quarantine_rate_check, schema_check, source_check_specs, volume_check
 from fsu_dagster.ingest import (
     QUARANTINE_SCHEMA,
     ParsedExtract,
+    Plausibility,
     empty_frame,
     find_landing_file,
     month_folder,
     output_schema,
     parse_extract,
 )
-from fsu_dagster.warehouse import ensure_table, replace_rows_atomically, utc_now
+from fsu_dagster.quality import VOLUME_ACCEPTANCES_SCHEMA, quality_rows, volume_verdicts
+from fsu_dagster.settings import FsuSettings
+from fsu_dagster.warehouse import ensure_table, read_frame, replace_rows_atomically, table_exists, utc_now
 from fsu_dagster.window import months_from
 
 QUARANTINE_TABLE = f"{WAREHOUSE_SCHEMA}.quarantine"
 MANIFEST_TABLE = f"{WAREHOUSE_SCHEMA}.landing_manifest"
+DATA_QUALITY_TABLE = f"{WAREHOUSE_SCHEMA}.data_quality"
+VOLUME_ACCEPTANCES_TABLE = f"{WAREHOUSE_SCHEMA}.volume_acceptances"
 #: Concurrency pool shared by assets that write the DuckDB warehouse.
 WAREHOUSE_POOL = "warehouse"
 
@@ -99,6 +105,7 @@ def _output_metadata(extract: Extract, parsed: list[ParsedExtract], frame: pl.Da
         "rows_read": sum(p.stats["rows_read"] for p in parsed),
         "rows_quarantined": sum(p.stats["rows_quarantined"] for p in parsed),
         "values_nulled": sum(p.stats["values_nulled"] for p in parsed),
+        "values_flagged": sum(p.stats.get("values_flagged", 0) for p in parsed),
         "quarantined_per_month": dg.MetadataValue.json(per_month("rows_quarantined")),
         "quarantine_reasons": dg.MetadataValue.json(reasons),
         "columns": dg.MetadataValue.json(list(frame.columns)),
@@ -107,6 +114,67 @@ def _output_metadata(extract: Extract, parsed: list[ParsedExtract], frame: pl.Da
         "anchor_outside_month": sum(p.stats["anchor_outside_month"] for p in parsed),
         "months_without_file": dg.MetadataValue.json(missing_files),
     }
+
+
+def plausibility_rules(settings: FsuSettings) -> Plausibility:
+    return Plausibility(
+        future_days=settings.plausibility_future_days,
+        max_age_years=settings.plausibility_max_age_years,
+        custody_cap_hours=settings.custody_cap_hours,
+        action=settings.plausibility_action,
+    )
+
+
+def _in_list(months: list[dt.date]) -> str:
+    return ", ".join(f"DATE '{m.isoformat()}'" for m in months)
+
+
+def _volume_history(conn: Any, extract: Extract, months: list[dt.date]) -> tuple[dict[dt.date, int], set[dt.date]]:
+    """Rows read of the extract's months loaded earlier (not in this run), and its accepted months."""
+    history: dict[dt.date, int] = {}
+    if table_exists(conn, MANIFEST_TABLE):
+        rows = read_frame(
+            conn,
+            f"select month, rows_read from {MANIFEST_TABLE} where extract = ? and file is not null "
+            f"and month < ? and month not in ({_in_list(months)})",
+            [extract.name, max(months)],
+        )
+        history = {m: int(n) for m, n in rows.iter_rows()}
+    accepted: set[dt.date] = set()
+    if table_exists(conn, VOLUME_ACCEPTANCES_TABLE):
+        rows = read_frame(
+            conn,
+            f"select distinct month from {VOLUME_ACCEPTANCES_TABLE} where extract = ? and month in ({_in_list(months)})",
+            [extract.name],
+        )
+        accepted = set(rows.get_column(MONTH_COLUMN).to_list())
+    return history, accepted
+
+
+def _orphans(conn: Any, extract: Extract, frame: pl.DataFrame, months: list[dt.date]) -> dict[dt.date, int] | None:
+    """Child rows per month whose parent key is not among the parent extract's rows of that month."""
+    if extract.parent is None:
+        return None
+    from fsu_dagster.contract import EXTRACTS
+
+    parent = EXTRACTS[extract.parent]
+    key = parent.primary_key
+    table = f"{WAREHOUSE_SCHEMA}.{parent.name}"
+    if key is None or not table_exists(conn, table):
+        return None
+    parents = read_frame(conn, f"select distinct month, {key} from {table} where month in ({_in_list(months)})")
+    lost = frame.select(MONTH_COLUMN, key).join(parents, on=[MONTH_COLUMN, key], how="anti")
+    counts = {m: 0 for m in months}
+    for m, n in lost.group_by(MONTH_COLUMN).len().iter_rows():
+        counts[m] = int(n)
+    return counts
+
+
+def _month_has_files(settings: FsuSettings, month: dt.date) -> bool:
+    """Whether the month's landing folder holds a file of any extract (else it is a missing month)."""
+    from fsu_dagster.contract import EXTRACTS
+
+    return any(find_landing_file(settings.landing_dir, name, month) is not None for name in EXTRACTS)
 
 
 def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
@@ -128,6 +196,9 @@ def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
         description=f"{extract.description}{pk}{anchor}{parent} One landing month per partition.",
         check_specs=source_check_specs(extract, key),
+        # Child rows are checked against their parent's rows of the same month (orphan count),
+        # so the parent is loaded first.
+        deps=[dg.AssetKey(["sources", extract.parent])] if extract.parent else None,
     )
     def _source(
         context: dg.AssetExecutionContext, warehouse: DuckDBResource, fsu_settings: SettingsResource
@@ -135,9 +206,10 @@ def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
         settings = fsu_settings.get()
         months = months_in_window(context.partition_time_window)
         parsed = []
+        rules = plausibility_rules(settings)
         for month in months:
             path = find_landing_file(settings.landing_dir, extract.name, month)
-            parsed.append(parse_extract(path, extract, month))
+            parsed.append(parse_extract(path, extract, month, encoding=settings.landing_encoding, plausibility=rules))
         # One log line per run, not per month: each is an event the instance stores (per-month
         # counts are in the metadata below).
         missing = [month_folder(p.month) for p in parsed if p.source_file is None]
@@ -152,6 +224,17 @@ def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
         # readers of an extract that is empty everywhere still find a typed table.
         with warehouse.get_connection() as conn:
             ensure_table(conn, f"{WAREHOUSE_SCHEMA}.{extract.name}", output_schema(extract))
+            history, accepted = _volume_history(conn, extract, months) if months else ({}, set())
+            orphans = _orphans(conn, extract, frame, months)
+        verdicts = volume_verdicts(
+            {p.month: p.stats["rows_read"] for p in parsed},
+            history,
+            band=settings.volume_band,
+            months_back=settings.volume_history_months,
+            min_history=settings.volume_min_history,
+            accepted=accepted,
+            absent=[m for m in months if not _month_has_files(settings, m)],
+        )
 
         yield dg.Output(frame, metadata=_output_metadata(extract, parsed, frame))
 
@@ -159,16 +242,19 @@ def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
         now = utc_now()
         match = {"extract": extract.name, MONTH_COLUMN: months}
         with warehouse.get_connection() as conn:
+            ensure_table(conn, VOLUME_ACCEPTANCES_TABLE, VOLUME_ACCEPTANCES_SCHEMA)
             replace_rows_atomically(
                 conn,
                 [
                     (QUARANTINE_TABLE, _quarantine_rows(parsed, now), match),
                     (MANIFEST_TABLE, _manifest_rows(parsed, now), match),
+                    (DATA_QUALITY_TABLE, quality_rows(parsed, now, orphans=orphans, volume=verdicts), match),
                 ],
             )
 
         yield schema_check(extract, frame)
         yield quarantine_rate_check(extract, parsed, settings.quarantine_max_rate)
+        yield volume_check(extract, list(verdicts.values()), settings.volume_band)
 
     return _source
 

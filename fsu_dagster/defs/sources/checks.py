@@ -3,6 +3,8 @@
 * ``<extract>_schema``: the Pandera schema from the contract (``schemas.py``).
 * ``<extract>_quarantine_rate``: each month's quarantined share of rows read is at most
   ``settings.quarantine_max_rate``.
+* ``<extract>_volume``: each month's rows read lie within ``settings.volume_band`` of the median
+  of the previous landed months, unless the month was accepted (``fsu accept-volume``).
 
 Metadata holds counts, rates and check names only, never a value from the data.
 """
@@ -16,6 +18,7 @@ from fsu_dagster.contract import Extract
 from fsu_dagster.defs.checks import pandera_check_result
 from fsu_dagster.defs.sources.schemas import SOURCE_SCHEMAS
 from fsu_dagster.ingest import ParsedExtract, month_folder
+from fsu_dagster.quality import VolumeVerdict
 
 
 def source_check_specs(extract: Extract, key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
@@ -31,6 +34,14 @@ def source_check_specs(extract: Extract, key: dg.AssetKey) -> list[dg.AssetCheck
             asset=key,
             blocking=True,
             description="Each month's quarantined share of rows read is at most settings.quarantine_max_rate.",
+        ),
+        dg.AssetCheckSpec(
+            f"{extract.name}_volume",
+            asset=key,
+            blocking=True,
+            description="Each month's rows read (0 for an empty, header-only or missing file) lie within "
+            "settings.volume_band of the median of the previous landed months, or the month is accepted "
+            "(fsu accept-volume).",
         ),
     ]
 
@@ -63,4 +74,47 @@ def quarantine_rate_check(extract: Extract, parsed: list[ParsedExtract], max_rat
             "months_over_threshold": dg.MetadataValue.json(failing),
             "per_month": dg.MetadataValue.json(per_month),
         },
+    )
+
+
+def volume_message(extract: Extract, failing: list[VolumeVerdict], band: float) -> str:
+    """A sentence per failing month: extract, month, count, median, band and how to accept it."""
+    parts = [
+        f"{extract.name} {month_folder(v.month)}: {v.rows:,} rows read"
+        + (" (empty, header-only or missing file)" if v.rows == 0 else "")
+        + f", outside {band:.0%}..{1 / band:.0%} of the median {v.median:,.0f} of the {v.history} previous landed months"
+        for v in failing
+    ]
+    fix = (
+        f"fix the landing file, or accept with: fsu accept-volume --extract {extract.name} "
+        f"--month {month_folder(failing[0].month)} --reason \"...\""
+    )
+    return "; ".join(parts) + f" ({fix})"
+
+
+def volume_check(extract: Extract, verdicts: list[VolumeVerdict], band: float) -> dg.AssetCheckResult:
+    """Passes when no month's volume is outside the band (accepted months pass, with a note)."""
+    failing = [v for v in verdicts if not v.passed]
+    accepted = [month_folder(v.month) for v in verdicts if v.status == "accepted"]
+    metadata: dict[str, Any] = {
+        "band": band,
+        "per_month": dg.MetadataValue.json(
+            {
+                month_folder(v.month): {"rows_read": v.rows, "median": v.median, "history": v.history, "status": v.status}
+                for v in verdicts
+            }
+        ),
+        "months_outside_band": dg.MetadataValue.json([month_folder(v.month) for v in failing]),
+        "months_accepted": dg.MetadataValue.json(accepted),
+    }
+    if failing:
+        message = volume_message(extract, failing, band)
+        metadata["message"] = message
+    elif accepted:
+        message = f"volume outside the band accepted for {', '.join(accepted)} (fsu.volume_acceptances)"
+        metadata["note"] = message
+    else:
+        message = "every month's volume is within the band (or has too little history to judge)"
+    return dg.AssetCheckResult(
+        check_name=f"{extract.name}_volume", passed=not failing, metadata=metadata, description=message
     )
