@@ -56,7 +56,7 @@ def warehouse_months(warehouse: Path | str) -> set[dt.date]:
             "select count(*) from duckdb_tables() where database_name = ? and schema_name = 'fsu' "
             "and table_name = 'cohort'",
             [wh.WAREHOUSE_ALIAS],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if not present:
             return set()
         return {r[0] for r in conn.execute("select distinct month from fsu.cohort").fetchall()}

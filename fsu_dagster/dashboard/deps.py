@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import cast, Annotated, Any
 
 import duckdb
 from fastapi import Depends, HTTPException, Query, Request
@@ -113,9 +113,11 @@ def session_user(request: Request, config: DashboardConfig) -> User | None:
     since, seen, version = session.get("since"), session.get("seen"), session.get("ver")
     if user is None or not _number(version) or version != user.session_version:
         ended = "session_revoked"  # signed out elsewhere, password reset, role changed, disabled, removed
-    elif not (_number(since) and _number(seen)) or now - since > config.session_max_age or now < since:
+    elif not (_number(since) and _number(seen)):
         ended = "session_expired"
-    elif now - seen > config.session_idle_timeout:
+    elif now - cast(float, since) > config.session_max_age or now < cast(float, since):
+        ended = "session_expired"
+    elif now - cast(float, seen) > config.session_idle_timeout:
         ended = "session_expired"
     else:
         session["seen"] = now
@@ -170,9 +172,10 @@ def get_snapshot(
             if not path.is_file():
                 raise HTTPException(status_code=404, detail=f"No snapshot for {month}.")
         else:
-            path = latest_snapshot(config.snapshot_dir)
-            if path is None:
+            latest = latest_snapshot(config.snapshot_dir)
+            if latest is None:
                 raise NoSnapshot()
+            path = latest
     except OSError:
         raise SnapshotUnreadable(month) from None
     snap_month = parse_month(path.stem.removeprefix("fsu-"))

@@ -56,8 +56,8 @@ def dashboard_snapshot(context: dg.AssetExecutionContext, fsu_settings: Settings
     try:
         month, universe, cohort = conn.execute(
             "select month, universe_size, cohort_size from fsu.snapshot_info"
-        ).fetchone()
-        rows = {t: conn.execute(f"select count(*) from fsu.{t}").fetchone()[0] for t in SNAPSHOT_TABLES}
+        ).fetchall()[0]
+        rows = {t: conn.execute(f"select count(*) from fsu.{t}").fetchall()[0][0] for t in SNAPSHOT_TABLES}
     finally:
         conn.close()
     context.log.info(f"published {path.name}: cohort {cohort} of {universe} people, {len(rows)} tables")
