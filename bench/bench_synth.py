@@ -33,7 +33,9 @@ def main() -> None:
     try:
         load = os.getloadavg()
         t0 = time.perf_counter()
-        text = generate(out=out, start=args.start, end=args.end, scale=args.scale, seed=args.seed, fmt=args.format, progress=False)
+        text = generate(
+            out=out, start=args.start, end=args.end, scale=args.scale, seed=args.seed, fmt=args.format, progress=False
+        )
         elapsed = time.perf_counter() - t0
         summary = json.loads((out / "truth" / "summary.json").read_text())
         size = sum(p.stat().st_size for p in (out / "landing").rglob("*") if p.is_file())

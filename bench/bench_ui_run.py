@@ -60,8 +60,14 @@ def child(month: str) -> None:
     out = {"executor": defs.executor.name if defs.executor else "default (multiprocess)", "assets": len(keys)}
     with dg.DagsterInstance.get() as instance:
         for label, selection, tags in (
-            ("sources", sources, {"dagster/asset_partition_range_start": months[0].isoformat(),
-                                  "dagster/asset_partition_range_end": months[-1].isoformat()}),
+            (
+                "sources",
+                sources,
+                {
+                    "dagster/asset_partition_range_start": months[0].isoformat(),
+                    "dagster/asset_partition_range_end": months[-1].isoformat(),
+                },
+            ),
             ("rolling", rolling, {"dagster/partition": m.isoformat()}),
         ):
             t0 = time.perf_counter()
@@ -115,33 +121,43 @@ def main() -> None:
             home_fsu.mkdir()
             shutil.copy(ROOT / "dagster.yaml", home_fsu / "dagster.yaml")
             print(f"[{i + 1}/{args.repeat}] fsu run with DAGSTER_HOME set (persistent instance) ...", flush=True)
-            fsu_home = run_timed([FSU, "run", "--month", args.month, "--link-mode", "exact"],
-                                 env=dict(env, DAGSTER_HOME=str(home_fsu), FSU_WAREHOUSE=str(tmp / "fh" / "fsu.duckdb")))
+            fsu_home = run_timed(
+                [FSU, "run", "--month", args.month, "--link-mode", "exact"],
+                env=dict(env, DAGSTER_HOME=str(home_fsu), FSU_WAREHOUSE=str(tmp / "fh" / "fsu.duckdb")),
+            )
             if fsu_home.returncode:
                 raise SystemExit(f"fsu run (DAGSTER_HOME) failed:\n{fsu_home.stderr[-2000:]}")
             fsu_home_layers = layer_seconds(fsu_run_steps(fsu_home.stdout))
             ui_env = dict(env, DAGSTER_HOME=str(home), FSU_WAREHOUSE=str(tmp / "ui" / "fsu.duckdb"))
-            print(f"[{i + 1}/{args.repeat}] execute_job: sources, then the rolling hops of {args.month} ...", flush=True)
+            print(
+                f"[{i + 1}/{args.repeat}] execute_job: sources, then the rolling hops of {args.month} ...", flush=True
+            )
             ui = run_timed([PYTHON, str(Path(__file__).resolve()), "--child", "--month", args.month], env=ui_env)
             if ui.returncode:
                 raise SystemExit(f"execute_job run failed:\n{ui.stderr[-3000:]}")
             info = json.loads(ui.stdout.strip().splitlines()[-1])
             if not info["success"]:
                 raise SystemExit(f"the Dagster run did not succeed: {info}")
-            runs.append({
-                "fsu_run_seconds": round(fsu.wall, 2),
-                "fsu_run_rolling_seconds": rolling_seconds,
-                "fsu_run_peak_rss_mb": round(fsu.peak_rss_mb),
-                "fsu_run_dagster_home_seconds": round(fsu_home.wall, 2),
-                "fsu_run_dagster_home_rolling_seconds": round(
-                    fsu_home_layers["identity+stage1"] + fsu_home_layers["profiles"], 2),
-                "ui_run_seconds": round(ui.wall, 2),
-                "ui_run_peak_rss_mb": round(ui.peak_rss_mb),
-                **info,
-            })
-            print(f"    fsu run {fsu.wall:.1f} s (rolling steps {rolling_seconds:.1f} s); execute_job {ui.wall:.1f} s "
-                  f"(sources {info['sources_seconds']:.1f} s, rolling {info['rolling_seconds']:.1f} s in "
-                  f"{info['rolling_steps']} steps), executor {info['executor']}", flush=True)
+            runs.append(
+                {
+                    "fsu_run_seconds": round(fsu.wall, 2),
+                    "fsu_run_rolling_seconds": rolling_seconds,
+                    "fsu_run_peak_rss_mb": round(fsu.peak_rss_mb),
+                    "fsu_run_dagster_home_seconds": round(fsu_home.wall, 2),
+                    "fsu_run_dagster_home_rolling_seconds": round(
+                        fsu_home_layers["identity+stage1"] + fsu_home_layers["profiles"], 2
+                    ),
+                    "ui_run_seconds": round(ui.wall, 2),
+                    "ui_run_peak_rss_mb": round(ui.peak_rss_mb),
+                    **info,
+                }
+            )
+            print(
+                f"    fsu run {fsu.wall:.1f} s (rolling steps {rolling_seconds:.1f} s); execute_job {ui.wall:.1f} s "
+                f"(sources {info['sources_seconds']:.1f} s, rolling {info['rolling_seconds']:.1f} s in "
+                f"{info['rolling_steps']} steps), executor {info['executor']}",
+                flush=True,
+            )
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -152,7 +168,11 @@ def main() -> None:
     ui_s = median([r["ui_run_seconds"] for r in runs])
     ui_rolling = median([r["rolling_seconds"] for r in runs])
     result = {
-        "scale": args.scale, "month": args.month, "data": str(data), "repeat": args.repeat, "cpus": os.cpu_count(),
+        "scale": args.scale,
+        "month": args.month,
+        "data": str(data),
+        "repeat": args.repeat,
+        "cpus": os.cpu_count(),
         "executor": runs[-1]["executor"],
         "fsu_run_seconds": fsu_s,
         "fsu_run_rolling_seconds": fsu_rolling,
@@ -166,14 +186,20 @@ def main() -> None:
     }
     print()
     result["ratio_ui_to_fsu_run_dagster_home"] = round(ui_s / fh_s, 2)
-    print(f"| {args.scale}, month {args.month} (median of {args.repeat}) | `fsu run` | `fsu run`, DAGSTER_HOME set "
-          f"| `execute_job` ({result['executor']}) | ratio to `fsu run` | ratio to `fsu run` with DAGSTER_HOME |")
+    print(
+        f"| {args.scale}, month {args.month} (median of {args.repeat}) | `fsu run` | `fsu run`, DAGSTER_HOME set "
+        f"| `execute_job` ({result['executor']}) | ratio to `fsu run` | ratio to `fsu run` with DAGSTER_HOME |"
+    )
     print("|---|---|---|---|---|---|")
-    print(f"| whole month (12 source months + rolling hops), process wall | {fsu_s:.1f} s | {fh_s:.1f} s | {ui_s:.1f} s "
-          f"| {result['ratio_ui_to_fsu_run']:.2f}x | {result['ratio_ui_to_fsu_run_dagster_home']:.2f}x |")
-    print(f"| rolling hops of the month | {fsu_rolling:.1f} s | {fh_rolling:.1f} s | {ui_rolling:.1f} s "
-          f"| {result['ratio_ui_rolling_to_fsu_run_rolling']}x | "
-          f"{round(ui_rolling / fh_rolling, 2) if fh_rolling else None}x |")
+    print(
+        f"| whole month (12 source months + rolling hops), process wall | {fsu_s:.1f} s | {fh_s:.1f} s | {ui_s:.1f} s "
+        f"| {result['ratio_ui_to_fsu_run']:.2f}x | {result['ratio_ui_to_fsu_run_dagster_home']:.2f}x |"
+    )
+    print(
+        f"| rolling hops of the month | {fsu_rolling:.1f} s | {fh_rolling:.1f} s | {ui_rolling:.1f} s "
+        f"| {result['ratio_ui_rolling_to_fsu_run_rolling']}x | "
+        f"{round(ui_rolling / fh_rolling, 2) if fh_rolling else None}x |"
+    )
     print("target: the Dagster run <= 1.5x fsu run and <= 15 s")
     out = ROOT / "bench" / "results" / f"ui-run-{args.scale}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

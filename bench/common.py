@@ -99,8 +99,14 @@ def run_timed(cmd: list[str], env: dict[str, str] | None = None, echo: bool = Fa
     with tempfile.NamedTemporaryFile("r", suffix=".time", delete=False) as tf:
         time_file = tf.name
     started = time.perf_counter()
-    proc = subprocess.Popen([TIME, "-v", "-o", time_file, *cmd], env=full_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [TIME, "-v", "-o", time_file, *cmd],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     lines = []
     assert proc.stdout is not None
     for line in proc.stdout:

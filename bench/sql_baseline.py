@@ -56,13 +56,19 @@ def main() -> None:
         "from cohort order by person_id"
     ).fetchall()
     seconds = time.perf_counter() - started
-    args.out.write_text(json.dumps({
-        "seconds": round(seconds, 2),
-        "universe": universe,
-        "cohort": [row[0] for row in cohort],
-        "lists": {name: sum(1 for row in cohort if row[i]) for i, name in
-                  enumerate(("investigations_custody", "originator", "subject", "overall"), start=1)},
-    }))
+    args.out.write_text(
+        json.dumps(
+            {
+                "seconds": round(seconds, 2),
+                "universe": universe,
+                "cohort": [row[0] for row in cohort],
+                "lists": {
+                    name: sum(1 for row in cohort if row[i])
+                    for i, name in enumerate(("investigations_custody", "originator", "subject", "overall"), start=1)
+                },
+            }
+        )
+    )
     print(f"SQL baseline: {len(cohort)} in the cohort out of {universe:,} people, {seconds:.1f} s")
 
 

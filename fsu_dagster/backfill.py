@@ -106,7 +106,10 @@ def backfill(
         else:
             todo.append(month)
     if report.skipped:
-        echo(f"Already built and published (skipped; --force redoes them): {', '.join(f'{m:%Y-%m}' for m in report.skipped)}")
+        echo(
+            "Already built and published (skipped; --force redoes them): "
+            + ", ".join(f"{m:%Y-%m}" for m in report.skipped)
+        )
     work = sorted(todo + report.published_only)
     if not work:
         echo("Nothing to do.")

@@ -1,4 +1,7 @@
-"""The ``fsu`` command line: ``fsu synth``, ``fsu run``, ``fsu backfill``, ``fsu publish``, ``fsu export``, users, the dashboard."""
+"""The ``fsu`` command line.
+
+``fsu synth``, ``fsu run``, ``fsu backfill``, ``fsu publish``, ``fsu export``, users, the dashboard.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +30,9 @@ def synth(
     out: Path = typer.Option(Path("data"), "--out", help="Folder to write landing/ and truth/ into."),
     start: str = typer.Option(..., "--start", help="First landing month, YYYY-MM."),
     end: str = typer.Option(..., "--end", help="Last landing month, YYYY-MM."),
-    scale: Scale = typer.Option(Scale.small, "--scale", help="tiny (tests), small (demo), force (West Midlands volume), met (3x force)."),
+    scale: Scale = typer.Option(
+        Scale.small, "--scale", help="tiny (tests), small (demo), force (West Midlands volume), met (3x force)."
+    ),
     seed: int = typer.Option(42, "--seed", help="Random seed: the same seed gives the same files."),
     fmt: Format = typer.Option(Format.csv, "--format", help="Landing file format."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
@@ -61,7 +66,9 @@ def run(
 
     overrides = {"link_mode": link_mode.value} if link_mode is not None else {}
     settings = load_settings(**overrides)
-    typer.echo(f"Landing area: {settings.landing_dir}   warehouse: {settings.warehouse}   link mode: {settings.link_mode}")
+    typer.echo(
+        f"Landing area: {settings.landing_dir}   warehouse: {settings.warehouse}   link mode: {settings.link_mode}"
+    )
     try:
         run_month(month, echo=typer.echo, settings=settings)
     except PipelineFailed as exc:
@@ -94,15 +101,17 @@ def backfill(
 
     overrides = {"link_mode": link_mode.value} if link_mode is not None else {}
     settings = load_settings(**overrides)
-    typer.echo(f"Landing area: {settings.landing_dir}   warehouse: {settings.warehouse}   link mode: {settings.link_mode}")
+    typer.echo(
+        f"Landing area: {settings.landing_dir}   warehouse: {settings.warehouse}   link mode: {settings.link_mode}"
+    )
     try:
         report = run_backfill(first, last, echo=typer.echo, settings=settings, force=force)
     except (ValueError, WriterBusy) as exc:
         typer.echo(f"backfill not started: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except PipelineFailed as exc:
         typer.echo(f"FAILED at {exc.asset}: {exc.reason} (run the same command again to resume)", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     built = ", ".join(f"{m:%Y-%m}" for m in report.built) or "none"
     published = ", ".join(f"{m:%Y-%m}" for m in report.published_only) or "none"
     typer.echo(f"Built and published: {built}; published only: {published}; skipped: {len(report.skipped)}")
@@ -127,7 +136,7 @@ def accept_volume(
         text = record_acceptance(settings.warehouse, extract, month, reason)
     except ValueError as exc:
         typer.echo(f"not accepted: {exc}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     typer.echo(text)
 
 
@@ -183,7 +192,7 @@ def export(
         written = export_snapshot(folder, month, fmt.value, out, user=user or getpass.getuser(), audit_file=audit_file)
     except (SnapshotError, ValueError) as exc:
         typer.echo(f"export failed: {exc}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     typer.echo(f"Exported {len(written)} tables ({sum(written.values()):,} rows) to {out}; recorded in {audit_file}")
 
 
@@ -258,15 +267,17 @@ def _change_user(name: str, done: str, change) -> None:
         change(path)
     except UnknownUser:
         typer.echo(f"no user {name} in {path}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except ValueError as exc:
         typer.echo(f"not changed: {exc}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     typer.echo(f"User {name}: {done} ({path})")
 
 
 @user_app.command("reset-password")
-def user_reset_password(name: str = typer.Argument(..., help="User name."), password_stdin: bool = _PASSWORD_STDIN) -> None:
+def user_reset_password(
+    name: str = typer.Argument(..., help="User name."), password_stdin: bool = _PASSWORD_STDIN
+) -> None:
     """Give a user a new password (prompted, or --password-stdin); every session they have ends."""
     from fsu_dagster.dashboard.users import reset_password
 
@@ -275,7 +286,9 @@ def user_reset_password(name: str = typer.Argument(..., help="User name."), pass
 
 
 @user_app.command("set-role")
-def user_set_role(name: str = typer.Argument(..., help="User name."), role: Role = typer.Argument(..., help="The new role.")) -> None:
+def user_set_role(
+    name: str = typer.Argument(..., help="User name."), role: Role = typer.Argument(..., help="The new role.")
+) -> None:
     """Change a user's role; every session they have ends (they sign in again with the new role)."""
     from fsu_dagster.dashboard.users import set_role
 
@@ -329,7 +342,10 @@ def dashboard(
     except InsecureConfig as exc:
         typer.echo(f"refusing to start: {exc}", err=True)
         raise typer.Exit(2) from exc
-    typer.echo(f"Dashboard on http://{host}:{port}  snapshots: {web.state.config.snapshot_dir}  users: {web.state.config.users_file}")
+    typer.echo(
+        f"Dashboard on http://{host}:{port}  snapshots: {web.state.config.snapshot_dir}  "
+        f"users: {web.state.config.users_file}"
+    )
     uvicorn.run(web, host=host, port=port, proxy_headers=True, server_header=False)
 
 

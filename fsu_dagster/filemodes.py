@@ -32,7 +32,9 @@ def parse_mode(value: str | int | None) -> int:
         return DEFAULT_FILE_MODE
     mode = value if isinstance(value, int) else int(str(value).strip().removeprefix("0o"), 8)
     if mode & ~_ALLOWED or (mode & 0o600) != 0o600:
-        raise ValueError(f"file mode must give the owner read/write and others nothing (e.g. 0600, 0640), got {oct(mode)}")
+        raise ValueError(
+            f"file mode must give the owner read/write and others nothing (e.g. 0600, 0640), got {oct(mode)}"
+        )
     return mode
 
 

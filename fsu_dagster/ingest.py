@@ -62,17 +62,19 @@ PIPELINE_DTYPES: dict[ColumnType, pl.DataType] = {
     "timestamp": pl.Datetime("us"),
 }
 
-QUARANTINE_SCHEMA: pl.Schema = pl.Schema({
-    "extract": pl.String(),
-    MONTH_COLUMN: pl.Date(),
-    "row_number": pl.Int64(),
-    "column": pl.String(),
-    "reason": pl.String(),
-    #: ``row quarantined`` (the row is not loaded) or ``value set to null`` (the row is loaded
-    #: without that optional value).
-    "action": pl.String(),
-    "source_file": pl.String(),
-})
+QUARANTINE_SCHEMA: pl.Schema = pl.Schema(
+    {
+        "extract": pl.String(),
+        MONTH_COLUMN: pl.Date(),
+        "row_number": pl.Int64(),
+        "column": pl.String(),
+        "reason": pl.String(),
+        #: ``row quarantined`` (the row is not loaded) or ``value set to null`` (the row is loaded
+        #: without that optional value).
+        "action": pl.String(),
+        "source_file": pl.String(),
+    }
+)
 
 ACTION_ROW = "row quarantined"
 ACTION_VALUE = "value set to null"
@@ -397,9 +399,7 @@ def _read_csv_strict(text: str, name: str) -> pl.DataFrame:
                     raise LandingFileError(f"{name} line {start_line}: header names {dupes} more than once")
                 columns = [[] for _ in header]
             elif len(record) != len(header):
-                raise LandingFileError(
-                    f"{name} line {start_line}: expected {len(header)} fields, found {len(record)}"
-                )
+                raise LandingFileError(f"{name} line {start_line}: expected {len(header)} fields, found {len(record)}")
             else:
                 for values, value in zip(columns, record, strict=True):
                     values.append(value)
@@ -568,7 +568,13 @@ def _column_stages(col: Column, dtype: pl.DataType, *, plain_timestamp: bool = F
     t = pl.col(text)
     stages: Stages = [[_as_text(src).alias(text)]]
     if kind == "str":
-        stages.append([(t.str.to_uppercase() if col.allowed is not None else t).alias(value), t.is_null().alias(missing), _no_reason(name)])
+        stages.append(
+            [
+                (t.str.to_uppercase() if col.allowed is not None else t).alias(value),
+                t.is_null().alias(missing),
+                _no_reason(name),
+            ]
+        )
     elif kind == "int":
         typed = pl.when(t.str.contains(_INT_RE)).then(t).cast(pl.Int64, strict=False)
         stages += [[typed.alias(value), t.is_null().alias(missing)], [_unparseable_when_lost(name, "int")]]
@@ -645,7 +651,12 @@ def parse_extract(
     month = dt.date(month.year, month.month, 1)
     if source is None:
         return ParsedExtract(
-            extract.name, month, None, empty_frame(extract), _empty_quarantine(), _stats(extract, 0, 0, 0, [], [], [], 0)
+            extract.name,
+            month,
+            None,
+            empty_frame(extract),
+            _empty_quarantine(),
+            _stats(extract, 0, 0, 0, [], [], [], 0),
         )
     used = {"encoding": "utf-8"}
     if isinstance(source, pl.DataFrame):
@@ -683,15 +694,17 @@ def parse_extract(
     plans = [_column_stages(c, frame.schema[c.name], plain_timestamp=c.name in plain) for c in extract.columns]
     work = _run_stages(frame, plans)
     work = work.with_columns(
-        _column_reason(col, pl.col(_value(col.name)), pl.col(_missing(col.name)), pl.col(_parse_reason(col.name))).alias(
-            _reason(col.name)
-        )
+        _column_reason(
+            col, pl.col(_value(col.name)), pl.col(_missing(col.name)), pl.col(_parse_reason(col.name))
+        ).alias(_reason(col.name))
         for col in extract.columns
     )
     values = []
     for col in extract.columns:
         typed = pl.col(_value(col.name)).cast(PIPELINE_DTYPES[col.type])
-        values.append((typed if col.required else pl.when(pl.col(_reason(col.name)).is_null()).then(typed)).alias(col.name))
+        values.append(
+            (typed if col.required else pl.when(pl.col(_reason(col.name)).is_null()).then(typed)).alias(col.name)
+        )
     parsed = work.select(pl.col(_ROW), *values)
     reasons = [pl.col(_reason(c)).alias(c) for c in extract.column_names]
     problems = (
@@ -718,10 +731,12 @@ def parse_extract(
 
     order = {c: i for i, c in enumerate(extract.column_names)}
     problems = problems.sort(_ROW, pl.col("column").replace_strict(order, return_dtype=pl.Int64))
-    row_level = pl.col("column").is_in([c.name for c in extract.columns if c.required]) | pl.col("reason").str.starts_with(
-        REASON_DUPLICATE_KEY
+    row_level = pl.col("column").is_in([c.name for c in extract.columns if c.required]) | pl.col(
+        "reason"
+    ).str.starts_with(REASON_DUPLICATE_KEY)
+    problems = problems.with_columns(
+        pl.when(row_level).then(pl.lit(ACTION_ROW)).otherwise(pl.lit(ACTION_VALUE)).alias("action")
     )
-    problems = problems.with_columns(pl.when(row_level).then(pl.lit(ACTION_ROW)).otherwise(pl.lit(ACTION_VALUE)).alias("action"))
     bad_rows = problems.filter(pl.col("action") == ACTION_ROW).get_column(_ROW).unique()
     kept = parsed.filter(~pl.col(_ROW).is_in(bad_rows.implode()))
     if plausibility is not None and kept.height:
@@ -744,12 +759,17 @@ def parse_extract(
     outside = 0
     if extract.anchor is not None and valid.height:
         local = pl.col(extract.anchor).dt.replace_time_zone("UTC").dt.convert_time_zone(LOCAL_TZ)
-        outside = valid.select(
-            ((local.dt.year() != month.year) | (local.dt.month() != month.month)).sum()
-        ).item()
+        outside = valid.select(((local.dt.year() != month.year) | (local.dt.month() != month.month)).sum()).item()
     stats = _stats(
-        extract, n, valid.height, bad_rows.len(), quarantine.get_column("reason"),
-        missing_optional, extra, int(outside), problems.get_column("column"),
+        extract,
+        n,
+        valid.height,
+        bad_rows.len(),
+        quarantine.get_column("reason"),
+        missing_optional,
+        extra,
+        int(outside),
+        problems.get_column("column"),
         values_nulled=int((problems.get_column("action") == ACTION_VALUE).sum()),
         values_flagged=int((problems.get_column("action") == ACTION_FLAG).sum()),
         encoding=used["encoding"],
@@ -801,14 +821,18 @@ def _plausibility(
         action = ACTION_VALUE if (rules.action == "null" and may_null) else ACTION_FLAG
         frames.append(
             flags.filter(hit).select(
-                pl.col(_ROW), pl.lit(column).alias("column"), pl.lit(reason).alias("reason"), pl.lit(action).alias("action")
+                pl.col(_ROW),
+                pl.lit(column).alias("column"),
+                pl.lit(reason).alias("reason"),
+                pl.lit(action).alias("action"),
             )
         )
         if action == ACTION_VALUE:
             null_masks[column] = null_masks[column] | hit if column in null_masks else hit
     if null_masks:
         kept = kept.with_columns(
-            pl.when(pl.lit(mask)).then(None).otherwise(pl.col(column)).alias(column) for column, mask in null_masks.items()
+            pl.when(pl.lit(mask)).then(None).otherwise(pl.col(column)).alias(column)
+            for column, mask in null_masks.items()
         )
     schema = {_ROW: pl.Int64, "column": pl.String, "reason": pl.String, "action": pl.String}
     return kept, (pl.concat(frames) if frames else pl.DataFrame(schema=schema))

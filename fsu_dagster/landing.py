@@ -116,8 +116,9 @@ class LandingFolder:
     def newest_change_ns(self) -> int:
         return max((f[2] for f in self.files), default=0)
 
-    def ready(self, *, previous_fingerprint: str | None = None, now: dt.datetime | None = None,
-              settle_seconds: int = 0) -> tuple[bool, str]:
+    def ready(
+        self, *, previous_fingerprint: str | None = None, now: dt.datetime | None = None, settle_seconds: int = 0
+    ) -> tuple[bool, str]:
         """``(complete, reason)``. Complete when the marker is present, or every required extract is
         present and either unchanged since ``previous_fingerprint`` (sensor) or unchanged for
         ``settle_seconds`` before ``now`` (schedule)."""
@@ -131,15 +132,20 @@ class LandingFolder:
         if now is not None:
             age = now.timestamp() - self.newest_change_ns / 1e9
             if age < settle_seconds:
-                return False, f"{label} changed {max(age, 0):.0f} s ago (waiting until files are unchanged for {settle_seconds} s)"
+                return (
+                    False,
+                    f"{label} changed {max(age, 0):.0f} s ago "
+                    f"(waiting until files are unchanged for {settle_seconds} s)",
+                )
             return True, f"{label} has every required extract, unchanged for {age:.0f} s"
         if previous_fingerprint != self.fingerprint:
             return False, f"{label} has every required extract; waiting one more tick to see the files stop growing"
         return True, f"{label} has every required extract, unchanged since the previous tick"
 
 
-def inspect_folder(landing_dir: Path | str, month: dt.date, required: list[str] | tuple[str, ...],
-                   marker: str = "_READY") -> LandingFolder:
+def inspect_folder(
+    landing_dir: Path | str, month: dt.date, required: list[str] | tuple[str, ...], marker: str = "_READY"
+) -> LandingFolder:
     """Look at ``landing_dir/YYYY-MM/``: which required extracts are missing, the marker, file sizes."""
     folder = Path(landing_dir) / f"{month:%Y-%m}"
     if not folder.is_dir():

@@ -156,11 +156,15 @@ def _copy_tables(warehouse_path: Path, target: Path, month: dt.date) -> None:
         }
         missing = [t for t in SNAPSHOT_TABLES if t not in present]
         if missing:
-            raise SnapshotError(f"warehouse lacks table(s) {', '.join('fsu.' + t for t in missing)}; run `fsu run` first")
+            raise SnapshotError(
+                f"warehouse lacks table(s) {', '.join('fsu.' + t for t in missing)}; run `fsu run` first"
+            )
         # count(*) always returns one row: fetchall()[0] rather than fetchone(), typed as possibly None.
         n_cohort = conn.execute("select count(*) from fsu.cohort where month = ?", [month]).fetchall()[0][0]
         if n_cohort == 0:
-            raise SnapshotError(f"no cohort for window month {month:%Y-%m} in the warehouse; run `fsu run --month {month:%Y-%m}`")
+            raise SnapshotError(
+                f"no cohort for window month {month:%Y-%m} in the warehouse; run `fsu run --month {month:%Y-%m}`"
+            )
         universe = conn.execute("select count(*) from fsu.person_metrics where month = ?", [month]).fetchall()[0][0]
 
         escaped = str(target).replace("'", "''")
@@ -288,7 +292,9 @@ def export_snapshot(
     m = parse_month(month)
     source = snapshot_path(snapshot_dir, m)
     if not source.is_file():
-        raise SnapshotError(f"window month {m:%Y-%m} is not published in {snapshot_dir}; run `fsu publish --month {m:%Y-%m}`")
+        raise SnapshotError(
+            f"window month {m:%Y-%m} is not published in {snapshot_dir}; run `fsu publish --month {m:%Y-%m}`"
+        )
     folder = Path(out) / f"fsu-{m:%Y-%m}"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     written: dict[str, int] = {}

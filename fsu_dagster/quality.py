@@ -204,14 +204,19 @@ def summary_lines(frame: pl.DataFrame) -> list[str]:
         parts = []
         quarantined = int(f["rows_quarantined"].sum())
         if quarantined:
-            parts.append(f"{quarantined:,} rows quarantined ({_counts_text(_merge_counts(f['quarantined_by_reason']))})")
+            parts.append(
+                f"{quarantined:,} rows quarantined ({_counts_text(_merge_counts(f['quarantined_by_reason']))})"
+            )
         nulled = int(f["values_nulled"].sum())
         if nulled:
             parts.append(f"{nulled:,} values set to null ({_counts_text(_merge_counts(f['nulled_by_reason']))})")
         flagged = int(f["values_flagged"].sum())
         if flagged:
             parts.append(f"{flagged:,} values flagged ({_counts_text(_merge_counts(f['flagged_by_reason']))})")
-        for column, label in (("ignored_columns", "ignored columns"), ("missing_optional_columns", "missing optional columns")):
+        for column, label in (
+            ("ignored_columns", "ignored columns"),
+            ("missing_optional_columns", "missing optional columns"),
+        ):
             names = sorted({n for text in f[column].drop_nulls() for n in text.split(",") if n})
             if names:
                 parts.append(f"{label} {', '.join(names)}")

@@ -45,7 +45,11 @@ def _read(path: Path, schema: Mapping[str, pl.DataType | type[pl.DataType]], req
         if name in df.columns:
             col = pl.col(name).str.strip_chars()
             if dtype == pl.Boolean:
-                out.append(col.str.to_lowercase().replace_strict({"true": True, "false": False}, return_dtype=pl.Boolean).alias(name))
+                out.append(
+                    col.str.to_lowercase()
+                    .replace_strict({"true": True, "false": False}, return_dtype=pl.Boolean)
+                    .alias(name)
+                )
             else:
                 out.append(col.cast(dtype).alias(name))
         else:
@@ -75,7 +79,12 @@ def load_cchi(path: Path | str | None = None) -> pl.DataFrame:
 def load_offence_codes(path: Path | str | None = None) -> pl.DataFrame:
     """Offence codes: ``offence_code, offence_description, main_group, is_crime`` (Boolean)."""
     p = Path(path) if path is not None else REFERENCE_DIR / "offence_codes.csv"
-    schema = {"offence_code": pl.String, "offence_description": pl.String, "main_group": pl.String, "is_crime": pl.Boolean}
+    schema = {
+        "offence_code": pl.String,
+        "offence_description": pl.String,
+        "main_group": pl.String,
+        "is_crime": pl.Boolean,
+    }
     return _read(p, schema, tuple(schema))
 
 

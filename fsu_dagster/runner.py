@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from collections.abc import Iterator
 
 import dagster as dg
 from dagster._core.definitions.job_base import InMemoryJob
@@ -177,7 +176,12 @@ def _execute(
         output_capturing_enabled=False,
         raise_on_error=False,
         run_tags=merge_run_tags(
-            job_def=ephemeral, partition_key=partition_key, tags=tags, asset_selection=None, instance=instance, run_config=QUIET
+            job_def=ephemeral,
+            partition_key=partition_key,
+            tags=tags,
+            asset_selection=None,
+            instance=instance,
+            run_config=QUIET,
         ),
         run_id=run_id,
     )

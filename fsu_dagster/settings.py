@@ -76,7 +76,9 @@ class FsuSettings(BaseSettings):
     fuzzy_threshold: float | None = Field(None, ge=0, le=1)
 
     # Data quality.
-    quarantine_max_rate: float = Field(0.05, ge=0, le=1, description="Fail the source check above this share of bad rows.")
+    quarantine_max_rate: float = Field(
+        0.05, ge=0, le=1, description="Fail the source check above this share of bad rows."
+    )
     allow_incomplete_window: bool = False
     volume_band: float = Field(
         0.5,
@@ -88,7 +90,8 @@ class FsuSettings(BaseSettings):
     volume_history_months: int = Field(6, ge=1, description="Volume guard: previous landed months in the median.")
     volume_min_history: int = Field(3, ge=1, description="Volume guard: months with fewer previous months pass.")
     landing_encoding: str | None = Field(
-        None, description="Fallback encoding for landing CSVs that are not UTF-8 (e.g. cp1252); None: such a file fails."
+        None,
+        description="Fallback encoding for landing CSVs that are not UTF-8 (e.g. cp1252); None: such a file fails.",
     )
     plausibility_future_days: int = Field(
         366, ge=0, description="Flag timestamps more than this many days after the end of their landing month."
@@ -106,7 +109,9 @@ class FsuSettings(BaseSettings):
     warehouse_memory_mb: int = Field(512, ge=64, description="DuckDB's memory cap during a run, in MB.")
 
     # Profiles.
-    home_lpa_rule: Literal["most_investigations", "most_recent_investigation", "most_recent_missing"] = "most_investigations"
+    home_lpa_rule: Literal["most_investigations", "most_recent_investigation", "most_recent_missing"] = (
+        "most_investigations"
+    )
 
     # Publishing: the dashboard's snapshot folder (default ``data_dir/snapshots``; FSU_SNAPSHOT_DIR).
     snapshot_dir: Path | None = None

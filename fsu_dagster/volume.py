@@ -47,7 +47,15 @@ def record_acceptance(
     path = Path(warehouse_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     row = pl.DataFrame(
-        [{"extract": extract, MONTH_COLUMN: first, "reason": reason, "accepted_by": who or _who(), "accepted_at": wh.utc_now()}],
+        [
+            {
+                "extract": extract,
+                MONTH_COLUMN: first,
+                "reason": reason,
+                "accepted_by": who or _who(),
+                "accepted_at": wh.utc_now(),
+            }
+        ],
         schema=VOLUME_ACCEPTANCES_SCHEMA,
     )
     with wh.connect(str(path)) as conn:

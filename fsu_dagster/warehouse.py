@@ -24,7 +24,6 @@ import polars as pl
 
 from fsu_dagster.filemodes import private_umask, restrict
 
-
 #: The alias under which every connection attaches the warehouse file. DuckDB names a file's
 #: catalog after the file (``fsu.duckdb`` -> catalog ``fsu``), which would make ``fsu.<table>``
 #: ambiguous between that catalog and the ``fsu`` schema; attaching under a fixed alias makes
@@ -76,6 +75,7 @@ def connect(
         conn.close()
         raise
     return conn
+
 
 #: Open sessions: warehouse file -> [its connection, number of holders].
 _SESSIONS: dict[str, list[Any]] = {}

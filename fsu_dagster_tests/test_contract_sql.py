@@ -19,8 +19,15 @@ import pytest
 from fsu_dagster import warehouse as wh
 
 TOTALS = [
-    "suspect_total", "offender_total", "victim_total", "custody_total", "custody_hours",
-    "originator_calls", "originator_hours", "subject_calls", "subject_hours",
+    "suspect_total",
+    "offender_total",
+    "victim_total",
+    "custody_total",
+    "custody_hours",
+    "originator_calls",
+    "originator_hours",
+    "subject_calls",
+    "subject_hours",
 ]
 METRICS = {
     "investigations_custody": TOTALS[0:5],
@@ -61,20 +68,20 @@ def independent_stage1(landing: str) -> dict[str, pl.DataFrame]:
             f"create view {extract} as select * from read_csv('{landing}/*/{extract}.csv', all_varchar = true, header = true)"
         )
     con.execute(f"""
-        create table idx as select distinct person_id, {_name('forename')} as fn, {_name('surname')} as sn,
+        create table idx as select distinct person_id, {_name("forename")} as fn, {_name("surname")} as sn,
                cast(nullif(dob, '') as date) as dob, nullif(replace(upper(pnc_id), ' ', ''), '') as pnc
         from connect_persons;
         create table logs as select incident_id from cw_incidents where lower(is_preplanned) <> 'true';
         create table log_hours as
           select l.incident_id, coalesce(sum(greatest(coalesce(
-                   {_ts('r.released_at')} - least({_ts('r.assigned_at')}, {_ts('r.deployed_at')}, {_ts('r.arrived_at')}), 0), 0)), 0) as seconds
+                   {_ts("r.released_at")} - least({_ts("r.assigned_at")}, {_ts("r.deployed_at")}, {_ts("r.arrived_at")}), 0), 0)), 0) as seconds
           from logs l left join cw_resources r using (incident_id) group by l.incident_id;
         create table mentions as
           select i.incident_id, role, fn, sn, dob, pnc from cw_incidents i join logs using (incident_id),
           lateral (values
-            ('originator', {_name('i.originator_forename')}, {_name('i.originator_surname')},
+            ('originator', {_name("i.originator_forename")}, {_name("i.originator_surname")},
              cast(nullif(i.originator_dob, '') as date), nullif(replace(upper(i.originator_pnc_id), ' ', ''), '')),
-            ('subject', {_name('i.subject_forename')}, {_name('i.subject_surname')},
+            ('subject', {_name("i.subject_forename")}, {_name("i.subject_surname")},
              cast(nullif(i.subject_dob, '') as date), nullif(replace(upper(i.subject_pnc_id), ' ', ''), ''))
           ) as m(role, fn, sn, dob, pnc);
         create table pnc_hits as
@@ -97,7 +104,7 @@ def independent_stage1(landing: str) -> dict[str, pl.DataFrame]:
           from connect_person_roles group by person_id),
         custody as (
           select person_id, count(*) as custody_total,
-            sum(coalesce(least(greatest({_ts('released_at')} - {_ts('arrival_at')}, 0), 200 * 3600), 0)) / 3600.0 as custody_hours
+            sum(coalesce(least(greatest({_ts("released_at")} - {_ts("arrival_at")}, 0), 200 * 3600), 0)) / 3600.0 as custody_hours
           from connect_custody group by person_id),
         calls as (
           select person_id,
@@ -115,7 +122,7 @@ def independent_stage1(landing: str) -> dict[str, pl.DataFrame]:
           coalesce(originator_hours, 0) as originator_hours, coalesce(subject_calls, 0) as subject_calls,
           coalesce(subject_hours, 0) as subject_hours
         from everyone left join roles using (person_id) left join custody using (person_id) left join calls using (person_id);
-        delete from totals where {' + '.join(TOTALS)} = 0;
+        delete from totals where {" + ".join(TOTALS)} = 0;
     """)
     totals = con.execute("select * from totals order by person_id").pl()
 
@@ -130,7 +137,9 @@ def independent_stage1(landing: str) -> dict[str, pl.DataFrame]:
         top = raw.max()
         metrics = metrics.with_columns((raw / top if top else raw * 0.0).alias(f"metric_{metric}"))
     for metric in METRICS:
-        ranked = metrics.sort([f"metric_{metric}", "person_id"], descending=[True, False]).with_row_index(f"rank_{metric}", offset=1)
+        ranked = metrics.sort([f"metric_{metric}", "person_id"], descending=[True, False]).with_row_index(
+            f"rank_{metric}", offset=1
+        )
         metrics = metrics.join(ranked.select("person_id", pl.col(f"rank_{metric}").cast(pl.Int64)), on="person_id")
     cohort = metrics.filter(
         pl.any_horizontal((pl.col(f"rank_{m}") <= 100) & (pl.col(f"metric_{m}") > 0) for m in METRICS)
@@ -138,7 +147,7 @@ def independent_stage1(landing: str) -> dict[str, pl.DataFrame]:
 
     con.register("universe", totals.select("person_id").to_arrow())
     home = con.execute(f"""
-        with inv as (select investigation_id, max({_ts('recorded_at')}) as rec from read_csv('{landing}/*/connect_investigations.csv',
+        with inv as (select investigation_id, max({_ts("recorded_at")}) as rec from read_csv('{landing}/*/connect_investigations.csv',
                      all_varchar = true, header = true) group by 1),
         pairs as (select distinct r.person_id, r.investigation_id, trim(r.home_lpa) as lpa from connect_person_roles r
                   where nullif(trim(r.home_lpa), '') is not null),

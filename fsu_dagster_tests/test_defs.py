@@ -17,9 +17,15 @@ def test_source_assets_are_registered():
 
     keys = {k.to_user_string() for k in fsu_dagster.definitions.defs.resolve_asset_graph().get_all_asset_keys()}
     assert {
-        "sources/avaya_calls", "sources/cw_incidents", "sources/cw_resources", "sources/connect_persons",
-        "sources/connect_investigations", "sources/connect_person_roles", "sources/connect_relationships",
-        "sources/connect_custody", "sources/compact_missing",
+        "sources/avaya_calls",
+        "sources/cw_incidents",
+        "sources/cw_resources",
+        "sources/connect_persons",
+        "sources/connect_investigations",
+        "sources/connect_person_roles",
+        "sources/connect_relationships",
+        "sources/connect_custody",
+        "sources/compact_missing",
     } <= keys
 
 

@@ -42,7 +42,9 @@ def _io(db, **kwargs) -> WarehouseIOManager:
 
 def _count(db, table: str, month: str) -> int:
     with wh.connect(str(db), read_only=True) as conn:
-        return conn.execute(f"select count(*) from fsu.{table} where month = ?", [dt.date.fromisoformat(month)]).fetchone()[0]
+        return conn.execute(
+            f"select count(*) from fsu.{table} where month = ?", [dt.date.fromisoformat(month)]
+        ).fetchone()[0]
 
 
 def test_a_failed_write_keeps_the_month_it_was_replacing(tmp_path):
@@ -88,6 +90,9 @@ def test_string_compression_follows_the_setting(tmp_path, compress):
     with wh.connect(path, compress_strings=compress) as conn:
         conn.execute("create table t as select 'value ' || (i % 10) as s, i from range(200000) r(i)")
     with duckdb.connect(path, read_only=True) as conn:
-        used = {r[0].lower() for r in conn.execute("select compression from pragma_storage_info('t') where column_name = 's'").fetchall()}
+        used = {
+            r[0].lower()
+            for r in conn.execute("select compression from pragma_storage_info('t') where column_name = 's'").fetchall()
+        }
     strings_compressed = bool(used & set(wh.STRING_COMPRESSIONS.split(",")))
     assert strings_compressed is compress, used

@@ -22,15 +22,37 @@ M = dt.date(2026, 10, 1)
 
 CONTRACT_TABLES = {
     "person_totals": [
-        "month", "person_id", "suspect_total", "offender_total", "victim_total", "custody_total", "custody_hours",
-        "originator_calls", "originator_hours", "subject_calls", "subject_hours",
+        "month",
+        "person_id",
+        "suspect_total",
+        "offender_total",
+        "victim_total",
+        "custody_total",
+        "custody_hours",
+        "originator_calls",
+        "originator_hours",
+        "subject_calls",
+        "subject_hours",
     ],
     "person_metrics": [
-        "month", "person_id", "metric_investigations_custody", "metric_originator", "metric_subject", "metric_overall",
-        "rank_investigations_custody", "rank_originator", "rank_subject", "rank_overall",
+        "month",
+        "person_id",
+        "metric_investigations_custody",
+        "metric_originator",
+        "metric_subject",
+        "metric_overall",
+        "rank_investigations_custody",
+        "rank_originator",
+        "rank_subject",
+        "rank_overall",
     ],
     "cohort": [
-        "month", "person_id", "in_top_investigations_custody", "in_top_originator", "in_top_subject", "in_top_overall",
+        "month",
+        "person_id",
+        "in_top_investigations_custody",
+        "in_top_originator",
+        "in_top_subject",
+        "in_top_overall",
     ],
     "person_harm": ["month", "person_id", "harm_caused", "harm_received"],
     "person_home_lpa": ["month", "person_id", "home_lpa"],
@@ -72,7 +94,9 @@ def test_cohort_is_the_union_of_the_top_lists(tiny_built):
 
 
 def test_window_reads_all_twelve_landing_months(tiny_built):
-    manifest = q(tiny_built.warehouse, "select extract, count(distinct month) as months from fsu.landing_manifest group by 1")
+    manifest = q(
+        tiny_built.warehouse, "select extract, count(distinct month) as months from fsu.landing_manifest group by 1"
+    )
     assert manifest.height == 9 and set(manifest["months"]) == {12}
     logs = q(tiny_built.warehouse, "select count(*) as n from fsu.cw_logs")["n"].item()
     landed = q(tiny_built.warehouse, "select count(*) as n from fsu.cw_incidents where not is_preplanned")["n"].item()
@@ -83,7 +107,9 @@ def test_rerunning_a_month_replaces_it(tiny_landing, tmp_path):
     """Re-running must not duplicate a window month (nor the twelve source months under it)."""
     db = tmp_path / "wh.duckdb"
     build_pipeline(tiny_landing, db, link_mode="exact")
-    counts = {t: q(db, f"select count(*) as n from fsu.{t}")["n"].item() for t in ("cw_incidents", "person_totals", "cohort")}
+    counts = {
+        t: q(db, f"select count(*) as n from fsu.{t}")["n"].item() for t in ("cw_incidents", "person_totals", "cohort")
+    }
     build_pipeline(tiny_landing, db, link_mode="exact")
     assert {t: q(db, f"select count(*) as n from fsu.{t}")["n"].item() for t in counts} == counts
 
@@ -125,7 +151,9 @@ def test_fuzzy_mode_links_more_and_counts_controlworks_only_people(tiny_landing,
     build_pipeline(tiny_landing, db, link_mode="fuzzy")
     links = q(db, "select link_mode, person_id from fsu.cw_person_links")
     assert set(links["link_mode"]) == {"fuzzy"}
-    quality = q(db, "select mode, sum(n_originator_linked + n_subject_linked) as linked from fsu.link_quality group by 1")
+    quality = q(
+        db, "select mode, sum(n_originator_linked + n_subject_linked) as linked from fsu.link_quality group by 1"
+    )
     linked = dict(quality.iter_rows())
     assert set(linked) == {"exact", "fuzzy"} and linked["fuzzy"] > linked["exact"]
     universe = q(db, "select person_id from fsu.person_totals")["person_id"]
@@ -136,7 +164,6 @@ def test_fuzzy_mode_links_more_and_counts_controlworks_only_people(tiny_landing,
 def test_parquet_landing_files_give_the_same_answers_as_csv(tiny_built, tmp_path):
     """A force may land Parquet instead of CSV (contract section 1): the ranking must not change."""
     from fsu_dagster.synth import generate
-
     from fsu_dagster_tests.conftest import WINDOW_END, WINDOW_START
 
     data = tmp_path / "parquet"

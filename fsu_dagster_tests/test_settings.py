@@ -48,7 +48,9 @@ def test_a_missing_config_file_is_named(monkeypatch, tmp_path):
         load_settings()
 
 
-@pytest.mark.parametrize(("var", "value"), [("FSU_TOP_N", "0"), ("FSU_LINK_MODE", "guess"), ("FSU_QUARANTINE_MAX_RATE", "2")])
+@pytest.mark.parametrize(
+    ("var", "value"), [("FSU_TOP_N", "0"), ("FSU_LINK_MODE", "guess"), ("FSU_QUARANTINE_MAX_RATE", "2")]
+)
 def test_invalid_values_are_refused(monkeypatch, var, value):
     monkeypatch.setenv(var, value)
     with pytest.raises(ValidationError):
@@ -63,8 +65,8 @@ def test_the_packaged_config_file_ships_with_the_package():
 
 def test_the_settings_resource_hands_out_the_object_it_was_given(monkeypatch, tmp_path):
     """Built once and passed in: neither the environment nor the YAML file is read again."""
-    from fsu_dagster.defs.resources import SettingsResource
     from fsu_dagster.definitions import build_definitions
+    from fsu_dagster.defs.resources import SettingsResource
 
     given = load_settings(data_dir=tmp_path, link_mode="exact", top_n=7, lpas=["north"])
     monkeypatch.setenv("FSU_LINK_MODE", "fuzzy")

@@ -45,8 +45,10 @@ def test_planted_frequent_users_are_in_the_cohort(t):
     all_three = planted.filter(pl.col("archetype") == "all_three")
     assert all_three.join(cohort, on="person_id", how="anti").height == 0
     # Every kind of frequent user is represented by most of its members.
-    per_kind = planted.join(cohort.with_columns(pl.lit(True).alias("in")), on="person_id", how="left").group_by("archetype").agg(
-        (pl.col("in").fill_null(False).mean()).alias("share")
+    per_kind = (
+        planted.join(cohort.with_columns(pl.lit(True).alias("in")), on="person_id", how="left")
+        .group_by("archetype")
+        .agg((pl.col("in").fill_null(False).mean()).alias("share"))
     )
     assert per_kind["share"].min() >= 0.6, per_kind
 
@@ -55,7 +57,9 @@ def test_missing_episodes_belong_to_the_right_person(t):
     episodes = t.q("select report_id, person_id from fsu.missing_episodes")
     cohort = t.q("select person_id from fsu.cohort")
     truth = t.missing.filter(pl.col("person_id").is_not_null())
-    joined = episodes.join(truth.select("report_id", pl.col("person_id").alias("true_person")), on="report_id", how="left")
+    joined = episodes.join(
+        truth.select("report_id", pl.col("person_id").alias("true_person")), on="report_id", how="left"
+    )
     assert joined.filter(pl.col("true_person") != pl.col("person_id")).height == 0
     expected = truth.join(cohort, on="person_id", how="semi")
     assert episodes.join(expected, on="report_id", how="semi").height >= 0.95 * expected.height
@@ -64,7 +68,9 @@ def test_missing_episodes_belong_to_the_right_person(t):
 def test_planted_relationships_are_read_the_right_way_round(t):
     """truth: b is <relationship> to a; profiles: related_person_id is <relationship> to person_id."""
     found = t.q("select person_id, related_person_id, relationship from fsu.person_relationships").join(
-        t.relationships.rename({"person_id_a": "person_id", "person_id_b": "related_person_id", "relationship": "truth"}),
+        t.relationships.rename(
+            {"person_id_a": "person_id", "person_id_b": "related_person_id", "relationship": "truth"}
+        ),
         on=["person_id", "related_person_id"],
         how="inner",
     )
@@ -77,9 +83,15 @@ def test_identified_callers_relationships_match_the_truth(t):
         "select incident_id, person_id, caller_relationship from fsu.caller_relationships "
         "where is_subject and not is_originator and caller_relationship <> 'RELATIONSHIP UNKNOWN'"
     )
-    subjects = t.mentions.filter(pl.col("role") == "subject").select("incident_id", pl.col("person_id").alias("subject"))
+    subjects = t.mentions.filter(pl.col("role") == "subject").select(
+        "incident_id", pl.col("person_id").alias("subject")
+    )
     originators = t.mentions.filter(pl.col("role") == "originator").select("incident_id", "relationship_to_subject")
-    compared = callers.join(subjects.join(originators, on="incident_id"), left_on=["incident_id", "person_id"], right_on=["incident_id", "subject"])
+    compared = callers.join(
+        subjects.join(originators, on="incident_id"),
+        left_on=["incident_id", "person_id"],
+        right_on=["incident_id", "subject"],
+    )
     assert compared.height >= 20
     agree = compared.filter(pl.col("caller_relationship") == pl.col("relationship_to_subject")).height
     assert agree >= 0.95 * compared.height

@@ -49,8 +49,12 @@ def _compare(built) -> pl.DataFrame:
     )
     got = pl.concat(
         [
-            totals.select("person_id", pl.lit(role).alias("role"), pl.col(f"{role}_calls").alias("calls"),
-                          pl.col(f"{role}_hours").alias("hours"))
+            totals.select(
+                "person_id",
+                pl.lit(role).alias("role"),
+                pl.col(f"{role}_calls").alias("calls"),
+                pl.col(f"{role}_hours").alias("hours"),
+            )
             for role in ("originator", "subject")
         ]
     )

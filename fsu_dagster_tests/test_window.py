@@ -63,7 +63,11 @@ def test_a_record_landed_again_keeps_only_its_latest_version_and_that_versions_c
     may, june = D(2026, 5, 1), D(2026, 6, 1)
     incidents = pl.DataFrame({"month": [may, june, may], "incident_id": ["A", "A", "B"], "v": [1, 2, 3]})
     resources = pl.DataFrame(
-        {"month": [may, may, june, may, june], "incident_id": ["A", "A", "A", "B", "Z"], "resource_id": ["r1", "r2", "r3", "r4", "r5"]}
+        {
+            "month": [may, may, june, may, june],
+            "incident_id": ["A", "A", "A", "B", "Z"],
+            "resource_id": ["r1", "r2", "r3", "r4", "r5"],
+        }
     )
     out, superseded = latest_versions({"cw_incidents": incidents, "cw_resources": resources})
     assert sorted(out["cw_incidents"]["v"]) == [2, 3]

@@ -75,11 +75,15 @@ class DashboardConfig:
         secret = session_secret if session_secret is not None else env.get("FSU_SESSION_SECRET", "")
         if not secret:
             if not is_local:
-                raise InsecureConfig("FSU_SESSION_SECRET is not set; set it (32+ random characters) or FSU_ENV=local for a throwaway one")
+                raise InsecureConfig(
+                    "FSU_SESSION_SECRET is not set; set it (32+ random characters) or FSU_ENV=local for a throwaway one"
+                )
             secret = secrets.token_urlsafe(48)
             log.warning("FSU_ENV=local: using a random session secret for this process; sign-ins end when it stops")
         elif not is_local and (len(secret) < MIN_SECRET_LENGTH or secret.lower() in _PLACEHOLDERS):
-            raise InsecureConfig(f"FSU_SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters and not a placeholder")
+            raise InsecureConfig(
+                f"FSU_SESSION_SECRET must be at least {MIN_SECRET_LENGTH} characters and not a placeholder"
+            )
         idle = _positive(env, "FSU_SESSION_IDLE_MINUTES", 30) * 60
         max_age = _positive(env, "FSU_SESSION_MAX_HOURS", 8) * 3600
         return cls(

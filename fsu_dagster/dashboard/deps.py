@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast, Annotated, Any
+from typing import Annotated, Any, cast
 
 import duckdb
 from fastapi import Depends, HTTPException, Query, Request

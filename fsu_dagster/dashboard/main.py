@@ -105,7 +105,11 @@ class SecurityHeaders:
             if started:
                 raise
             await send_with_headers(
-                {"type": "http.response.start", "status": 500, "headers": [(b"content-type", b"text/html; charset=utf-8")]}
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8")],
+                }
             )
             await send_with_headers({"type": "http.response.body", "body": _PLAIN_500})
 
@@ -131,7 +135,9 @@ def create_app(
     config = config or DashboardConfig.from_env(
         settings, snapshot_dir=snapshot_dir, users_file=users_file, audit_file=audit_file
     )
-    app = FastAPI(title=f"{settings.force_name}: frequent service users", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title=f"{settings.force_name}: frequent service users", docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.settings = settings
     app.state.config = config
     app.state.audit = AuditLog(config.audit_file, mode=config.file_mode)
@@ -155,7 +161,9 @@ def create_app(
             log.error("unhandled %s on %s", type(exc).__name__, getattr(route, "path", "an unknown route"))
             record.event = record.event or "error"
             try:
-                response = render_error(request, 500, "Something went wrong", "The page could not be shown. The error has been logged.")
+                response = render_error(
+                    request, 500, "Something went wrong", "The page could not be shown. The error has been logged."
+                )
             except Exception:  # the error page itself failed: the bare page
                 response = HTMLResponse(_PLAIN_500.decode(), status_code=500)
         path = request.url.path
@@ -184,7 +192,10 @@ def create_app(
     @app.exception_handler(NoSnapshot)
     async def _no_snapshot(request: Request, exc: NoSnapshot) -> Response:
         return render_error(
-            request, 503, "Nothing published yet", "No snapshot has been published. Run `fsu publish --month YYYY-MM` after `fsu run`."
+            request,
+            503,
+            "Nothing published yet",
+            "No snapshot has been published. Run `fsu publish --month YYYY-MM` after `fsu run`.",
         )
 
     @app.exception_handler(SnapshotUnreadable)

@@ -94,7 +94,10 @@ def cohort_rows(
         where.append("l.home_lpa = $lpa")
         params["lpa"] = lpa
     if theme:
-        where.append("EXISTS (SELECT 1 FROM fsu.person_themes t WHERE t.month = c.month AND t.person_id = c.person_id AND t.theme = $theme)")
+        where.append(
+            "EXISTS (SELECT 1 FROM fsu.person_themes t "
+            "WHERE t.month = c.month AND t.person_id = c.person_id AND t.theme = $theme)"
+        )
         params["theme"] = theme
     if priority:
         where.append(
@@ -115,7 +118,7 @@ def cohort_rows(
         LEFT JOIN fsu.person_harm h ON h.month = c.month AND h.person_id = c.person_id
         LEFT JOIN fsu.person_home_lpa l ON l.month = c.month AND l.person_id = c.person_id
         LEFT JOIN fsu.person_names n ON n.month = c.month AND n.person_id = c.person_id
-        WHERE {' AND '.join(where)}
+        WHERE {" AND ".join(where)}
         ORDER BY {order}, m.rank_overall, c.person_id
     """
     return _rows(conn, sql, params)

@@ -91,7 +91,10 @@ def _filter_options(settings: FsuSettings) -> dict[str, list[tuple[str, str]]]:
 
 
 def _sort_options() -> list[tuple[str, str]]:
-    return [(k, label) for k, label, _ in queries.METRICS] + [("harm_caused", "Harm caused"), ("harm_received", "Harm received")]
+    return [(k, label) for k, label, _ in queries.METRICS] + [
+        ("harm_caused", "Harm caused"),
+        ("harm_received", "Harm received"),
+    ]
 
 
 def cohort_context(
@@ -126,7 +129,8 @@ def cohort_context(
             "all_href": href(**{key: None}),
             "all_active": chosen[key] is None,
             "buttons": [
-                {"value": v, "label": label, "active": chosen[key] == v, "href": href(**{key: v})} for v, label in options[key]
+                {"value": v, "label": label, "active": chosen[key] == v, "href": href(**{key: v})}
+                for v, label in options[key]
             ],
         }
         for key in ("lpa", "theme", "priority")
@@ -142,7 +146,9 @@ def cohort_context(
         "months": [_month_str(m) for m in reversed(snap.months)],
         "info": snap.info,
         "filters": filters,
-        "sorts": [{"key": k, "label": label, "active": k == sort, "href": href(sort=k)} for k, label in _sort_options()],
+        "sorts": [
+            {"key": k, "label": label, "active": k == sort, "href": href(sort=k)} for k, label in _sort_options()
+        ],
         "metrics": queries.METRICS,
         "rows": rows,
         "filtered": any(chosen.values()),
@@ -198,7 +204,11 @@ def _trend(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "total": total,
                 "hours": sum(c["hours"] or 0 for c in row.values()),
                 "points": [
-                    {"month": m, "events": row.get(m, {}).get("events", 0), "pct": pct(row.get(m, {}).get("events", 0), peak)}
+                    {
+                        "month": m,
+                        "events": row.get(m, {}).get("events", 0),
+                        "pct": pct(row.get(m, {}).get("events", 0), peak),
+                    }
                     for m in months
                 ],
             }

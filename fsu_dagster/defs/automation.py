@@ -137,7 +137,9 @@ def _sources_request(first: dt.date, last: dt.date, run_key: str, tags: dict[str
 
 
 def _window_request(month: dt.date, run_key: str, tags: dict[str, str], **kw) -> dg.RunRequest:
-    return dg.RunRequest(run_key=run_key, partition_key=month_key(month), tags={**tags, WINDOW_TAG: f"{month:%Y-%m}"}, **kw)
+    return dg.RunRequest(
+        run_key=run_key, partition_key=month_key(month), tags={**tags, WINDOW_TAG: f"{month:%Y-%m}"}, **kw
+    )
 
 
 def cron_schedule(settings: FsuSettings) -> str:
@@ -165,7 +167,9 @@ def build_schedule(settings: FsuSettings, window_keys: list[dg.AssetKey]) -> dg.
         when = when.astimezone(tz)
         month = previous_complete_month(when, settings.cadence)
         if month is None:
-            return dg.SkipReason(f"cadence is quarterly and {add_months(when.date().replace(day=1), -1):%Y-%m} ends no quarter")
+            return dg.SkipReason(
+                f"cadence is quarterly and {add_months(when.date().replace(day=1), -1):%Y-%m} ends no quarter"
+            )
         folder = inspect_folder(
             settings.landing_dir, month, settings.landing_required_extracts, settings.landing_ready_marker
         )
@@ -190,11 +194,16 @@ def build_schedule(settings: FsuSettings, window_keys: list[dg.AssetKey]) -> dg.
         tags = {**WRITER_TAGS, TRIGGER_TAG: "schedule"}
         return [
             _sources_request(
-                min(to_load), month, f"{month:%Y-%m}-sources", tags,
+                min(to_load),
+                month,
+                f"{month:%Y-%m}-sources",
+                tags,
                 asset_selection=SOURCE_KEYS,
             ),
             _window_request(
-                month, f"{month:%Y-%m}-window", tags,
+                month,
+                f"{month:%Y-%m}-window",
+                tags,
                 asset_selection=list(window_keys),
             ),
         ]

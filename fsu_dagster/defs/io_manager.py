@@ -9,7 +9,8 @@ It is Dagster's DuckDB-polars IO manager with two changes:
   source extract (``cw_incidents`` feeds ``cw_logs``, the ControlWorks profiles and the monthly
   trend). The first load of a slice (a ``SELECT`` statement) is kept for the rest of the run
   and later loads of the same statement get the same frame; writing a table drops what was
-  kept of it. At most ``load_cache_mb`` of frames are kept (least recently used go first). The cache belongs to one run's IO manager, so nothing survives the run and a
+  kept of it. At most ``load_cache_mb`` of frames are kept (least recently used go first).
+  The cache belongs to one run's IO manager, so nothing survives the run and a
   write by another process can never be served stale within a later run.
 """
 

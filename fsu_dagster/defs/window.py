@@ -80,7 +80,9 @@ def window_asset(
             return {name: fn(**kwargs)}
 
         single.__doc__ = fn.__doc__
-        return window_multi_asset(layer=layer, name=name, outputs={name: schema}, ins=ins, description=description)(single)
+        return window_multi_asset(layer=layer, name=name, outputs={name: schema}, ins=ins, description=description)(
+            single
+        )
 
     return decorator
 
@@ -103,7 +105,9 @@ def window_multi_asset(
     source_inputs = {n: i.key.path[-1] for n, i in ins.items() if i.key is not None and i.key.path[0] == SOURCE_LAYER}
     extracts = tuple(source_inputs.values())
     check_specs = [
-        dg.AssetCheckSpec(f"{out}_schema", asset=[layer, out], blocking=True, description=f"{out} satisfies its Pandera schema.")
+        dg.AssetCheckSpec(
+            f"{out}_schema", asset=[layer, out], blocking=True, description=f"{out} satisfies its Pandera schema."
+        )
         for out in outputs
     ]
     if extracts:

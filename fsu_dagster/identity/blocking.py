@@ -86,7 +86,10 @@ def _initials(frame: pl.LazyFrame) -> pl.LazyFrame:
     """``id`` plus each record's initials (forename's and surname's first letters), one per row."""
     return (
         frame.select(
-            "id", "dob", "dob_swapped", "postcode",
+            "id",
+            "dob",
+            "dob_swapped",
+            "postcode",
             pl.concat_list(pl.col("fn_key").str.slice(0, 1), pl.col("sn_key").str.slice(0, 1)).alias("initial"),
         )
         .explode("initial")
@@ -103,15 +106,24 @@ def _dob_swap_initial_query(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _surname_phonetic_year(frame: pl.LazyFrame) -> pl.LazyFrame:
-    return frame.select("id", "sn_phon_parts", pl.col("dob").str.slice(0, 4).alias("year")).explode(
-        "sn_phon_parts"
-    ).select("id", _hash(pl.col("sn_phon_parts"), pl.col("year")))
+    return (
+        frame.select("id", "sn_phon_parts", pl.col("dob").str.slice(0, 4).alias("year"))
+        .explode("sn_phon_parts")
+        .select("id", _hash(pl.col("sn_phon_parts"), pl.col("year")))
+    )
 
 
 def _surname_phonetic_year_initial(frame: pl.LazyFrame) -> pl.LazyFrame:
-    return frame.select(
-        "id", "sn_phon_parts", pl.col("dob").str.slice(0, 4).alias("year"), pl.col("fn_key").str.slice(0, 1).alias("fi")
-    ).explode("sn_phon_parts").select("id", _hash(pl.col("sn_phon_parts"), pl.col("year"), pl.col("fi")))
+    return (
+        frame.select(
+            "id",
+            "sn_phon_parts",
+            pl.col("dob").str.slice(0, 4).alias("year"),
+            pl.col("fn_key").str.slice(0, 1).alias("fi"),
+        )
+        .explode("sn_phon_parts")
+        .select("id", _hash(pl.col("sn_phon_parts"), pl.col("year"), pl.col("fi")))
+    )
 
 
 def _without_dob(keys: KeyFn) -> KeyFn:
@@ -127,8 +139,10 @@ def _name_phonetic_pair(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _nickname_surname(frame: pl.LazyFrame) -> pl.LazyFrame:
-    return frame.select("id", "fn_groups", "sn_metaphone").explode("fn_groups").select(
-        "id", _hash(pl.col("fn_groups"), pl.col("sn_metaphone"))
+    return (
+        frame.select("id", "fn_groups", "sn_metaphone")
+        .explode("fn_groups")
+        .select("id", _hash(pl.col("fn_groups"), pl.col("sn_metaphone")))
     )
 
 
@@ -210,22 +224,37 @@ def add_blocking_columns(frame: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("group").unique().alias("fn_nick_groups"))
     )
     out = (
-        frame.join(phon.rename({"name": "fn_key", "metaphone": "fn_metaphone", "soundex": "fn_soundex"}), on="fn_key", how="left")
-        .join(phon.rename({"name": "sn_key", "metaphone": "sn_metaphone", "soundex": "sn_soundex"}), on="sn_key", how="left")
+        frame.join(
+            phon.rename({"name": "fn_key", "metaphone": "fn_metaphone", "soundex": "fn_soundex"}),
+            on="fn_key",
+            how="left",
+        )
+        .join(
+            phon.rename({"name": "sn_key", "metaphone": "sn_metaphone", "soundex": "sn_soundex"}),
+            on="sn_key",
+            how="left",
+        )
         .join(part_phon, on="id", how="left")
         .join(fn_groups, on="id", how="left")
         .with_columns(
             # Surname keys: the whole surname's code plus each part's.
             sn_phon_parts=pl.concat_list(
                 pl.col("sn_metaphone"), pl.col("part_phon").fill_null(pl.lit([], dtype=pl.List(pl.String)))
-            ).list.drop_nulls().list.unique(),
+            )
+            .list.drop_nulls()
+            .list.unique(),
             # Forename's nickname groups, or the forename itself when it has none.
             fn_groups=pl.when(pl.col("fn_nick_groups").is_not_null())
             .then(pl.col("fn_nick_groups"))
             .otherwise(pl.concat_list(pl.col("fn_key"))),
             dob_swapped=pl.when(
-                (pl.col("dob").str.slice(6, 2) <= "12") & (pl.col("dob").str.slice(4, 2) != pl.col("dob").str.slice(6, 2))
-            ).then(pl.concat_str(pl.col("dob").str.slice(0, 4), pl.col("dob").str.slice(6, 2), pl.col("dob").str.slice(4, 2))),
+                (pl.col("dob").str.slice(6, 2) <= "12")
+                & (pl.col("dob").str.slice(4, 2) != pl.col("dob").str.slice(6, 2))
+            ).then(
+                pl.concat_str(
+                    pl.col("dob").str.slice(0, 4), pl.col("dob").str.slice(6, 2), pl.col("dob").str.slice(4, 2)
+                )
+            ),
         )
         .drop("part_phon", "fn_nick_groups")
     )
@@ -247,7 +276,9 @@ def _rule_pair_count(rule: BlockingRule, q: pl.LazyFrame, ix: pl.LazyFrame, max_
     of a broad rule are never built just to be counted)."""
     ik = rule.keys_for(ix, "index").group_by("key").agg(pl.len().alias("_n")).filter(pl.col("_n") <= max_block)
     qk = rule.keys_for(q, "query").group_by("key").agg(pl.len().alias("_m"))
-    total = qk.join(ik, on="key", how="inner").select((pl.col("_m").cast(pl.Int64) * pl.col("_n")).sum()).collect().item()
+    total = (
+        qk.join(ik, on="key", how="inner").select((pl.col("_m").cast(pl.Int64) * pl.col("_n")).sum()).collect().item()
+    )
     return int(total or 0)
 
 

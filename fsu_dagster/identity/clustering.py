@@ -96,8 +96,12 @@ def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -
     rule, not a probability) and ``reason`` (``"cw:provisional"``) for every mention
     that has enough identity to take part (see the module docstring).
     """
-    schema = {"record_id": mentions.schema.get("record_id", pl.Int64), "person_id": pl.String,
-              "score": pl.Float64, "reason": pl.String}
+    schema = {
+        "record_id": mentions.schema.get("record_id", pl.Int64),
+        "person_id": pl.String,
+        "score": pl.Float64,
+        "reason": pl.String,
+    }
     if mentions.height == 0:
         return pl.DataFrame(schema=schema)
     dob_dtype = mentions.schema.get("dob", pl.String())
@@ -135,7 +139,9 @@ def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -
     # dob_similar_name
     by_dob = _levels(_self_pairs(nodes, ["dob"], config.max_cluster_group), nodes)
     edges.append(
-        by_dob.filter(close_names & ((pl.col("fn_level") == "exact") | (pl.col("sn_level") == "exact"))).select("a", "b")
+        by_dob.filter(close_names & ((pl.col("fn_level") == "exact") | (pl.col("sn_level") == "exact"))).select(
+            "a", "b"
+        )
     )
     # phone_similar_name
     by_phone = _levels(_self_pairs(nodes, ["phone"], config.max_cluster_group), nodes)
@@ -145,9 +151,7 @@ def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -
     component = connected_components(nodes.height, e["a"].to_numpy(), e["b"].to_numpy())
     nodes = nodes.with_columns(
         component=pl.Series(component),
-        canonical=pl.concat_str(
-            [pl.col(c).fill_null("") for c in ident], separator="|"
-        ),
+        canonical=pl.concat_str([pl.col(c).fill_null("") for c in ident], separator="|"),
     )
     ids = (
         nodes.sort(["component", "n_mentions", "canonical"], descending=[False, True, False])
@@ -156,7 +160,9 @@ def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -
         .select(
             "component",
             pl.col("canonical")
-            .map_elements(lambda k: CW_PREFIX + hashlib.sha1(k.encode("utf-8")).hexdigest()[:12], return_dtype=pl.String)
+            .map_elements(
+                lambda k: CW_PREFIX + hashlib.sha1(k.encode("utf-8")).hexdigest()[:12], return_dtype=pl.String
+            )
             .alias("person_id"),
         )
     )

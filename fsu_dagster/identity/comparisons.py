@@ -178,8 +178,18 @@ def _assign_forename(pairs: pl.DataFrame) -> pl.Series:
     p = _name_parts(pairs)
     nick = nickname_pairs().with_columns(pl.lit(True).alias("_nick"))
     p = (
-        p.join(nick.rename({"a": "lk", "b": "rk", "_nick": "nick_full"}), on=["lk", "rk"], how="left", maintain_order="left")
-        .join(nick.rename({"a": "lf", "b": "rf", "_nick": "nick_first"}), on=["lf", "rf"], how="left", maintain_order="left")
+        p.join(
+            nick.rename({"a": "lk", "b": "rk", "_nick": "nick_full"}),
+            on=["lk", "rk"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            nick.rename({"a": "lf", "b": "rf", "_nick": "nick_first"}),
+            on=["lf", "rf"],
+            how="left",
+            maintain_order="left",
+        )
         .with_columns(jw=pl.Series(_jw(p)))
     )
     return _select_levels(
@@ -237,8 +247,10 @@ def _assign_dob(pairs: pl.DataFrame) -> pl.Series:
 
     swap = (y("l") == y("r")) & (m("l") == d("r")) & (d("l") == m("r")) & (m("l") != d("l"))
     one_day = (as_date("l") - as_date("r")).dt.total_days().abs() == 1
-    one_year = (m("l") == m("r")) & (d("l") == d("r")) & (
-        (y("l").cast(pl.Int32, strict=False) - y("r").cast(pl.Int32, strict=False)).abs() == 1
+    one_year = (
+        (m("l") == m("r"))
+        & (d("l") == d("r"))
+        & ((y("l").cast(pl.Int32, strict=False) - y("r").cast(pl.Int32, strict=False)).abs() == 1)
     )
     return _select_levels(
         p,

@@ -8,9 +8,9 @@ u per level are part of their definitions (``comparisons``), not tuning constant
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from collections.abc import Mapping
 
 __all__ = ["LINK_CONFIG", "LinkConfig"]
 

@@ -67,7 +67,9 @@ def log_context_links(
     Returns ``record_id, person_id, score, reason`` for mentions not yet in ``links``.
     """
     rid_dtype = mentions.schema["record_id"]
-    empty = pl.DataFrame(schema={"record_id": rid_dtype, "person_id": pl.String, "score": pl.Float64, "reason": pl.String})
+    empty = pl.DataFrame(
+        schema={"record_id": rid_dtype, "person_id": pl.String, "score": pl.Float64, "reason": pl.String}
+    )
     if links.height == 0 or cands.best.height == 0:
         return empty
     mention_roles = mentions.select("record_id", pl.col("incident_id").cast(pl.String), "role")
@@ -93,18 +95,27 @@ def log_context_links(
         pair = seen.group_by("_p", "_x").agg(pl.len().cast(pl.Float64).alias("_k"))
         selfs = logs_per_person.select("_p", pl.col("_p").alias("_x"), pl.lit(0.0).alias("_k"))
         share = (
-            pl.concat([pair, selfs]).group_by("_p", "_x").agg(pl.col("_k").sum())
+            pl.concat([pair, selfs])
+            .group_by("_p", "_x")
+            .agg(pl.col("_k").sum())
             .join(logs_per_person, on="_p", how="left")
             .with_columns(pl.col("_n").fill_null(0.0))
             .with_columns(
-                ((pl.col("_k") + pl.when(pl.col("_p") == pl.col("_x")).then(config.context_pseudo * self_share).otherwise(0.0))
-                 / (pl.col("_n") + config.context_pseudo)).alias("_c")
+                (
+                    (
+                        pl.col("_k")
+                        + pl.when(pl.col("_p") == pl.col("_x")).then(config.context_pseudo * self_share).otherwise(0.0)
+                    )
+                    / (pl.col("_n") + config.context_pseudo)
+                ).alias("_c")
             )
             .with_columns(pl.col("_c").sum().over("_p").alias("_sum"))
             # Never more than config.context_max_share in all: scale the shares down if need be.
             .with_columns(
-                pl.when(pl.col("_sum") > config.context_max_share).then(pl.col("_c") * config.context_max_share / pl.col("_sum"))
-                .otherwise(pl.col("_c")).alias("_c"),
+                pl.when(pl.col("_sum") > config.context_max_share)
+                .then(pl.col("_c") * config.context_max_share / pl.col("_sum"))
+                .otherwise(pl.col("_c"))
+                .alias("_c"),
                 pl.col("_sum").clip(None, config.context_max_share),
             )
         )
@@ -139,7 +150,9 @@ def log_context_links(
     boost = context_share / ((1.0 - candidates["_sum"].to_numpy()) * (1.0 - cands.rho))
     with np.errstate(divide="ignore"):
         # log2(2^log_odds + boost · 2^weight), computed without overflow.
-        new_log_odds = np.where(context_share > 0, np.logaddexp2(log_odds, np.log2(np.maximum(boost, 1e-300)) + weight), log_odds)
+        new_log_odds = np.where(
+            context_share > 0, np.logaddexp2(log_odds, np.log2(np.maximum(boost, 1e-300)) + weight), log_odds
+        )
     group = candidates.with_columns(pl.col("record_id").rank("dense").alias("_g"))["_g"].to_numpy()
     candidates = candidates.with_columns(pl.Series("score", normalise_posterior(group, new_log_odds)))
     chosen = (
@@ -182,8 +195,14 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame, config: Link
     every other call from the number. ``score`` is the lowest score of
     the links it rests on. Returns ``record_id, person_id, score, reason``.
     """
-    empty = pl.DataFrame(schema={"record_id": mentions.schema["record_id"], "person_id": pl.String,
-                                 "score": pl.Float64, "reason": pl.String})
+    empty = pl.DataFrame(
+        schema={
+            "record_id": mentions.schema["record_id"],
+            "person_id": pl.String,
+            "score": pl.Float64,
+            "reason": pl.String,
+        }
+    )
     if "phone" not in mentions.columns or links.height == 0:
         return empty
     canon = nickname_groups().group_by("name").agg(pl.col("group").min().alias("_canon"))
@@ -206,10 +225,17 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame, config: Link
     # One person only, and at least one sure link made with a DOB or PNC ID: a weak
     # link is not spread further, and neither is one resting on name and address alone
     # (a carer ringing from the home of her namesake is not the namesake).
-    sources = linked.group_by(key).agg(
-        pl.col("person_id").n_unique().alias("_n"), pl.col("person_id").first(), pl.col("score").min(),
-        ((pl.col("score") >= config.sure_score) & pl.col("_ided")).any().alias("_anchored"),
-    ).filter((pl.col("_n") == 1) & pl.col("_anchored")).drop("_n", "_anchored")
+    sources = (
+        linked.group_by(key)
+        .agg(
+            pl.col("person_id").n_unique().alias("_n"),
+            pl.col("person_id").first(),
+            pl.col("score").min(),
+            ((pl.col("score") >= config.sure_score) & pl.col("_ided")).any().alias("_anchored"),
+        )
+        .filter((pl.col("_n") == 1) & pl.col("_anchored"))
+        .drop("_n", "_anchored")
+    )
     todo = keyed.filter(pl.col("_no_dob")).join(links.select("record_id"), on="record_id", how="anti")
     by_name = todo.join(sources, on=key, how="inner").select(
         "record_id", "person_id", pl.col("score").cast(pl.Float64), pl.lit("phone_name").alias("reason")
@@ -217,21 +243,36 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame, config: Link
     # Mentions with a phone number and nothing else: the number must have been linked
     # config.phone_only_min_links times or more, always to the same person (a shared household
     # line, linked to two people, gives nothing).
-    phones = mentions.select("record_id", phone_key(pl.col("phone")).alias("_phone"), _identified(mentions).alias("_ided"))
+    phones = mentions.select(
+        "record_id", phone_key(pl.col("phone")).alias("_phone"), _identified(mentions).alias("_ided")
+    )
     on_phone = phones.drop_nulls("_phone").join(
         links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id"
     )
     phone_sources = (
         on_phone.group_by("_phone")
-        .agg(pl.col("person_id").n_unique().alias("_n"), pl.len().alias("_k"), pl.col("person_id").first(),
-             pl.col("score").min(), ((pl.col("score") >= config.sure_score) & pl.col("_ided")).any().alias("_anchored"))
+        .agg(
+            pl.col("person_id").n_unique().alias("_n"),
+            pl.len().alias("_k"),
+            pl.col("person_id").first(),
+            pl.col("score").min(),
+            ((pl.col("score") >= config.sure_score) & pl.col("_ided")).any().alias("_anchored"),
+        )
         .filter((pl.col("_n") == 1) & (pl.col("_k") >= config.phone_only_min_links) & pl.col("_anchored"))
     )
-    bare = mentions.filter(
-        pl.all_horizontal(pl.col(c).is_null() for c in ("forename", "surname", "dob", "pnc_id") if c in mentions.columns)
-    ).select("record_id", phone_key(pl.col("phone")).alias("_phone")).drop_nulls("_phone")
-    by_phone = bare.join(links.select("record_id"), on="record_id", how="anti").join(
-        phone_sources, on="_phone", how="inner"
-    ).select("record_id", "person_id", pl.col("score").cast(pl.Float64), pl.lit("phone_only").alias("reason"))
+    bare = (
+        mentions.filter(
+            pl.all_horizontal(
+                pl.col(c).is_null() for c in ("forename", "surname", "dob", "pnc_id") if c in mentions.columns
+            )
+        )
+        .select("record_id", phone_key(pl.col("phone")).alias("_phone"))
+        .drop_nulls("_phone")
+    )
+    by_phone = (
+        bare.join(links.select("record_id"), on="record_id", how="anti")
+        .join(phone_sources, on="_phone", how="inner")
+        .select("record_id", "person_id", pl.col("score").cast(pl.Float64), pl.lit("phone_only").alias("reason"))
+    )
     out = pl.concat([by_name, by_phone], how="vertical_relaxed").unique("record_id", keep="first")
     return out if out.height else empty

@@ -63,7 +63,9 @@ def home_postcodes(person_roles: pl.DataFrame) -> pl.DataFrame:
     if "home_postcode" not in person_roles.columns or person_roles.height == 0:
         return pl.DataFrame(schema={"person_id": pl.String, "postcode": pl.String})
     return (
-        person_roles.select(pl.col("person_id").cast(pl.String), postcode_key(pl.col("home_postcode")).alias("postcode"))
+        person_roles.select(
+            pl.col("person_id").cast(pl.String), postcode_key(pl.col("home_postcode")).alias("postcode")
+        )
         .filter(pl.col("person_id").is_not_null() & (pl.col("postcode").str.len_bytes() > 0))
         .unique()
         .sort("person_id", "postcode")
@@ -73,7 +75,8 @@ def home_postcodes(person_roles: pl.DataFrame) -> pl.DataFrame:
 def _with_location(mentions: pl.DataFrame, cw_logs: pl.DataFrame) -> pl.DataFrame:
     """Mentions with their log's ``location_postcode`` as ``postcode``."""
     loc = cw_logs.select(
-        pl.col("incident_id").cast(mentions.schema["incident_id"]), pl.col("location_postcode").cast(pl.String).alias("postcode")
+        pl.col("incident_id").cast(mentions.schema["incident_id"]),
+        pl.col("location_postcode").cast(pl.String).alias("postcode"),
     ).unique("incident_id", keep="first")
     return mentions.join(loc, on="incident_id", how="left", maintain_order="left")
 
@@ -84,7 +87,9 @@ def _with_homes(index: pl.DataFrame, person_roles: pl.DataFrame) -> pl.DataFrame
     homes = home_postcodes(person_roles)
     base = index.drop("postcode", strict=False)
     key = base.schema["person_id"]
-    return base.join(homes.with_columns(pl.col("person_id").cast(key)), on="person_id", how="left", maintain_order="left")
+    return base.join(
+        homes.with_columns(pl.col("person_id").cast(key)), on="person_id", how="left", maintain_order="left"
+    )
 
 
 def link_controlworks(
@@ -138,7 +143,9 @@ def link_controlworks(
         )
         links = pl.concat([links, propagate_by_phone(mentions, links, config)], how="vertical_relaxed")
         if cands is not None:
-            links = pl.concat([links, log_context_links(cands, mentions, links, threshold, config)], how="vertical_relaxed")
+            links = pl.concat(
+                [links, log_context_links(cands, mentions, links, threshold, config)], how="vertical_relaxed"
+            )
     else:
         links = link_records(mentions.drop("incident_id", "role"), index, mode=mode, config=config).with_columns(
             pl.col("person_id").cast(pl.String)

@@ -99,8 +99,11 @@ def frequency_posterior(
     The decision units become (record group ``qid``, query group): returns the
     candidates keyed by the new unit ids and the record map pointing to them."""
     units = (
-        record_map.group_by("qid", "_g").agg(pl.len().alias("_k")).sort("qid", "_g")
-        .with_row_index("_u").with_columns(pl.col("_u").cast(pl.UInt32))
+        record_map.group_by("qid", "_g")
+        .agg(pl.len().alias("_k"))
+        .sort("qid", "_g")
+        .with_row_index("_u")
+        .with_columns(pl.col("_u").cast(pl.UInt32))
     )
     # Sure (≥ 0.99 > ½): at most one candidate per record group qualifies.
     top = best.filter(pl.col("score") >= config.sure_score).select("qid", "pidx").unique("qid", keep="first")
@@ -130,32 +133,46 @@ def level_labels(comp: Comparison, col: str) -> pl.Expr:
 
 def reason_expr() -> pl.Expr:
     fn, sn, dob = level_labels(FORENAME, "fn_level"), level_labels(SURNAME, "sn_level"), level_labels(DOB, "dob_level")
-    pnc, phone, pc = level_labels(PNC, "pnc_level"), level_labels(PHONE, "phone_level"), level_labels(POSTCODE, "postcode_level")
+    pnc, phone, pc = (
+        level_labels(PNC, "pnc_level"),
+        level_labels(PHONE, "phone_level"),
+        level_labels(POSTCODE, "postcode_level"),
+    )
 
     def core(name: str, lab: pl.Expr) -> pl.Expr:
         return (
-            pl.when(lab == "exact").then(None)
-            .when(lab == "null").then(pl.lit(f"{name}~missing"))
+            pl.when(lab == "exact")
+            .then(None)
+            .when(lab == "null")
+            .then(pl.lit(f"{name}~missing"))
             .otherwise(pl.lit(f"{name}~") + lab)
         )
 
     def extra(name: str, lab: pl.Expr) -> pl.Expr:
         return (
-            pl.when(lab == "null").then(None)
-            .when(lab == "exact").then(pl.lit(f"{name}=exact"))
+            pl.when(lab == "null")
+            .then(None)
+            .when(lab == "exact")
+            .then(pl.lit(f"{name}=exact"))
             .otherwise(pl.lit(f"{name}~") + lab)
         )
 
     parts = pl.concat_list(
         pl.when(pl.col("swapped")).then(pl.lit("names~swapped")).otherwise(None),
-        core("forename", fn), core("surname", sn), core("dob", dob),
-        extra("pnc", pnc), extra("phone", phone), extra("postcode", pc),
+        core("forename", fn),
+        core("surname", sn),
+        core("dob", dob),
+        extra("pnc", pnc),
+        extra("phone", phone),
+        extra("postcode", pc),
     ).list.drop_nulls()
     all_exact = (fn == "exact") & (sn == "exact") & (dob == "exact") & ~pl.col("swapped")
     names_ok = pl.all_horizontal([(lab == "exact") | (lab == "null") for lab in (fn, sn, dob)]) & ~pl.col("swapped")
     return (
-        pl.when((pnc == "exact") & names_ok).then(pl.lit("pnc"))
-        .when(all_exact & (pnc != "else")).then(pl.lit("name_dob"))
+        pl.when((pnc == "exact") & names_ok)
+        .then(pl.lit("pnc"))
+        .when(all_exact & (pnc != "else"))
+        .then(pl.lit("name_dob"))
         .otherwise(pl.lit("fuzzy:") + parts.list.join(","))
         .alias("reason")
     )
@@ -191,7 +208,9 @@ def decide(cands: Candidates, threshold: float, *, one_to_one: bool = False) -> 
         .filter(pl.col("score") >= threshold)
     )
     if one_to_one:
-        chosen = chosen.sort(["score", "qid"], descending=[True, False]).unique("pidx", keep="first", maintain_order=True)
+        chosen = chosen.sort(["score", "qid"], descending=[True, False]).unique(
+            "pidx", keep="first", maintain_order=True
+        )
     chosen = chosen.with_columns(reason_expr()).select("qid", "person_id", pl.col("score").clip(0.0, 1.0), "reason")
     out = record_map.join(chosen, on="qid", how="inner").select(RECORD_LINK_COLUMNS).sort("record_id")
     return out.cast({"score": pl.Float64, "reason": pl.String})

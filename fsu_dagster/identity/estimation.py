@@ -91,7 +91,9 @@ def estimate_household(scores: PairScores, params: Parameters) -> None:
         # counts as household dependence: data without households (a benchmark file
         # of unrelated people) keeps h near 0.
         excess = max(same - chance - 2.0 * math.sqrt(chance), 0.0)
-        params.household_h[(second, first)] = (excess + config.household_pseudo * h0) / (pairs + config.household_pseudo)
+        params.household_h[(second, first)] = (excess + config.household_pseudo * h0) / (
+            pairs + config.household_pseudo
+        )
 
 
 def estimate_m(scores: PairScores, params: Parameters, best: pl.DataFrame, name_bits: float) -> None:
@@ -105,7 +107,9 @@ def estimate_m(scores: PairScores, params: Parameters, best: pl.DataFrame, name_
     b = top.filter(~pl.col("swapped"))
     tf_fn = scores.tf["fn"][scores.i_fn[b["iid"].to_numpy().astype(np.int64)]]
     tf_sn = scores.tf["sn"][scores.i_sn[b["iid"].to_numpy().astype(np.int64)]]
-    rare_name = pl.Series(np.log2(params.m["forename"][1] / tf_fn) + np.log2(params.m["surname"][1] / tf_sn) >= name_bits)
+    rare_name = pl.Series(
+        np.log2(params.m["forename"][1] / tf_fn) + np.log2(params.m["surname"][1] / tf_sn) >= name_bits
+    )
     b = b.with_columns(rare_name.alias("_rare"))
 
     def ex(c: str) -> pl.Expr:

@@ -56,13 +56,17 @@ def link_exact(queries: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
         normalise_name("surname").alias("_sn"),
         pl.col("dob").cast(pl.Date).alias("_dob"),
     )
-    ix = index.lazy().select(
-        pl.col("person_id").cast(pl.String),
-        normalise_pnc("pnc_id").alias("_pnc"),
-        normalise_name("forename").alias("_fn"),
-        normalise_name("surname").alias("_sn"),
-        pl.col("dob").cast(pl.Date).alias("_dob"),
-    ).filter(pl.col("person_id").is_not_null())
+    ix = (
+        index.lazy()
+        .select(
+            pl.col("person_id").cast(pl.String),
+            normalise_pnc("pnc_id").alias("_pnc"),
+            normalise_name("forename").alias("_fn"),
+            normalise_name("surname").alias("_sn"),
+            pl.col("dob").cast(pl.Date).alias("_dob"),
+        )
+        .filter(pl.col("person_id").is_not_null())
+    )
 
     # Step 1: PNC ID.
     by_pnc = _unambiguous(ix.filter(pl.col("_pnc").is_not_null()).select("_pnc", "person_id"), ["_pnc"])

@@ -43,7 +43,13 @@ import polars as pl
 
 from fsu_dagster.identity.blocking import BLOCKING_RULES, add_blocking_columns, candidate_pairs
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
-from fsu_dagster.identity.decision import RECORD_LINK_COLUMNS, Candidates, best_versions, decide, frequency_posterior, posterior
+from fsu_dagster.identity.decision import (
+    RECORD_LINK_COLUMNS,
+    Candidates,
+    decide,
+    frequency_posterior,
+    posterior,
+)
 from fsu_dagster.identity.estimation import em_share, estimate_household, estimate_m, estimate_u, sure_share
 from fsu_dagster.identity.exact import link_exact
 from fsu_dagster.identity.normal_forms import dob_key, fold_name, name_key, phone_key, pnc_key, postcode_key
@@ -70,7 +76,9 @@ def _normal_forms(frame: pl.DataFrame, *, use_phone: bool, use_postcode: bool) -
         fold_name(_col_or_null(frame, "surname")).alias("sn"),
         dob_key(_col_or_null(frame, "dob"), dob_dtype).alias("dob"),
         pnc_key(_col_or_null(frame, "pnc_id")).alias("pnc"),
-        (phone_key(_col_or_null(frame, "phone", "phone_number")) if use_phone else pl.lit(None, pl.String)).alias("phone"),
+        (phone_key(_col_or_null(frame, "phone", "phone_number")) if use_phone else pl.lit(None, pl.String)).alias(
+            "phone"
+        ),
         (postcode_key(_col_or_null(frame, "postcode")) if use_postcode else pl.lit(None, pl.String)).alias("postcode"),
     )
 
@@ -184,16 +192,27 @@ def link_records(
 
     if mode == "exact":
         exact_queries = queries.with_columns(
-            *(pl.lit(None, dtype=pl.String).alias(c) for c in ("forename", "surname", "dob", "pnc_id") if c not in queries.columns)
+            *(
+                pl.lit(None, dtype=pl.String).alias(c)
+                for c in ("forename", "surname", "dob", "pnc_id")
+                if c not in queries.columns
+            )
         )
         exact_index = index.with_columns(
-            *(pl.lit(None, dtype=pl.String).alias(c) for c in ("forename", "surname", "dob", "pnc_id") if c not in index.columns)
+            *(
+                pl.lit(None, dtype=pl.String).alias(c)
+                for c in ("forename", "surname", "dob", "pnc_id")
+                if c not in index.columns
+            )
         )
         # link_exact expects a Date DOB; strings (``1956-04-09``, ``19560409``) are read
         # the same way as in fuzzy mode, and an impossible date counts as missing.
         exact_queries, exact_index = (
             frame.with_columns(
-                dob_key(pl.col("dob"), frame.schema["dob"]).str.extract(r"^(\d{8})$", 1).str.to_date("%Y%m%d", strict=False).alias("dob")
+                dob_key(pl.col("dob"), frame.schema["dob"])
+                .str.extract(r"^(\d{8})$", 1)
+                .str.to_date("%Y%m%d", strict=False)
+                .alias("dob")
             )
             if frame.schema["dob"] != pl.Date
             else frame
@@ -207,8 +226,13 @@ def link_records(
 
     threshold = config.check_threshold(threshold)
     cands = fuzzy_candidates(
-        queries, index, population=population, estimate=estimate, frequency_prior=frequency_prior,
-        max_block=max_block, config=config,
+        queries,
+        index,
+        population=population,
+        estimate=estimate,
+        frequency_prior=frequency_prior,
+        max_block=max_block,
+        config=config,
     )
     if cands is None:
         return empty_links(queries, index)
@@ -249,17 +273,26 @@ def fuzzy_candidates(
     )
     has_any = pl.any_horizontal(pl.col(f).is_not_null() for f in _FIELDS)
     query_forms = query_forms.filter(has_any)
-    query_identities = _with_keys(query_forms.select(identity_fields).unique(maintain_order=True)).with_columns(
-        pl.lit(None, pl.String).alias("postcode")
-    ).with_row_index("id")
-    query_forms = query_forms.join(query_identities.select(pl.col("id").alias("iq"), *identity_fields), on=identity_fields, how="left", nulls_equal=True,
-                 maintain_order="left")
+    query_identities = (
+        _with_keys(query_forms.select(identity_fields).unique(maintain_order=True))
+        .with_columns(pl.lit(None, pl.String).alias("postcode"))
+        .with_row_index("id")
+    )
+    query_forms = query_forms.join(
+        query_identities.select(pl.col("id").alias("iq"), *identity_fields),
+        on=identity_fields,
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
 
     # Sorted, so that results do not depend on the order of the index's rows.
     persons = index.select(pl.col("person_id")).unique().sort("person_id").with_row_index("pidx")
     index_forms = _normal_forms(index, use_phone=use_phone, use_postcode=use_postcode).with_columns(index["person_id"])
     index_forms = index_forms.join(persons, on="person_id", how="left", maintain_order="left").drop("person_id")
-    index_rows = _with_keys(index_forms.filter(has_any).unique().sort(["pidx", *_FIELDS], nulls_last=True)).with_row_index("id")
+    index_rows = _with_keys(
+        index_forms.filter(has_any).unique().sort(["pidx", *_FIELDS], nulls_last=True)
+    ).with_row_index("id")
     if query_identities.height == 0 or index_rows.height == 0:
         return None
 
@@ -271,30 +304,44 @@ def fuzzy_candidates(
     id_rules = tuple(r for r in BLOCKING_RULES if r.name != "postcode_initial")
     postcode_rules = tuple(r for r in BLOCKING_RULES if r.name == "postcode_initial")
     pairs = candidate_pairs(
-        add_blocking_columns(query_identities), index_blocks, id_rules, max_block=max_block, query_chunk=config.query_chunk
+        add_blocking_columns(query_identities),
+        index_blocks,
+        id_rules,
+        max_block=max_block,
+        query_chunk=config.query_chunk,
     )
     if use_postcode:
         # Pairs found through the postcode (+ an initial) join their identity's pairs.
         postcode_records = (
-            query_forms.select("iq", "postcode").drop_nulls("postcode").unique(maintain_order=True)
-            .join(query_identities.select(pl.col("id").alias("iq"), "dob", "fn_key", "sn_key"), on="iq", maintain_order="left")
+            query_forms.select("iq", "postcode")
+            .drop_nulls("postcode")
+            .unique(maintain_order=True)
+            .join(
+                query_identities.select(pl.col("id").alias("iq"), "dob", "fn_key", "sn_key"),
+                on="iq",
+                maintain_order="left",
+            )
             .with_row_index("id")
         )
         by_postcode = candidate_pairs(
-            postcode_records.with_columns(pl.lit(None, pl.String).alias("dob_swapped")), index_blocks, postcode_rules, max_block=max_block,
+            postcode_records.with_columns(pl.lit(None, pl.String).alias("dob_swapped")),
+            index_blocks,
+            postcode_rules,
+            max_block=max_block,
             query_chunk=config.query_chunk,
         )
-        by_postcode = by_postcode.join(postcode_records.select(pl.col("id").cast(pl.UInt32).alias("qid"), "iq"), on="qid").select(
-            pl.col("iq").cast(pl.UInt32).alias("qid"), "iid"
-        )
+        by_postcode = by_postcode.join(
+            postcode_records.select(pl.col("id").cast(pl.UInt32).alias("qid"), "iq"), on="qid"
+        ).select(pl.col("iq").cast(pl.UInt32).alias("qid"), "iid")
         pairs = pl.concat([pairs, by_postcode]).unique()
     # In (identity, index row) order, which is (identity, person) order: see best_versions.
     pairs = pairs.sort("qid", "iid")
     # Records: distinct (identity, postcode). Each identity pair is scored once and
     # copied to the identity's records, where only the postcode is compared.
     records = query_forms.select("iq", "postcode").unique(maintain_order=True).with_row_index("id")
-    record_map = query_forms.join(records.select("id", "iq", "postcode"), on=["iq", "postcode"], how="inner",
-                         nulls_equal=True).select("record_id", pl.col("id").alias("qid"), "_g")
+    record_map = query_forms.join(
+        records.select("id", "iq", "postcode"), on=["iq", "postcode"], how="inner", nulls_equal=True
+    ).select("record_id", pl.col("id").alias("qid"), "_g")
     if pairs.height == 0:
         return None
     # Without postcodes a record is its identity (same order, same id): nothing to copy.

@@ -35,8 +35,22 @@ __all__ = [
 
 #: Letters that Unicode decomposition (NFKD) does not reduce to A–Z.
 _SPECIAL_LETTERS = {
-    "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe",
-    "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "TH", "þ": "th", "ı": "i", "ß": "ss",
+    "Ł": "L",
+    "ł": "l",
+    "Ø": "O",
+    "ø": "o",
+    "Æ": "AE",
+    "æ": "ae",
+    "Œ": "OE",
+    "œ": "oe",
+    "Đ": "D",
+    "đ": "d",
+    "Ð": "D",
+    "ð": "d",
+    "Þ": "TH",
+    "þ": "th",
+    "ı": "i",
+    "ß": "ss",
 }
 
 
@@ -110,9 +124,7 @@ def pnc_key(expr: pl.Expr | str) -> pl.Expr:
     other value is upper-cased with everything but A–Z and 0–9 removed."""
     s = _col(expr).cast(pl.String).str.to_uppercase().str.replace_all(r"\s", "")
     parts = s.str.extract_groups(r"^(?:19|20)?(\d{2})/0*(\d{1,8})([A-Z])$")
-    canonical = pl.concat_str(
-        parts.struct.field("1"), pl.lit("/"), parts.struct.field("2"), parts.struct.field("3")
-    )
+    canonical = pl.concat_str(parts.struct.field("1"), pl.lit("/"), parts.struct.field("2"), parts.struct.field("3"))
     other = s.str.replace_all(r"[^A-Z0-9]", "")
     return _null_if_empty(pl.coalesce(canonical, other))
 
@@ -122,8 +134,10 @@ def phone_key(expr: pl.Expr | str) -> pl.Expr:
     fewer than 7 digits → null."""
     d = _col(expr).cast(pl.String).str.replace_all(r"[^0-9]", "")
     d = (
-        pl.when(d.str.starts_with("0044")).then(pl.concat_str(pl.lit("0"), d.str.slice(4)))
-        .when(d.str.starts_with("44") & (d.str.len_bytes() >= 12)).then(pl.concat_str(pl.lit("0"), d.str.slice(2)))
+        pl.when(d.str.starts_with("0044"))
+        .then(pl.concat_str(pl.lit("0"), d.str.slice(4)))
+        .when(d.str.starts_with("44") & (d.str.len_bytes() >= 12))
+        .then(pl.concat_str(pl.lit("0"), d.str.slice(2)))
         .otherwise(d)
     )
     return pl.when(d.str.len_bytes() >= 7).then(d).otherwise(None)

@@ -35,9 +35,15 @@ def link_quality(
     values, only counts.
     """
     if isinstance(links, Mapping):
-        frames = [f.select("incident_id", "role", "person_id").with_columns(pl.lit(m).alias("mode")) for m, f in links.items()]
-        all_links = pl.concat(frames) if frames else pl.DataFrame(
-            schema={"incident_id": pl.String, "role": pl.String, "person_id": pl.String, "mode": pl.String}
+        frames = [
+            f.select("incident_id", "role", "person_id").with_columns(pl.lit(m).alias("mode")) for m, f in links.items()
+        ]
+        all_links = (
+            pl.concat(frames)
+            if frames
+            else pl.DataFrame(
+                schema={"incident_id": pl.String, "role": pl.String, "person_id": pl.String, "mode": pl.String}
+            )
         )
     else:
         all_links = links if "mode" in links.columns else links.with_columns(pl.lit(mode or "unknown").alias("mode"))
@@ -54,8 +60,11 @@ def link_quality(
 
     per_log = logs.join(modes, how="cross")
     for role in ("originator", "subject"):
-        given = mentions.filter(pl.col("role") == role).select("incident_id").unique().with_columns(
-            pl.lit(True).alias(f"{role}_given")
+        given = (
+            mentions.filter(pl.col("role") == role)
+            .select("incident_id")
+            .unique()
+            .with_columns(pl.lit(True).alias(f"{role}_given"))
         )
         linked = (
             all_links.filter(pl.col("role") == role)
@@ -65,9 +74,7 @@ def link_quality(
                 pl.col("person_id").str.starts_with("CW:").all().alias(f"{role}_provisional"),
             )
         )
-        per_log = per_log.join(given, on="incident_id", how="left").join(
-            linked, on=["mode", "incident_id"], how="left"
-        )
+        per_log = per_log.join(given, on="incident_id", how="left").join(linked, on=["mode", "incident_id"], how="left")
     agg = []
     for role in ("originator", "subject"):
         lk = pl.col(f"{role}_linked").fill_null(False)

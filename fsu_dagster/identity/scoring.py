@@ -29,7 +29,9 @@ class Vocabulary:
     def __init__(self, *series: pl.Series):
         values = pl.concat([s.cast(pl.String) for s in series]).drop_nulls().unique().sort()
         self.values = pl.concat([pl.Series([None], dtype=pl.String), values])
-        self._table = pl.DataFrame({"_v": values, "_code": pl.int_range(1, values.len() + 1, dtype=pl.UInt32, eager=True)})
+        self._table = pl.DataFrame(
+            {"_v": values, "_code": pl.int_range(1, values.len() + 1, dtype=pl.UInt32, eager=True)}
+        )
 
     def screened(self, comparison: Comparison) -> tuple[list[np.ndarray], np.ndarray]:
         """``comparison.screen`` of this vocabulary's values (cached)."""
@@ -57,7 +59,9 @@ def term_frequency_u(
     return (counts + tf_pseudo * u0) / (n_people + tf_pseudo)
 
 
-def field_levels(comparison: Comparison, left_codes: np.ndarray, right_codes: np.ndarray, vocab: Vocabulary) -> np.ndarray:
+def field_levels(
+    comparison: Comparison, left_codes: np.ndarray, right_codes: np.ndarray, vocab: Vocabulary
+) -> np.ndarray:
     """Level numbers for aligned code arrays, computed once per distinct pair of codes."""
     out = np.zeros(left_codes.size, dtype=np.int8)  # level 0 (null) where either side is missing
     both = np.flatnonzero((left_codes > 0) & (right_codes > 0))
@@ -134,13 +138,15 @@ class PairScores:
         if records is None:
             src = np.arange(iq.size)
             self.qid = iq
-            rec_pc = identities["postcode"] if "postcode" in identities.columns else pl.Series([None] * identities.height, dtype=pl.String)
+            rec_pc = (
+                identities["postcode"]
+                if "postcode" in identities.columns
+                else pl.Series([None] * identities.height, dtype=pl.String)
+            )
         else:
             # Copy each identity pair to the records (identity + postcode) sharing it.
-            exp = (
-                records.select(pl.col("id").cast(pl.Int64).alias("_rid"), pl.col("iq").cast(pl.Int64))
-                .join(pl.DataFrame({"iq": iq, "_src": np.arange(iq.size)}), on="iq", how="inner",
-                      maintain_order="left_right")
+            exp = records.select(pl.col("id").cast(pl.Int64).alias("_rid"), pl.col("iq").cast(pl.Int64)).join(
+                pl.DataFrame({"iq": iq, "_src": np.arange(iq.size)}), on="iq", how="inner", maintain_order="left_right"
             )
             src = exp["_src"].to_numpy()
             self.qid = exp["_rid"].to_numpy()
@@ -190,7 +196,9 @@ class PairScores:
                 self.levels[field] = field_levels(comp, ql[qid], il[iid_i], vocab)
             self.vocabs[field] = (vocab, il)
             if comp.levels[0].tf_adjusted:
-                self.tf[field] = term_frequency_u(pidx, il, vocab.values.len(), comp.levels[0].u, n_people, config.tf_pseudo)
+                self.tf[field] = term_frequency_u(
+                    pidx, il, vocab.values.len(), comp.levels[0].u, n_people, config.tf_pseudo
+                )
                 self.rcode[field] = il[iid] if field == "postcode" else il[iid_i]
 
     # -- weights --------------------------------------------------------------------
@@ -208,8 +216,14 @@ class PairScores:
         return w
 
     def _household_names(
-        self, params: Parameters, h: np.ndarray, i: np.ndarray, straight: np.ndarray, swapped: np.ndarray,
-        sn_w: np.ndarray, sn_x: np.ndarray,
+        self,
+        params: Parameters,
+        h: np.ndarray,
+        i: np.ndarray,
+        straight: np.ndarray,
+        swapped: np.ndarray,
+        sn_w: np.ndarray,
+        sn_x: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The name weights of identity pairs ``i`` (straight and swapped readings) with
         the surname's u raised to ``h + (1 − h)·u`` (the household rule)."""
@@ -244,7 +258,9 @@ class PairScores:
         if sel.size:
             sn_x = self._w(params, SURNAME, levels["sn_x"], self.tf["fn"], self.rcode["fn"][sel])
             swapped[sel] = (
-                self._w(params, FORENAME, levels["fn_x"], self.tf["sn"], self.rcode["sn"][sel]) + sn_x + math.log2(params.config.swap_m)
+                self._w(params, FORENAME, levels["fn_x"], self.tf["sn"], self.rcode["sn"][sel])
+                + sn_x
+                + math.log2(params.config.swap_m)
             )
         rest = self._w(params, DOB, levels["dob"], None, None) + self._w(params, PNC, levels["pnc"], None, None)
         phone_w = self._w(params, PHONE, levels["phone"], self.tf.get("phone"), self.rcode.get("phone"))
@@ -257,11 +273,15 @@ class PairScores:
         if on_phone.size:
             straight_id, swapped_id = straight.copy(), swapped.copy()
             h = np.full(on_phone.size, params.household_h[("surname", "phone")])
-            straight_id[on_phone], swapped_id[on_phone] = self._household_names(params, h, on_phone, straight, swapped, sn_w, sn_x)
+            straight_id[on_phone], swapped_id[on_phone] = self._household_names(
+                params, h, on_phone, straight, swapped, sn_w, sn_x
+            )
         use_swap_id = swapped_id > straight_id
         total_id = np.where(use_swap_id, swapped_id, straight_id) + rest + phone_w
         src = self.src
-        total = total_id[src] + self._w(params, POSTCODE, levels["postcode"], self.tf.get("postcode"), self.rcode.get("postcode"))
+        total = total_id[src] + self._w(
+            params, POSTCODE, levels["postcode"], self.tf.get("postcode"), self.rcode.get("postcode")
+        )
         use_swap = use_swap_id[src]
         home = np.flatnonzero(levels["postcode"] == 1)
         if home.size:
@@ -274,11 +294,17 @@ class PairScores:
             swap_h = swapped_h > straight_h
             # A shared number on top of a shared home postcode: the household's landline.
             h_phone_postcode = params.household_h[("phone", "postcode")]
-            phone_cap = math.log2(params.m["phone"][1] / (h_phone_postcode + (1.0 - h_phone_postcode) * params.u["phone"][1]))
+            phone_cap = math.log2(
+                params.m["phone"][1] / (h_phone_postcode + (1.0 - h_phone_postcode) * params.u["phone"][1])
+            )
             phone_w_home = np.where(same_phone[i], np.minimum(phone_w[i], phone_cap), phone_w[i])
             total[home] = (
-                np.where(swap_h, swapped_h, straight_h) + rest[i] + phone_w_home
-                + self._w(params, POSTCODE, levels["postcode"][home], self.tf.get("postcode"), self.rcode["postcode"][home])
+                np.where(swap_h, swapped_h, straight_h)
+                + rest[i]
+                + phone_w_home
+                + self._w(
+                    params, POSTCODE, levels["postcode"][home], self.tf.get("postcode"), self.rcode["postcode"][home]
+                )
             )
             use_swap[home] = swap_h
         return total, use_swap

@@ -43,8 +43,13 @@ def identity_variants(persons: pl.DataFrame) -> pl.DataFrame:
     Sorted by ``person_id, field`` (in the order above), then most versions first.
     """
     schema = {
-        "person_id": pl.String, "field": pl.String, "value": pl.String, "n_versions": pl.Int64,
-        "n_months": pl.Int64, "first_seen": pl.Date, "last_seen": pl.Date,
+        "person_id": pl.String,
+        "field": pl.String,
+        "value": pl.String,
+        "n_versions": pl.Int64,
+        "n_months": pl.Int64,
+        "first_seen": pl.Date,
+        "last_seen": pl.Date,
     }
     if persons.height == 0:
         return pl.DataFrame(schema=schema)
@@ -54,7 +59,11 @@ def identity_variants(persons: pl.DataFrame) -> pl.DataFrame:
             cols.append(pl.lit(None, dtype=pl.String).alias(c))
         elif c == "dob":
             dtype = persons.schema[c]
-            expr = pl.col(c).dt.strftime("%Y-%m-%d") if dtype == pl.Date or isinstance(dtype, pl.Datetime) else pl.col(c).cast(pl.String)
+            expr = (
+                pl.col(c).dt.strftime("%Y-%m-%d")
+                if dtype == pl.Date or isinstance(dtype, pl.Datetime)
+                else pl.col(c).cast(pl.String)
+            )
             cols.append(expr.str.strip_chars().alias(c))
         else:
             cols.append(pl.col(c).cast(pl.String).str.strip_chars().alias(c))

@@ -17,7 +17,13 @@ from fsu_dagster.profiles.controlworks import (
     cw_response_grades,
     cw_summary,
 )
-from fsu_dagster.profiles.custody import custody_arrest_reasons, custody_file_types, custody_outcomes, custody_records, custody_summary
+from fsu_dagster.profiles.custody import (
+    custody_arrest_reasons,
+    custody_file_types,
+    custody_outcomes,
+    custody_records,
+    custody_summary,
+)
 from fsu_dagster.profiles.households import home_addresses, households
 from fsu_dagster.profiles.investigations import (
     investigation_list,

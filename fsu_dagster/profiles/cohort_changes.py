@@ -48,9 +48,15 @@ def cohort_changes(
     With no previous month (``previous_cohort`` None), everyone is ``NEW``.
     """
     m = resolve_month(current_cohort, month)
-    cur_ids = current_cohort.select(pl.col("person_id").cast(pl.String)).unique().with_columns(pl.lit(True).alias("in_current"))
+    cur_ids = (
+        current_cohort.select(pl.col("person_id").cast(pl.String))
+        .unique()
+        .with_columns(pl.lit(True).alias("in_current"))
+    )
     prev_ids = (
-        previous_cohort.select(pl.col("person_id").cast(pl.String)).unique().with_columns(pl.lit(True).alias("in_previous"))
+        previous_cohort.select(pl.col("person_id").cast(pl.String))
+        .unique()
+        .with_columns(pl.lit(True).alias("in_previous"))
         if previous_cohort is not None
         else pl.DataFrame(schema={"person_id": pl.String, "in_previous": pl.Boolean})
     )
@@ -58,18 +64,21 @@ def cohort_changes(
         pl.col("in_current", "in_previous").fill_null(False)
     )
     people = people.with_columns(
-        pl.when(pl.col("in_current") & pl.col("in_previous")).then(pl.lit("STAYED"))
-        .when(pl.col("in_current")).then(pl.lit("NEW"))
-        .otherwise(pl.lit("LEFT")).alias("status")
+        pl.when(pl.col("in_current") & pl.col("in_previous"))
+        .then(pl.lit("STAYED"))
+        .when(pl.col("in_current"))
+        .then(pl.lit("NEW"))
+        .otherwise(pl.lit("LEFT"))
+        .alias("status")
     )
 
     def _tops(cohort: pl.DataFrame | None, suffix: str) -> pl.DataFrame:
         if cohort is None:
             return pl.DataFrame(schema={"person_id": pl.String, "metric": pl.String, f"in_top_{suffix}": pl.Boolean})
         cols = [k for k in RANK_METRICS if f"in_top_{k}" in cohort.columns]
-        return cohort.select(pl.col("person_id").cast(pl.String), *[pl.col(f"in_top_{k}").cast(pl.Boolean).alias(k) for k in cols]).unpivot(
-            index="person_id", variable_name="metric", value_name=f"in_top_{suffix}"
-        )
+        return cohort.select(
+            pl.col("person_id").cast(pl.String), *[pl.col(f"in_top_{k}").cast(pl.Boolean).alias(k) for k in cols]
+        ).unpivot(index="person_id", variable_name="metric", value_name=f"in_top_{suffix}")
 
     grid = people.join(pl.DataFrame({"metric": list(RANK_METRICS)}), how="cross")
     out = (
@@ -81,7 +90,19 @@ def cohort_changes(
             (pl.col("rank_previous") - pl.col("rank_current")).alias("rank_movement"),
             pl.col("in_top_previous", "in_top_current").fill_null(False),
         )
-        .select("person_id", "status", "metric", "rank_previous", "rank_current", "rank_movement", "in_top_previous", "in_top_current")
-        .sort("person_id", pl.col("metric").replace_strict({k: i for i, k in enumerate(RANK_METRICS)}, return_dtype=pl.Int64))
+        .select(
+            "person_id",
+            "status",
+            "metric",
+            "rank_previous",
+            "rank_current",
+            "rank_movement",
+            "in_top_previous",
+            "in_top_current",
+        )
+        .sort(
+            "person_id",
+            pl.col("metric").replace_strict({k: i for i, k in enumerate(RANK_METRICS)}, return_dtype=pl.Int64),
+        )
     )
     return with_month(out, m)

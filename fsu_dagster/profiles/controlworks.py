@@ -43,20 +43,38 @@ CALLER_RULES = (
 )
 
 _LOG_COLS = (
-    "incident_id", "log_type", "created_at", "closed_at", "call_id", "incident_type", "response_grade",
-    "location_address", "location_postcode", "location_lpa", "hours", "n_resources",
+    "incident_id",
+    "log_type",
+    "created_at",
+    "closed_at",
+    "call_id",
+    "incident_type",
+    "response_grade",
+    "location_address",
+    "location_postcode",
+    "location_lpa",
+    "hours",
+    "n_resources",
 )
 
 
 def person_logs(cohort: pl.DataFrame, links: pl.DataFrame, cw_logs: pl.DataFrame) -> pl.DataFrame:
     """One row per (cohort person, log): ``person_id, incident_id, is_originator, is_subject``
     plus the log's columns (those of ``cw_logs``). Internal building block, also public."""
-    lk = in_cohort(links.select(pl.col("incident_id").cast(pl.String), "role", pl.col("person_id").cast(pl.String)), cohort)
-    lk = lk.drop_nulls(["person_id", "incident_id"]).group_by("person_id", "incident_id").agg(
-        (pl.col("role").str.to_lowercase() == "originator").any().alias("is_originator"),
-        (pl.col("role").str.to_lowercase() == "subject").any().alias("is_subject"),
+    lk = in_cohort(
+        links.select(pl.col("incident_id").cast(pl.String), "role", pl.col("person_id").cast(pl.String)), cohort
     )
-    logs = cw_logs.with_columns(pl.col("incident_id").cast(pl.String)).join(lk.select("incident_id").unique(), on="incident_id", how="semi")
+    lk = (
+        lk.drop_nulls(["person_id", "incident_id"])
+        .group_by("person_id", "incident_id")
+        .agg(
+            (pl.col("role").str.to_lowercase() == "originator").any().alias("is_originator"),
+            (pl.col("role").str.to_lowercase() == "subject").any().alias("is_subject"),
+        )
+    )
+    logs = cw_logs.with_columns(pl.col("incident_id").cast(pl.String)).join(
+        lk.select("incident_id").unique(), on="incident_id", how="semi"
+    )
     logs = logs.unique("incident_id", keep="last")
     return lk.join(logs, on="incident_id", how="inner")
 
@@ -80,7 +98,9 @@ def cw_log_list(cohort, links, cw_logs, *, month: dt.date | None = None) -> pl.D
     """
     m = resolve_month(cohort, month)
     pl_ = person_logs(cohort, links, cw_logs)
-    cols = ["person_id", "incident_id", "is_originator", "is_subject"] + [c for c in _LOG_COLS if c != "incident_id" and c in pl_.columns]
+    cols = ["person_id", "incident_id", "is_originator", "is_subject"] + [
+        c for c in _LOG_COLS if c != "incident_id" and c in pl_.columns
+    ]
     return with_month(pl_.select(cols).sort("person_id", "created_at", "incident_id"), m)
 
 
@@ -120,7 +140,10 @@ def cw_summary(cohort, links, cw_logs, cw_resources, avaya_calls, *, month: dt.d
             how="inner",
         )
         .group_by("person_id")
-        .agg(pl.len().cast(pl.Int64).alias("calls"), pl.col("duration_seconds").fill_null(0).sum().cast(pl.Int64).alias("handling_seconds"))
+        .agg(
+            pl.len().cast(pl.Int64).alias("calls"),
+            pl.col("duration_seconds").fill_null(0).sum().cast(pl.Int64).alias("handling_seconds"),
+        )
     )
     out = (
         cohort.select(pl.col("person_id").cast(pl.String))
@@ -128,7 +151,17 @@ def cw_summary(cohort, links, cw_logs, cw_resources, avaya_calls, *, month: dt.d
         .join(agg, on="person_id", how="left")
         .join(calls, on="person_id", how="left")
         .with_columns(
-            pl.col("logs", "originator_logs", "subject_logs", "incidents", "rocs", "logs_with_resources", "logs_attended", "calls", "handling_seconds").fill_null(0),
+            pl.col(
+                "logs",
+                "originator_logs",
+                "subject_logs",
+                "incidents",
+                "rocs",
+                "logs_with_resources",
+                "logs_attended",
+                "calls",
+                "handling_seconds",
+            ).fill_null(0),
             pl.col("resource_hours").fill_null(0.0),
         )
         .with_columns((pl.col("handling_seconds").cast(pl.Float64) / 3600.0).alias("handling_hours"))
@@ -184,7 +217,9 @@ def cw_locations(cohort, links, cw_logs, *, month: dt.date | None = None) -> pl.
         (pl.col("log_type").str.to_uppercase() == "INCIDENT").sum().cast(pl.Int64).alias("incidents"),
         (pl.col("log_type").str.to_uppercase() == "ROC").sum().cast(pl.Int64).alias("rocs"),
     )
-    out = out.drop("addr_key", "pc_key").sort(["person_id", "logs", "location_address"], descending=[False, True, False], nulls_last=True)
+    out = out.drop("addr_key", "pc_key").sort(
+        ["person_id", "logs", "location_address"], descending=[False, True, False], nulls_last=True
+    )
     return with_month(out, m)
 
 
@@ -195,7 +230,11 @@ def cw_resource_groups(cohort, links, cw_logs, cw_resources, *, month: dt.date |
     ``hours`` (Σ resource hours, Stage 1's rule)."""
     m = resolve_month(cohort, month)
     pl_ = person_logs(cohort, links, cw_logs).select("person_id", "incident_id")
-    res = resource_hours(cw_resources.with_columns(pl.col("incident_id").cast(pl.String)).join(pl_.select("incident_id").unique(), on="incident_id", how="semi"))
+    res = resource_hours(
+        cw_resources.with_columns(pl.col("incident_id").cast(pl.String)).join(
+            pl_.select("incident_id").unique(), on="incident_id", how="semi"
+        )
+    )
     res = res.with_columns(label("resource_group"))
     out = (
         pl_.join(res, on="incident_id", how="inner")
@@ -266,7 +305,10 @@ def caller_relationships(
     m = resolve_month(cohort, month)
     pl_ = person_logs(cohort, links, cw_logs)
     base = pl_.select(
-        "person_id", "incident_id", "is_originator", "is_subject",
+        "person_id",
+        "incident_id",
+        "is_originator",
+        "is_subject",
         normalise_name("originator_forename").alias("ofn"),
         normalise_name("originator_surname").alias("osn"),
         pl.col("originator_dob").cast(pl.Date).alias("odob"),
@@ -278,13 +320,18 @@ def caller_relationships(
     out_cols = ["person_id", "incident_id", "caller_person_id", "caller_relationship", "rule"]
     key = ["person_id", "incident_id"]
     rel = relationships.select(
-        pl.col("person_id").cast(pl.String), pl.col("related_person_id").cast(pl.String), pl.col("relationship").cast(pl.String)
+        pl.col("person_id").cast(pl.String),
+        pl.col("related_person_id").cast(pl.String),
+        pl.col("relationship").cast(pl.String),
     ).unique(["person_id", "related_person_id"], keep="first")
 
     # 1. originator
     r1 = base.filter(pl.col("is_originator")).select(
-        "person_id", "incident_id", pl.col("person_id").alias("caller_person_id"),
-        pl.lit(SELF).alias("caller_relationship"), pl.lit("ORIGINATOR").alias("rule"),
+        "person_id",
+        "incident_id",
+        pl.col("person_id").alias("caller_person_id"),
+        pl.lit(SELF).alias("caller_relationship"),
+        pl.lit("ORIGINATOR").alias("rule"),
     )
     rest = base.filter(~pl.col("is_originator"))
 
@@ -294,9 +341,13 @@ def caller_relationships(
     log_digits = has_orig.select(pl.col("ophone").str.slice(-6).alias("_tail")).unique()
     phones = (
         connect_persons.filter(pl.col("phone_number").is_not_null())
-        .with_columns(pl.col("phone_number").cast(pl.String).str.replace_all(r"[^0-9]", "").str.slice(-6).alias("_tail"))
+        .with_columns(
+            pl.col("phone_number").cast(pl.String).str.replace_all(r"[^0-9]", "").str.slice(-6).alias("_tail")
+        )
         .join(log_digits, on="_tail", how="semi")
-        .select(pl.col("person_id").cast(pl.String).alias("caller_person_id"), phone_key("phone_number").alias("ophone"))
+        .select(
+            pl.col("person_id").cast(pl.String).alias("caller_person_id"), phone_key("phone_number").alias("ophone")
+        )
         .drop_nulls()
         .join(has_orig.select("ophone").unique(), on="ophone", how="semi")
         .unique()
@@ -309,7 +360,9 @@ def caller_relationships(
             rel.select(pl.col("related_person_id").alias("person_id")),
         ]
     ).unique()
-    names = _name_index(connect_persons.with_columns(pl.col("person_id").cast(pl.String)).join(wanted, on="person_id", how="semi"))
+    names = _name_index(
+        connect_persons.with_columns(pl.col("person_id").cast(pl.String)).join(wanted, on="person_id", how="semi")
+    )
     cand = (
         has_orig.select(*key, "ofn", "osn", "odob", "ophone")
         .join(phones, on="ophone", how="inner")
@@ -324,7 +377,9 @@ def caller_relationships(
         .with_columns(pl.col("caller_person_id").list.first())
     )
     r2 = (
-        cand.join(rel.rename({"related_person_id": "caller_person_id"}), on=["person_id", "caller_person_id"], how="left")
+        cand.join(
+            rel.rename({"related_person_id": "caller_person_id"}), on=["person_id", "caller_person_id"], how="left"
+        )
         .with_columns(
             pl.when(pl.col("caller_person_id") == pl.col("person_id"))
             .then(pl.lit(SELF))
@@ -348,7 +403,9 @@ def caller_relationships(
         pl.concat([own, same_as_subject])
         .unique()
         .with_columns(
-            pl.col("person_id").alias("caller_person_id"), pl.lit(SELF).alias("caller_relationship"), pl.lit("NAME_DOB_SELF").alias("rule")
+            pl.col("person_id").alias("caller_person_id"),
+            pl.lit(SELF).alias("caller_relationship"),
+            pl.lit("NAME_DOB_SELF").alias("rule"),
         )
         .select(out_cols)
     )
@@ -356,22 +413,30 @@ def caller_relationships(
 
     # 4. someone in the person's relationship table, by name and DOB
     related_versions = rel.join(
-        names.join(rel.select(pl.col("related_person_id").alias("person_id")).unique(), on="person_id", how="semi").rename(
-            {"person_id": "related_person_id"}
-        ),
+        names.join(
+            rel.select(pl.col("related_person_id").alias("person_id")).unique(), on="person_id", how="semi"
+        ).rename({"person_id": "related_person_id"}),
         on="related_person_id",
         how="inner",
     )
     r4 = (
         rest.drop_nulls(["ofn", "osn", "odob"])
         .select(*key, "ofn", "osn", "odob")
-        .join(related_versions, left_on=["person_id", "ofn", "osn", "odob"], right_on=["person_id", "fn", "sn", "dob"], how="inner")
+        .join(
+            related_versions,
+            left_on=["person_id", "ofn", "osn", "odob"],
+            right_on=["person_id", "fn", "sn", "dob"],
+            how="inner",
+        )
         .group_by(key)
         .agg(pl.col("related_person_id").unique().sort(), pl.col("relationship").unique())
         .filter(pl.col("relationship").list.len() == 1)
         .select(
             *key,
-            pl.when(pl.col("related_person_id").list.len() == 1).then(pl.col("related_person_id").list.first()).otherwise(None).alias("caller_person_id"),
+            pl.when(pl.col("related_person_id").list.len() == 1)
+            .then(pl.col("related_person_id").list.first())
+            .otherwise(None)
+            .alias("caller_person_id"),
             pl.col("relationship").list.first().alias("caller_relationship"),
             pl.lit("NAME_DOB_RELATED").alias("rule"),
         )
@@ -380,16 +445,26 @@ def caller_relationships(
 
     # 5. nothing matched
     r5 = rest.select(
-        *key, pl.lit(None, dtype=pl.String).alias("caller_person_id"),
-        pl.lit(RELATIONSHIP_UNKNOWN).alias("caller_relationship"), pl.lit("NONE").alias("rule"),
+        *key,
+        pl.lit(None, dtype=pl.String).alias("caller_person_id"),
+        pl.lit(RELATIONSHIP_UNKNOWN).alias("caller_relationship"),
+        pl.lit("NONE").alias("rule"),
     )
 
-    schema = {"person_id": pl.String, "incident_id": pl.String, "caller_person_id": pl.String, "caller_relationship": pl.String, "rule": pl.String}
+    schema = {
+        "person_id": pl.String,
+        "incident_id": pl.String,
+        "caller_person_id": pl.String,
+        "caller_relationship": pl.String,
+        "rule": pl.String,
+    }
     allr = pl.concat([r.select([pl.col(c).cast(t) for c, t in schema.items()]) for r in (r1, r2, r3, r4, r5)])
     out = (
         pl_.select("person_id", "incident_id", "is_originator", "is_subject")
         .join(allr, on=key, how="left")
-        .select("person_id", "incident_id", "is_originator", "is_subject", "caller_person_id", "caller_relationship", "rule")
+        .select(
+            "person_id", "incident_id", "is_originator", "is_subject", "caller_person_id", "caller_relationship", "rule"
+        )
         .sort("person_id", "incident_id")
     )
     return with_month(out, m)

@@ -22,7 +22,9 @@ def _records(cohort: pl.DataFrame, connect_custody: pl.DataFrame, cap_hours: flo
     return cus.with_columns(pl.col("person_id").cast(pl.String), custody_record_hours(cap_hours).alias("hours"))
 
 
-def custody_records(cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, cap_hours: float, month: dt.date | None = None) -> pl.DataFrame:
+def custody_records(
+    cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, cap_hours: float, month: dt.date | None = None
+) -> pl.DataFrame:
     """One row per custody record of a cohort member (the details page's custody and arrests lists).
 
     Columns: ``month, person_id, custody_id, investigation_id, arrested_at, arrest_reason,
@@ -31,13 +33,24 @@ def custody_records(cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, cap_
     """
     m = resolve_month(cohort, month)
     rec = _records(cohort, connect_custody, cap_hours).select(
-        "person_id", "custody_id", "investigation_id", "arrested_at", "arrest_reason", "arrival_at",
-        "released_at", "hours", "custody_outcome", "file_type", "custody_suite",
+        "person_id",
+        "custody_id",
+        "investigation_id",
+        "arrested_at",
+        "arrest_reason",
+        "arrival_at",
+        "released_at",
+        "hours",
+        "custody_outcome",
+        "file_type",
+        "custody_suite",
     )
     return with_month(rec.sort("person_id", "arrival_at", "custody_id"), m)
 
 
-def custody_summary(cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, cap_hours: float, month: dt.date | None = None) -> pl.DataFrame:
+def custody_summary(
+    cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, cap_hours: float, month: dt.date | None = None
+) -> pl.DataFrame:
     """One row per cohort member (zeros when no custody).
 
     Columns: ``month, person_id, custody_records`` (Int64), ``custody_hours`` (Float64, the
@@ -78,17 +91,23 @@ def _count_by(cohort, connect_custody, cap_hours, col, month) -> pl.DataFrame:
     return with_month(out, m)
 
 
-def custody_outcomes(cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, cap_hours: float, month: dt.date | None = None) -> pl.DataFrame:
+def custody_outcomes(
+    cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, cap_hours: float, month: dt.date | None = None
+) -> pl.DataFrame:
     """Long: ``month, person_id, custody_outcome, records, hours`` (null outcome = ``NOT RECORDED``)."""
     return _count_by(cohort, connect_custody, cap_hours, "custody_outcome", month)
 
 
-def custody_file_types(cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, cap_hours: float, month: dt.date | None = None) -> pl.DataFrame:
+def custody_file_types(
+    cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, cap_hours: float, month: dt.date | None = None
+) -> pl.DataFrame:
     """Long: ``month, person_id, file_type, records, hours`` (null file type = ``NOT RECORDED``)."""
     return _count_by(cohort, connect_custody, cap_hours, "file_type", month)
 
 
-def custody_arrest_reasons(cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, month: dt.date | None = None) -> pl.DataFrame:
+def custody_arrest_reasons(
+    cohort: pl.DataFrame, connect_custody: pl.DataFrame, *, month: dt.date | None = None
+) -> pl.DataFrame:
     """Arrests by reason. Long: ``month, person_id, arrest_reason`` (null = ``NOT RECORDED``),
     ``arrests`` (custody records with an arrest time), ``first_arrested_at, last_arrested_at``."""
     m = resolve_month(cohort, month)

@@ -30,7 +30,9 @@ def household_id(key: str) -> str:
     return "H:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def home_addresses(cohort, connect_investigations, connect_person_roles, *, month: dt.date | None = None) -> pl.DataFrame:
+def home_addresses(
+    cohort, connect_investigations, connect_person_roles, *, month: dt.date | None = None
+) -> pl.DataFrame:
     """One row per cohort member: ``month, person_id, household_id, home_address,
     home_postcode, home_lpa, investigations`` (distinct investigations recording that home
     address for the person); address columns null when none is known."""
@@ -38,8 +40,13 @@ def home_addresses(cohort, connect_investigations, connect_person_roles, *, mont
     roles = (
         in_cohort(connect_person_roles, cohort)
         .select(
-            pl.col("person_id").cast(pl.String), pl.col("investigation_id").cast(pl.String), "home_address", "home_postcode", "home_lpa",
-            norm_address("home_address").alias("addr_key"), postcode_key("home_postcode").alias("pc_key"),
+            pl.col("person_id").cast(pl.String),
+            pl.col("investigation_id").cast(pl.String),
+            "home_address",
+            "home_postcode",
+            "home_lpa",
+            norm_address("home_address").alias("addr_key"),
+            postcode_key("home_postcode").alias("pc_key"),
         )
         .drop_nulls("addr_key")
     )
@@ -57,18 +64,29 @@ def home_addresses(cohort, connect_investigations, connect_person_roles, *, mont
         pl.col("home_lpa").drop_nulls().sort_by(pl.col("recorded_at").filter(pl.col("home_lpa").is_not_null())).last(),
     )
     best = (
-        per.sort(["investigations", "last_recorded_at", "addr_key", "pc_key"], descending=[True, True, False, False], nulls_last=True)
+        per.sort(
+            ["investigations", "last_recorded_at", "addr_key", "pc_key"],
+            descending=[True, True, False, False],
+            nulls_last=True,
+        )
         .group_by("person_id", maintain_order=True)
         .first()
         .with_columns((pl.col("addr_key") + pl.lit("|") + pl.col("pc_key").fill_null("")).alias("key"))
     )
     keys = best.get_column("key").unique().to_list()
-    ids = pl.DataFrame({"key": keys, "household_id": [household_id(k) for k in keys]}, schema={"key": pl.String, "household_id": pl.String})
+    ids = pl.DataFrame(
+        {"key": keys, "household_id": [household_id(k) for k in keys]},
+        schema={"key": pl.String, "household_id": pl.String},
+    )
     best = best.join(ids, on="key", how="left")
     out = (
         cohort.select(pl.col("person_id").cast(pl.String))
         .unique()
-        .join(best.select("person_id", "household_id", "home_address", "home_postcode", "home_lpa", "investigations"), on="person_id", how="left")
+        .join(
+            best.select("person_id", "household_id", "home_address", "home_postcode", "home_lpa", "investigations"),
+            on="person_id",
+            how="left",
+        )
         .with_columns(pl.col("investigations").fill_null(0))
         .sort("person_id")
     )
@@ -83,6 +101,7 @@ def households(home: pl.DataFrame, person_totals: pl.DataFrame) -> pl.DataFrame:
     ``person_ids`` (``;``-joined, sorted), and the nine Stage 1 totals summed over the
     members (the household's combined demand). Sorted by members, then overall demand.
     """
+
     def _t(t: str) -> pl.Expr:
         return pl.col(t).cast(pl.Float64 if t.endswith("_hours") else pl.Int64).fill_null(0)
 

@@ -56,8 +56,19 @@ HOME_OFFICE_OUTCOMES: dict[int, str] = {
 }
 
 _INV_COLS = (
-    "investigation_id", "recorded_at", "offence_code", "offence_description", "main_group", "is_crime",
-    "outcome_code", "outcome_at", "location_address", "location_postcode", "location_lpa", "flags", "summary",
+    "investigation_id",
+    "recorded_at",
+    "offence_code",
+    "offence_description",
+    "main_group",
+    "is_crime",
+    "outcome_code",
+    "outcome_at",
+    "location_address",
+    "location_postcode",
+    "location_lpa",
+    "flags",
+    "summary",
 )
 
 
@@ -66,9 +77,11 @@ def outcome_columns() -> list[pl.Expr]:
     yet or is a non-crime. Gives ``outcome_type`` (``OUTCOME`` | ``MAIN GROUP``),
     ``outcome_code`` (Int64, null for MAIN GROUP) and ``outcome`` (display label:
     ``"<code>: <Home Office name>"`` or the main group)."""
-    use_outcome = pl.col("outcome_code").is_not_null() & pl.col("is_crime").fill_null(True) & (
-        pl.col("main_group").cast(pl.String).str.to_uppercase() != "NON-CRIME"
-    ).fill_null(True)
+    use_outcome = (
+        pl.col("outcome_code").is_not_null()
+        & pl.col("is_crime").fill_null(True)
+        & (pl.col("main_group").cast(pl.String).str.to_uppercase() != "NON-CRIME").fill_null(True)
+    )
     code = pl.col("outcome_code").cast(pl.Int64)
     name = code.replace_strict(HOME_OFFICE_OUTCOMES, default="Other outcome", return_dtype=pl.String)
     return [
@@ -91,7 +104,9 @@ def _cohort_roles(cohort: pl.DataFrame, connect_person_roles: pl.DataFrame) -> p
         pl.col("investigation_id").cast(pl.String),
         pl.col("person_id").cast(pl.String),
         pl.col("role").cast(pl.String).str.strip_chars().str.to_uppercase(),
-        "home_address", "home_postcode", "home_lpa",
+        "home_address",
+        "home_postcode",
+        "home_lpa",
     )
     return roles
 
@@ -100,7 +115,9 @@ def _person_investigations(cohort, connect_investigations, connect_person_roles)
     """One row per (cohort person, investigation) with the investigation's columns, the
     person's sorted roles (``;``-joined) and the home address recorded for them there."""
     roles = _cohort_roles(cohort, connect_person_roles)
-    inv = _investigations(connect_investigations).join(roles.select("investigation_id").unique(), on="investigation_id", how="semi")
+    inv = _investigations(connect_investigations).join(
+        roles.select("investigation_id").unique(), on="investigation_id", how="semi"
+    )
     per = roles.group_by("person_id", "investigation_id").agg(
         pl.col("role").unique().sort().str.join(";").alias("roles"),
         pl.col("home_address").drop_nulls().first(),
@@ -110,7 +127,9 @@ def _person_investigations(cohort, connect_investigations, connect_person_roles)
     return per.join(inv, on="investigation_id", how="inner")
 
 
-def investigation_list(cohort, connect_investigations, connect_person_roles, *, month: dt.date | None = None) -> pl.DataFrame:
+def investigation_list(
+    cohort, connect_investigations, connect_person_roles, *, month: dt.date | None = None
+) -> pl.DataFrame:
     """One row per (cohort person, investigation): the details page's investigation list.
 
     Columns: ``month, person_id, investigation_id, roles`` (e.g. ``SUSPECT;VICTIM``),
@@ -121,25 +140,47 @@ def investigation_list(cohort, connect_investigations, connect_person_roles, *, 
     m = resolve_month(cohort, month)
     pi = _person_investigations(cohort, connect_investigations, connect_person_roles)
     out = pi.with_columns(outcome_columns()).select(
-        "person_id", "investigation_id", "roles", "recorded_at", "offence_code", "offence_description", "main_group",
-        "is_crime", "outcome_type", "outcome_code", "outcome", "outcome_at", "location_address", "location_postcode",
-        "location_lpa", "flags", "home_address", "home_postcode", "home_lpa",
+        "person_id",
+        "investigation_id",
+        "roles",
+        "recorded_at",
+        "offence_code",
+        "offence_description",
+        "main_group",
+        "is_crime",
+        "outcome_type",
+        "outcome_code",
+        "outcome",
+        "outcome_at",
+        "location_address",
+        "location_postcode",
+        "location_lpa",
+        "flags",
+        "home_address",
+        "home_postcode",
+        "home_lpa",
     )
     return with_month(out.sort("person_id", "recorded_at", "investigation_id"), m)
 
 
-def investigation_roles(cohort, connect_investigations, connect_person_roles, *, month: dt.date | None = None) -> pl.DataFrame:
+def investigation_roles(
+    cohort, connect_investigations, connect_person_roles, *, month: dt.date | None = None
+) -> pl.DataFrame:
     """Method 3b. Long: ``month, person_id, role, investigations`` (distinct investigations
     in the window where the person has that role; only roles with at least one)."""
     m = resolve_month(cohort, month)
     roles = _cohort_roles(cohort, connect_person_roles).join(
         _investigations(connect_investigations).select("investigation_id"), on="investigation_id", how="semi"
     )
-    out = roles.group_by("person_id", "role").agg(pl.col("investigation_id").n_unique().cast(pl.Int64).alias("investigations"))
+    out = roles.group_by("person_id", "role").agg(
+        pl.col("investigation_id").n_unique().cast(pl.Int64).alias("investigations")
+    )
     return with_month(out.sort("person_id", "role"), m)
 
 
-def investigation_outcomes(cohort, connect_investigations, connect_person_roles, *, month: dt.date | None = None) -> pl.DataFrame:
+def investigation_outcomes(
+    cohort, connect_investigations, connect_person_roles, *, month: dt.date | None = None
+) -> pl.DataFrame:
     """Method 3c. Long: ``month, person_id, outcome_type, outcome_code, outcome, investigations``."""
     m = resolve_month(cohort, month)
     pi = _person_investigations(cohort, connect_investigations, connect_person_roles).with_columns(outcome_columns())
@@ -151,13 +192,22 @@ def investigation_outcomes(cohort, connect_investigations, connect_person_roles,
 
 def _cohort_pairs(cohort, connect_relationships, connect_investigations) -> pl.DataFrame:
     rel = connect_relationships.filter(
-        pl.col("victim_id").is_in(cohort.get_column("person_id").implode()) | pl.col("suspect_id").is_in(cohort.get_column("person_id").implode())
+        pl.col("victim_id").is_in(cohort.get_column("person_id").implode())
+        | pl.col("suspect_id").is_in(cohort.get_column("person_id").implode())
     )
-    inv = _investigations(connect_investigations.join(rel.select(pl.col("investigation_id").cast(connect_investigations.schema["investigation_id"])).unique(), on="investigation_id", how="semi"))
+    inv = _investigations(
+        connect_investigations.join(
+            rel.select(pl.col("investigation_id").cast(connect_investigations.schema["investigation_id"])).unique(),
+            on="investigation_id",
+            how="semi",
+        )
+    )
     return in_cohort(relationship_pairs(rel, inv), cohort)
 
 
-def investigation_relationships(cohort, connect_relationships, connect_investigations, *, month: dt.date | None = None) -> pl.DataFrame:
+def investigation_relationships(
+    cohort, connect_relationships, connect_investigations, *, month: dt.date | None = None
+) -> pl.DataFrame:
     """Methods 3d and 3e: one row per recorded relationship involving a cohort member.
 
     ``side`` says where the person stands (``SUSPECT/OFFENDER``: method 3d, ``VICTIM``:
@@ -174,7 +224,9 @@ def investigation_relationships(cohort, connect_relationships, connect_investiga
     return with_month(out.sort("person_id", "investigation_id", "other_person_id", "side"), m)
 
 
-def person_relationships(cohort, connect_relationships, connect_investigations, *, month: dt.date | None = None) -> pl.DataFrame:
+def person_relationships(
+    cohort, connect_relationships, connect_investigations, *, month: dt.date | None = None
+) -> pl.DataFrame:
     """The cohort person's relationship table (used by method 4b and 3f): one row per
     (person, related person) with ``relationship`` = what the related person is to the
     person (known beats ``UNKNOWN``, then the most recent investigation wins).
@@ -195,10 +247,10 @@ def outcomes_by_related_person(
     m = resolve_month(cohort, month)
     pairs = _cohort_pairs(cohort, connect_relationships, connect_investigations)
     table = relationship_table(pairs).select("person_id", "related_person_id", "relationship")
-    inv = _investigations(connect_investigations).join(pairs.select("investigation_id").unique(), on="investigation_id", how="semi")
-    inv = inv.with_columns(outcome_columns()).select(
-        "investigation_id", "outcome_type", "outcome_code", "outcome"
+    inv = _investigations(connect_investigations).join(
+        pairs.select("investigation_id").unique(), on="investigation_id", how="semi"
     )
+    inv = inv.with_columns(outcome_columns()).select("investigation_id", "outcome_type", "outcome_code", "outcome")
     out = (
         pairs.select("person_id", pl.col("other_person_id").alias("related_person_id"), "investigation_id")
         .unique()
@@ -239,27 +291,41 @@ def investigation_locations(
     )
 
     def _homes(roles: pl.DataFrame) -> pl.DataFrame:
-        return roles.select(
-            pl.col("person_id").cast(pl.String),
-            norm_address("home_address").alias("home_key"),
-            postcode_key("home_postcode").alias("home_pc"),
-        ).drop_nulls("home_key").unique()
+        return (
+            roles.select(
+                pl.col("person_id").cast(pl.String),
+                norm_address("home_address").alias("home_key"),
+                postcode_key("home_postcode").alias("home_pc"),
+            )
+            .drop_nulls("home_key")
+            .unique()
+        )
 
     def _match(homes_of: pl.DataFrame) -> pl.DataFrame:
         # homes_of: person_id, home_key, home_pc (+ extra cols) -> matched location keys
-        return locs.select("person_id", "addr_key", "pc_key").drop_nulls("addr_key").join(
-            homes_of, left_on=["person_id", "addr_key"], right_on=["person_id", "home_key"], how="inner"
-        ).filter(pl.col("pc_key").is_null() | pl.col("home_pc").is_null() | (pl.col("pc_key") == pl.col("home_pc")))
+        return (
+            locs.select("person_id", "addr_key", "pc_key")
+            .drop_nulls("addr_key")
+            .join(homes_of, left_on=["person_id", "addr_key"], right_on=["person_id", "home_key"], how="inner")
+            .filter(pl.col("pc_key").is_null() | pl.col("home_pc").is_null() | (pl.col("pc_key") == pl.col("home_pc")))
+        )
 
-    own = _match(_homes(_cohort_roles(cohort, connect_person_roles))).select("person_id", "addr_key", "pc_key").unique().with_columns(
-        pl.lit(True).alias("is_own_home")
+    own = (
+        _match(_homes(_cohort_roles(cohort, connect_person_roles)))
+        .select("person_id", "addr_key", "pc_key")
+        .unique()
+        .with_columns(pl.lit(True).alias("is_own_home"))
     )
 
-    pairs = _cohort_pairs(cohort, connect_relationships, connect_investigations).select(
-        "person_id", "other_person_id", "other_to_person"
-    ).unique()
+    pairs = (
+        _cohort_pairs(cohort, connect_relationships, connect_investigations)
+        .select("person_id", "other_person_id", "other_to_person")
+        .unique()
+    )
     related_ids = pairs.select(pl.col("other_person_id").alias("person_id")).unique()
-    related_homes = _homes(connect_person_roles.join(related_ids, on="person_id", how="semi")).rename({"person_id": "other_person_id"})
+    related_homes = _homes(connect_person_roles.join(related_ids, on="person_id", how="semi")).rename(
+        {"person_id": "other_person_id"}
+    )
     homes_of_related = pairs.join(related_homes, on="other_person_id", how="inner").drop("other_person_id")
     related = (
         _match(homes_of_related)
@@ -274,18 +340,30 @@ def investigation_locations(
         .join(related, on=keys, how="left", nulls_equal=True)
         .with_columns(pl.col("is_own_home", "is_related_home").fill_null(False))
         .select(
-            "person_id", "location_address", "location_postcode", "location_lpa", "investigations",
-            "is_own_home", "is_related_home", "related_relationships",
+            "person_id",
+            "location_address",
+            "location_postcode",
+            "location_lpa",
+            "investigations",
+            "is_own_home",
+            "is_related_home",
+            "related_relationships",
         )
         .sort(["person_id", "investigations", "location_address"], descending=[False, True, False], nulls_last=True)
     )
     return with_month(out, m)
 
 
-def investigation_lpas(cohort, connect_investigations, connect_person_roles, *, month: dt.date | None = None) -> pl.DataFrame:
+def investigation_lpas(
+    cohort, connect_investigations, connect_person_roles, *, month: dt.date | None = None
+) -> pl.DataFrame:
     """Investigation locations by LPA (method 6.1's chart). Long: ``month, person_id,
     location_lpa`` (null = ``NOT RECORDED``), ``investigations``."""
     m = resolve_month(cohort, month)
-    pi = _person_investigations(cohort, connect_investigations, connect_person_roles).with_columns(label("location_lpa"))
-    out = pi.group_by("person_id", "location_lpa").agg(pl.col("investigation_id").n_unique().cast(pl.Int64).alias("investigations"))
+    pi = _person_investigations(cohort, connect_investigations, connect_person_roles).with_columns(
+        label("location_lpa")
+    )
+    out = pi.group_by("person_id", "location_lpa").agg(
+        pl.col("investigation_id").n_unique().cast(pl.Int64).alias("investigations")
+    )
     return with_month(out.sort("person_id", "location_lpa"), m)

@@ -13,6 +13,7 @@ adds no hours and counts as ``still_missing``.
 from __future__ import annotations
 
 import datetime as dt
+
 import polars as pl
 
 from fsu_dagster.frames import hours_between
@@ -22,10 +23,14 @@ from fsu_dagster.profiles._common import in_cohort, label, resolve_month, with_m
 __all__ = ["missing_episodes", "missing_summary", "missing_risk_levels"]
 
 
-def _link_reports(compact_missing: pl.DataFrame, connect_persons: pl.DataFrame, link: LinkFunction | None) -> pl.DataFrame:
+def _link_reports(
+    compact_missing: pl.DataFrame, connect_persons: pl.DataFrame, link: LinkFunction | None
+) -> pl.DataFrame:
     """``report_id, person_id, linked_by`` for every report that belongs to someone."""
     rep = compact_missing.with_columns(pl.col("report_id").cast(pl.String), pl.col("person_id").cast(pl.String))
-    by_id = rep.filter(pl.col("person_id").is_not_null()).select("report_id", "person_id", pl.lit("PERSON_ID").alias("linked_by"))
+    by_id = rep.filter(pl.col("person_id").is_not_null()).select(
+        "report_id", "person_id", pl.lit("PERSON_ID").alias("linked_by")
+    )
     unknown = rep.filter(pl.col("person_id").is_null())
     if unknown.is_empty():
         return by_id
@@ -45,9 +50,15 @@ def _link_reports(compact_missing: pl.DataFrame, connect_persons: pl.DataFrame, 
         pl.col("pnc_id").cast(pl.String),
     )
     linked = link(queries, index)
-    by_match = linked.filter(pl.col("person_id").is_not_null()).select(
-        pl.col("record_id").cast(pl.String).alias("report_id"), pl.col("person_id").cast(pl.String), pl.lit("IDENTITY").alias("linked_by")
-    ).unique("report_id", keep="first")
+    by_match = (
+        linked.filter(pl.col("person_id").is_not_null())
+        .select(
+            pl.col("record_id").cast(pl.String).alias("report_id"),
+            pl.col("person_id").cast(pl.String),
+            pl.lit("IDENTITY").alias("linked_by"),
+        )
+        .unique("report_id", keep="first")
+    )
     return pl.concat([by_id, by_match])
 
 
@@ -75,8 +86,20 @@ def missing_episodes(
     owners = in_cohort(_link_reports(rep, connect_persons, link), cohort)
     out = (
         owners.join(rep.drop("person_id", "month", strict=False), on="report_id", how="inner")
-        .with_columns(hours_between(pl.col("reported_at"), pl.col("found_at")).clip(lower_bound=0.0).alias("hours_missing"), label("risk_level"))
-        .select("person_id", "report_id", "linked_by", "reported_at", "found_at", "hours_missing", "risk_level", "location_lpa")
+        .with_columns(
+            hours_between(pl.col("reported_at"), pl.col("found_at")).clip(lower_bound=0.0).alias("hours_missing"),
+            label("risk_level"),
+        )
+        .select(
+            "person_id",
+            "report_id",
+            "linked_by",
+            "reported_at",
+            "found_at",
+            "hours_missing",
+            "risk_level",
+            "location_lpa",
+        )
         .sort("person_id", "reported_at", "report_id")
     )
     return with_month(out, m)
@@ -100,7 +123,10 @@ def missing_summary(cohort: pl.DataFrame, episodes: pl.DataFrame, *, month: dt.d
         cohort.select(pl.col("person_id").cast(pl.String))
         .unique()
         .join(agg, on="person_id", how="left")
-        .with_columns(pl.col("missing_reports", "still_missing", "high_risk_reports").fill_null(0), pl.col("hours_missing").fill_null(0.0))
+        .with_columns(
+            pl.col("missing_reports", "still_missing", "high_risk_reports").fill_null(0),
+            pl.col("hours_missing").fill_null(0.0),
+        )
         .sort("person_id")
     )
     return with_month(out, m)

@@ -58,7 +58,9 @@ def invert_relationship(expr: pl.Expr | str) -> pl.Expr:
     return pl.when(e.is_null()).then(None).otherwise(e.replace_strict(INVERSE, default=UNKNOWN, return_dtype=pl.String))
 
 
-def relationship_pairs(connect_relationships: pl.DataFrame, connect_investigations: pl.DataFrame | None = None) -> pl.DataFrame:
+def relationship_pairs(
+    connect_relationships: pl.DataFrame, connect_investigations: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Every recorded relationship from both sides, one row per (investigation, side).
 
     Columns: ``investigation_id, person_id, side`` (``SUSPECT/OFFENDER`` or ``VICTIM``: the
@@ -75,7 +77,11 @@ def relationship_pairs(connect_relationships: pl.DataFrame, connect_investigatio
             pl.col("suspect_id").cast(pl.String),
             pl.col("relationship").cast(pl.String).str.strip_chars().str.to_uppercase(),
         )
-        .filter(pl.col("victim_id").is_not_null() & pl.col("suspect_id").is_not_null() & (pl.col("victim_id") != pl.col("suspect_id")))
+        .filter(
+            pl.col("victim_id").is_not_null()
+            & pl.col("suspect_id").is_not_null()
+            & (pl.col("victim_id") != pl.col("suspect_id"))
+        )
         .unique()
     )
     as_suspect = rel.select(
@@ -115,7 +121,9 @@ def relationship_table(pairs: pl.DataFrame) -> pl.DataFrame:
     Columns: ``person_id, related_person_id, relationship, investigations`` (distinct
     investigations that record the pair).
     """
-    counts = pairs.group_by("person_id", "other_person_id").agg(pl.col("investigation_id").n_unique().cast(pl.Int64).alias("investigations"))
+    counts = pairs.group_by("person_id", "other_person_id").agg(
+        pl.col("investigation_id").n_unique().cast(pl.Int64).alias("investigations")
+    )
     best = (
         pairs.sort(
             [pl.col("other_to_person") == UNKNOWN, "recorded_at", "other_to_person"],

@@ -26,12 +26,21 @@ from fsu_dagster.stage1.totals import TOTALS
 __all__ = ["TOTALS", "METRICS", "score_breakdown"]
 
 _SCHEMA = {
-    "person_id": pl.String, "metric": pl.String, "total": pl.String, "value": pl.Float64, "scale": pl.Float64,
-    "norm": pl.Float64, "share": pl.Float64, "contribution": pl.Float64, "metric_value": pl.Float64,
+    "person_id": pl.String,
+    "metric": pl.String,
+    "total": pl.String,
+    "value": pl.Float64,
+    "scale": pl.Float64,
+    "norm": pl.Float64,
+    "share": pl.Float64,
+    "contribution": pl.Float64,
+    "metric_value": pl.Float64,
 }
 
 
-def score_breakdown(cohort: pl.DataFrame, person_totals: pl.DataFrame, *, top_n: int = 1000, month: dt.date | None = None) -> pl.DataFrame:
+def score_breakdown(
+    cohort: pl.DataFrame, person_totals: pl.DataFrame, *, top_n: int = 1000, month: dt.date | None = None
+) -> pl.DataFrame:
     """Long: one row per (cohort member, metric, total in that metric).
 
     ``person_totals``: the window's ``fsu.person_totals`` (all of the universe, not only
@@ -62,11 +71,17 @@ def score_breakdown(cohort: pl.DataFrame, person_totals: pl.DataFrame, *, top_n:
                     pl.lit(scales[t]).alias("scale"),
                     pl.col(f"norm_{t}").alias("norm"),
                     pl.when(sum_norm > 0).then(pl.col(f"norm_{t}") / sum_norm).otherwise(0.0).alias("share"),
-                    (pl.col(f"norm_{t}") / (len(totals) * raw_max) if raw_max > 0 else pl.lit(0.0)).alias("contribution"),
+                    (pl.col(f"norm_{t}") / (len(totals) * raw_max) if raw_max > 0 else pl.lit(0.0)).alias(
+                        "contribution"
+                    ),
                     pl.col(metric).alias("metric_value"),
                 )
             )
-    out = pl.concat([p.select([pl.col(c).cast(t) for c, t in _SCHEMA.items()]) for p in parts]) if parts else pl.DataFrame(schema=_SCHEMA)
+    out = (
+        pl.concat([p.select([pl.col(c).cast(t) for c, t in _SCHEMA.items()]) for p in parts])
+        if parts
+        else pl.DataFrame(schema=_SCHEMA)
+    )
     morder = {mt: i for i, mt in enumerate(METRICS)}
     torder = {t: i for i, t in enumerate(TOTALS)}
     out = out.sort(

@@ -37,7 +37,14 @@ def theme_expr(flags: list[str], keywords: list[str]) -> pl.Expr:
     """True where the investigation carries one of ``flags`` or its summary has a keyword."""
     wanted = [f.strip().upper() for f in flags if f and f.strip()]
     has_flag = (
-        pl.col("flags").cast(pl.String).fill_null("").str.to_uppercase().str.split(";").list.eval(pl.element().str.strip_chars()).list.set_intersection(wanted).list.len()
+        pl.col("flags")
+        .cast(pl.String)
+        .fill_null("")
+        .str.to_uppercase()
+        .str.split(";")
+        .list.eval(pl.element().str.strip_chars())
+        .list.set_intersection(wanted)
+        .list.len()
         > 0
         if wanted
         else pl.lit(False)
@@ -55,10 +62,16 @@ def _cohort_investigations(
     cohort: pl.DataFrame, connect_investigations: pl.DataFrame, connect_person_roles: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The cohort's ``person_id, investigation_id`` roles, and those investigations (latest version each)."""
-    roles = in_cohort(connect_person_roles, cohort).select(pl.col("person_id").cast(pl.String), pl.col("investigation_id").cast(pl.String)).unique()
-    inv = connect_investigations.with_columns(pl.col("investigation_id").cast(pl.String)).join(
-        roles.select("investigation_id").unique(), on="investigation_id", how="semi"
-    ).unique("investigation_id", keep="last")
+    roles = (
+        in_cohort(connect_person_roles, cohort)
+        .select(pl.col("person_id").cast(pl.String), pl.col("investigation_id").cast(pl.String))
+        .unique()
+    )
+    inv = (
+        connect_investigations.with_columns(pl.col("investigation_id").cast(pl.String))
+        .join(roles.select("investigation_id").unique(), on="investigation_id", how="semi")
+        .unique("investigation_id", keep="last")
+    )
     return roles, inv
 
 
@@ -68,7 +81,9 @@ def investigation_themes(connect_investigations: pl.DataFrame, themes: Mapping) 
     for key, t in themes.items():
         parts.append(
             connect_investigations.filter(theme_expr(_get(t, "flags"), _get(t, "keywords"))).select(
-                pl.col("investigation_id").cast(pl.String), pl.lit(key).alias("theme"), pl.lit(_label(key, t)).alias("label")
+                pl.col("investigation_id").cast(pl.String),
+                pl.lit(key).alias("theme"),
+                pl.lit(_label(key, t)).alias("label"),
             )
         )
     if not parts:
@@ -98,9 +113,15 @@ def person_themes(
         .agg(pl.col("investigation_id").n_unique().cast(pl.Int64).alias("count"))
     )
     if missing_summary is not None:
-        miss = in_cohort(missing_summary, cohort).filter(pl.col("missing_reports") > 0).select(
-            pl.col("person_id").cast(pl.String), pl.lit(MISSING_THEME).alias("theme"), pl.lit("Missing persons").alias("label"),
-            pl.col("missing_reports").cast(pl.Int64).alias("count"),
+        miss = (
+            in_cohort(missing_summary, cohort)
+            .filter(pl.col("missing_reports") > 0)
+            .select(
+                pl.col("person_id").cast(pl.String),
+                pl.lit(MISSING_THEME).alias("theme"),
+                pl.lit("Missing persons").alias("label"),
+                pl.col("missing_reports").cast(pl.Int64).alias("count"),
+            )
         )
         out = pl.concat([out, miss])
     return with_month(out.sort("person_id", "theme"), m)
@@ -123,12 +144,23 @@ def person_priority_crimes(
     for key, t in priority_crime_types.items():
         codes = [c.strip().upper() for c in _get(t, "offence_codes")]
         groups = [g.strip().upper() for g in _get(t, "main_groups")]
-        hit = pl.col("offence_code").cast(pl.String).str.strip_chars().str.to_uppercase().is_in(codes) | pl.col("main_group").cast(
-            pl.String
-        ).str.strip_chars().str.to_uppercase().is_in(groups)
-        parts.append(inv.filter(hit).select("investigation_id", pl.lit(key).alias("priority_crime_type"), pl.lit(_label(key, t)).alias("label")))
+        hit = pl.col("offence_code").cast(pl.String).str.strip_chars().str.to_uppercase().is_in(codes) | pl.col(
+            "main_group"
+        ).cast(pl.String).str.strip_chars().str.to_uppercase().is_in(groups)
+        parts.append(
+            inv.filter(hit).select(
+                "investigation_id", pl.lit(key).alias("priority_crime_type"), pl.lit(_label(key, t)).alias("label")
+            )
+        )
     if not parts:
-        out = pl.DataFrame(schema={"person_id": pl.String, "priority_crime_type": pl.String, "label": pl.String, "investigations": pl.Int64})
+        out = pl.DataFrame(
+            schema={
+                "person_id": pl.String,
+                "priority_crime_type": pl.String,
+                "label": pl.String,
+                "investigations": pl.Int64,
+            }
+        )
     else:
         out = (
             roles.join(pl.concat(parts).unique(), on="investigation_id", how="inner")

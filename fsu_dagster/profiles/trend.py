@@ -33,7 +33,13 @@ __all__ = ["INTERACTIONS", "monthly_trend"]
 
 INTERACTIONS = ("SUSPECT", "OFFENDER", "VICTIM", "CUSTODY", "ORIGINATOR", "SUBJECT", "MISSING")
 
-_SCHEMA = {"person_id": pl.String, "activity_month": pl.Date, "interaction": pl.String, "events": pl.Int64, "hours": pl.Float64}
+_SCHEMA = {
+    "person_id": pl.String,
+    "activity_month": pl.Date,
+    "interaction": pl.String,
+    "events": pl.Int64,
+    "hours": pl.Float64,
+}
 
 
 def _frame(df: pl.DataFrame) -> pl.DataFrame:
@@ -63,7 +69,9 @@ def monthly_trend(
 
     # Investigations by role.
     roles = in_cohort(connect_person_roles, cohort).select(
-        pl.col("person_id").cast(pl.String), pl.col("investigation_id").cast(pl.String), pl.col("role").cast(pl.String).str.to_uppercase()
+        pl.col("person_id").cast(pl.String),
+        pl.col("investigation_id").cast(pl.String),
+        pl.col("role").cast(pl.String).str.to_uppercase(),
     )
     inv = (
         connect_investigations.with_columns(pl.col("investigation_id").cast(pl.String))
@@ -86,7 +94,10 @@ def monthly_trend(
         _frame(
             cus.with_columns(
                 event_month(cus, "arrival_at").alias("activity_month"),
-                hours_between(pl.col("arrival_at"), pl.col("released_at")).clip(0.0, cap_hours).fill_null(0.0).alias("h"),
+                hours_between(pl.col("arrival_at"), pl.col("released_at"))
+                .clip(0.0, cap_hours)
+                .fill_null(0.0)
+                .alias("h"),
             )
             .group_by("person_id", "activity_month")
             .agg(pl.lit("CUSTODY").alias("interaction"), pl.len().alias("events"), pl.col("h").sum().alias("hours"))
@@ -94,11 +105,22 @@ def monthly_trend(
     )
 
     # ControlWorks, per role.
-    lk = in_cohort(links.select(pl.col("incident_id").cast(pl.String), pl.col("role").cast(pl.String).str.to_uppercase(), pl.col("person_id").cast(pl.String)), cohort).unique()
+    lk = in_cohort(
+        links.select(
+            pl.col("incident_id").cast(pl.String),
+            pl.col("role").cast(pl.String).str.to_uppercase(),
+            pl.col("person_id").cast(pl.String),
+        ),
+        cohort,
+    ).unique()
     logs = (
         cw_logs.with_columns(pl.col("incident_id").cast(pl.String))
         .join(lk.select("incident_id").unique(), on="incident_id", how="semi")
-        .select("incident_id", event_month(cw_logs, "created_at").alias("activity_month"), pl.col("hours").cast(pl.Float64).fill_null(0.0))
+        .select(
+            "incident_id",
+            event_month(cw_logs, "created_at").alias("activity_month"),
+            pl.col("hours").cast(pl.Float64).fill_null(0.0),
+        )
         .unique("incident_id", keep="last")
     )
     parts.append(
@@ -116,19 +138,28 @@ def monthly_trend(
                 in_cohort(missing_episodes, cohort)
                 .with_columns(local_month(pl.col("reported_at")).alias("activity_month"))
                 .group_by("person_id", "activity_month")
-                .agg(pl.lit("MISSING").alias("interaction"), pl.col("report_id").n_unique().alias("events"), pl.col("hours_missing").fill_null(0.0).sum().alias("hours"))
+                .agg(
+                    pl.lit("MISSING").alias("interaction"),
+                    pl.col("report_id").n_unique().alias("events"),
+                    pl.col("hours_missing").fill_null(0.0).sum().alias("hours"),
+                )
             )
         )
 
     events = pl.concat(parts)
     grid = (
-        cohort.select(pl.col("person_id").cast(pl.String)).unique()
+        cohort.select(pl.col("person_id").cast(pl.String))
+        .unique()
         .join(pl.DataFrame({"activity_month": months}, schema={"activity_month": pl.Date}), how="cross")
         .join(pl.DataFrame({"interaction": list(INTERACTIONS)}), how="cross")
     )
     out = (
         grid.join(events, on=["person_id", "activity_month", "interaction"], how="left")
         .with_columns(pl.col("events").fill_null(0), pl.col("hours").fill_null(0.0))
-        .sort("person_id", "activity_month", pl.col("interaction").replace_strict({k: i for i, k in enumerate(INTERACTIONS)}, return_dtype=pl.Int64))
+        .sort(
+            "person_id",
+            "activity_month",
+            pl.col("interaction").replace_strict({k: i for i, k in enumerate(INTERACTIONS)}, return_dtype=pl.Int64),
+        )
     )
     return with_month(out, m)

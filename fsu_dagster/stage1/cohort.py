@@ -23,8 +23,4 @@ def cohort(person_metrics: pl.DataFrame, list_size: int = 100) -> pl.DataFrame:
     """
     flags = [((pl.col(r) <= list_size) & (pl.col(m) > 0)).fill_null(False).alias(IN_TOP[m]) for m, r in RANKS.items()]
     lead = [c for c in ("month", "person_id") if c in person_metrics.columns]
-    return (
-        person_metrics.select(*lead, *flags)
-        .filter(pl.any_horizontal(IN_TOP.values()))
-        .sort("person_id")
-    )
+    return person_metrics.select(*lead, *flags).filter(pl.any_horizontal(IN_TOP.values())).sort("person_id")

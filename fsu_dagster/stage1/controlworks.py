@@ -38,9 +38,7 @@ def resource_hours(resources: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def controlworks_logs(
-    incidents: pl.DataFrame, resources: pl.DataFrame, month: dt.date | None = None
-) -> pl.DataFrame:
+def controlworks_logs(incidents: pl.DataFrame, resources: pl.DataFrame, month: dt.date | None = None) -> pl.DataFrame:
     """The window's non-pre-planned logs with ``hours`` (Σ resource hours) and ``n_resources``.
 
     ``incidents`` and ``resources`` are the window's ``cw_incidents`` and ``cw_resources``.

@@ -34,17 +34,18 @@ def _cchi_table(cchi: pl.DataFrame) -> pl.DataFrame:
 
 def investigation_harm(investigations: pl.DataFrame, cchi: pl.DataFrame) -> pl.DataFrame:
     """``investigation_id, offence_code, harm_days`` (null when the code has no harm value)."""
-    inv = (
-        investigations.select(pl.col("investigation_id").cast(pl.String), upper_trim("offence_code").alias("offence_code"))
-        .unique("investigation_id", keep="first")
-    )
+    inv = investigations.select(
+        pl.col("investigation_id").cast(pl.String), upper_trim("offence_code").alias("offence_code")
+    ).unique("investigation_id", keep="first")
     return inv.join(_cchi_table(cchi), on="offence_code", how="left")
 
 
 def _distinct_role_investigations(person_roles: pl.DataFrame, roles: tuple[str, ...]) -> pl.DataFrame:
     return (
         person_roles.select(
-            pl.col("person_id").cast(pl.String), pl.col("investigation_id").cast(pl.String), upper_trim("role").alias("role")
+            pl.col("person_id").cast(pl.String),
+            pl.col("investigation_id").cast(pl.String),
+            upper_trim("role").alias("role"),
         )
         .filter(pl.col("role").is_in(roles) & pl.col("person_id").is_not_null())
         .select("person_id", "investigation_id")
@@ -75,18 +76,16 @@ def person_harm(
     return out.sort("person_id")
 
 
-def unrated_offence_codes(
-    person_roles: pl.DataFrame, investigations: pl.DataFrame, cchi: pl.DataFrame
-) -> pl.DataFrame:
+def unrated_offence_codes(person_roles: pl.DataFrame, investigations: pl.DataFrame, cchi: pl.DataFrame) -> pl.DataFrame:
     """``offence_code, investigations``: distinct investigations counted for harm (a SUSPECT,
     OFFENDER or VICTIM role in the window) whose offence code has no harm value.
 
     ``offence_code`` is null for role rows whose investigation is not in ``investigations``.
     Sorted by count, then code.
     """
-    counted = _distinct_role_investigations(person_roles, CAUSED_ROLES + RECEIVED_ROLES).select(
-        "investigation_id"
-    ).unique()
+    counted = (
+        _distinct_role_investigations(person_roles, CAUSED_ROLES + RECEIVED_ROLES).select("investigation_id").unique()
+    )
     return (
         counted.join(investigation_harm(investigations, cchi), on="investigation_id", how="left")
         .filter(pl.col("harm_days").is_null())

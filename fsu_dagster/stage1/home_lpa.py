@@ -40,7 +40,9 @@ def _person_lpas(person_roles: pl.DataFrame, investigations: pl.DataFrame, perso
     recorded = investigations.group_by(pl.col("investigation_id").cast(pl.String)).agg(pl.col("recorded_at").max())
     return (
         person_roles.select(
-            pl.col("person_id").cast(pl.String), pl.col("investigation_id").cast(pl.String), _known("home_lpa").alias("home_lpa")
+            pl.col("person_id").cast(pl.String),
+            pl.col("investigation_id").cast(pl.String),
+            _known("home_lpa").alias("home_lpa"),
         )
         .filter(pl.col("home_lpa").is_not_null())
         .join(persons.select("person_id"), on="person_id", how="semi")
@@ -115,10 +117,14 @@ def person_home_lpa(
         fallback = attach(persons.select("person_id"), _most_investigations(lpas), "most_investigations").rename(
             {"home_lpa": "_fb_lpa", "home_lpa_rule": "_fb_rule"}
         )
-        out = first.join(fallback, on="person_id", how="left").with_columns(
-            pl.coalesce("home_lpa", "_fb_lpa").alias("home_lpa"),
-            pl.coalesce("home_lpa_rule", "_fb_rule").alias("home_lpa_rule"),
-        ).drop("_fb_lpa", "_fb_rule")
+        out = (
+            first.join(fallback, on="person_id", how="left")
+            .with_columns(
+                pl.coalesce("home_lpa", "_fb_lpa").alias("home_lpa"),
+                pl.coalesce("home_lpa_rule", "_fb_rule").alias("home_lpa_rule"),
+            )
+            .drop("_fb_lpa", "_fb_rule")
+        )
     last_rule = "most_investigations" if rule == "most_recent_missing" else rule
     return (
         out.with_columns(

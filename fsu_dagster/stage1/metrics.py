@@ -48,7 +48,9 @@ def metric_values(normalised: pl.DataFrame) -> pl.DataFrame:
     maxima = {m: (out.get_column(f"raw_{m}").max() if out.height else None) for m in METRICS}
     return out.with_columns(
         # A non-zero max of a Float64 column is a float (polars types Series.max as any literal).
-        (true_divide(pl.col(f"raw_{m}"), cast(float, maxima[m])) if maxima[m] else pl.lit(0.0, dtype=pl.Float64)).alias(m)
+        (true_divide(pl.col(f"raw_{m}"), cast(float, maxima[m])) if maxima[m] else pl.lit(0.0, dtype=pl.Float64)).alias(
+            m
+        )
         for m in METRICS
     )
 

@@ -40,8 +40,6 @@ def normalise_totals(person_totals: pl.DataFrame, top_n: int = 1000) -> pl.DataF
     """Add ``norm_<total>`` (Float64) for each of the nine totals."""
     scales = dict(normalisation_scales(person_totals, top_n).select("total", "scale").iter_rows())
     return person_totals.with_columns(
-        (true_divide(pl.col(t), scales[t]) if scales[t] != 0 else pl.lit(0.0, dtype=pl.Float64)).alias(
-            norm_column(t)
-        )
+        (true_divide(pl.col(t), scales[t]) if scales[t] != 0 else pl.lit(0.0, dtype=pl.Float64)).alias(norm_column(t))
         for t in TOTALS
     )

@@ -63,7 +63,9 @@ def investigation_role_totals(person_roles: pl.DataFrame) -> pl.DataFrame:
     for persons with at least one of these roles.
     """
     roles = person_roles.select(
-        pl.col("person_id").cast(pl.String), pl.col("investigation_id").cast(pl.String), upper_trim("role").alias("role")
+        pl.col("person_id").cast(pl.String),
+        pl.col("investigation_id").cast(pl.String),
+        upper_trim("role").alias("role"),
     ).filter(pl.col("person_id").is_not_null() & pl.col("investigation_id").is_not_null())
     return (
         roles.group_by("person_id")
@@ -77,7 +79,8 @@ def investigation_role_totals(person_roles: pl.DataFrame) -> pl.DataFrame:
 
 
 def custody_record_micros(cap_hours: float) -> pl.Expr:
-    """Expression: one record's ``released_at − arrival_at`` in whole microseconds clipped to [0, cap]; null release = 0."""
+    """Expression: one record's ``released_at − arrival_at`` in whole microseconds, clipped to
+    [0, cap]; a null release counts 0."""
     cap = round(float(cap_hours) * US_PER_HOUR)
     return micros_between(pl.col("arrival_at"), pl.col("released_at")).clip(0, cap).fill_null(0)
 

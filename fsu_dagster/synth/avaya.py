@@ -22,7 +22,11 @@ def avaya_calls(ctx: Context, month: Month, log_calls: pl.DataFrame) -> pl.DataF
     started = ctx.instants(k, month)
     r = rng.random(k)
     callers_planted = np.flatnonzero(np.isin(pop.archetype, [A["prolific_caller"], A["all_three"]]))
-    planted_who = callers_planted[rng.integers(0, max(callers_planted.size, 1), k)] if callers_planted.size else np.zeros(k, np.int64)
+    planted_who = (
+        callers_planted[rng.integers(0, max(callers_planted.size, 1), k)]
+        if callers_planted.size
+        else np.zeros(k, np.int64)
+    )
     bg_who = pick_weighted(rng, ctx.cdf_adult, k)
     who = np.where(r < 0.06, planted_who, bg_who)
     f = pop.frame
@@ -30,7 +34,9 @@ def avaya_calls(ctx: Context, month: Month, log_calls: pl.DataFrame) -> pl.DataF
     withheld = pl.Series(rng.random(k) < 0.07)
     filler = pl.DataFrame(
         {
-            "call_id": pl.select(pl.format("AV{}", pl.Series(np.arange(ctx.next_call, ctx.next_call + k)).cast(pl.String).str.zfill(9))).to_series(),
+            "call_id": pl.select(
+                pl.format("AV{}", pl.Series(np.arange(ctx.next_call, ctx.next_call + k)).cast(pl.String).str.zfill(9))
+            ).to_series(),
             "started_at": started,
             "line": choice(rng, ["999", "101", "OTHER"], k, [0.3, 0.55, 0.15]).astype(str),
             "caller_number": pl.select(pl.when(withheld).then(None).otherwise(number)).to_series(),
@@ -52,9 +58,15 @@ def avaya_calls(ctx: Context, month: Month, log_calls: pl.DataFrame) -> pl.DataF
     return (
         calls.with_columns(
             answered_at=pl.select(pl.when(pl.Series(abandoned)).then(None).otherwise(pl.Series(answered))).to_series(),
-            ended_at=pl.select(pl.when(pl.Series(rng.random(n) < 0.005)).then(None).otherwise(pl.Series(ended))).to_series(),
+            ended_at=pl.select(
+                pl.when(pl.Series(rng.random(n) < 0.005)).then(None).otherwise(pl.Series(ended))
+            ).to_series(),
             duration_seconds=pl.select(
-                pl.when(pl.Series(abandoned)).then(0).when(pl.Series(rng.random(n) < 0.01)).then(None).otherwise(pl.Series(duration))
+                pl.when(pl.Series(abandoned))
+                .then(0)
+                .when(pl.Series(rng.random(n) < 0.01))
+                .then(None)
+                .otherwise(pl.Series(duration))
             ).to_series(),
         )
         .sort("started_at", "call_id")

@@ -31,14 +31,22 @@ def compact_month(ctx: Context, month: Month) -> tuple[pl.DataFrame, pl.DataFram
     order = np.argsort(reported, kind="stable")
     person, reported = person[order], reported[order]
     with_id = pop.has_connect[person] & (rng.random(n) >= 0.12)
-    kinds = np.where(rng.random(n) < 0.75, K["exact"],
-                     choice(rng, [K["nickname"], K["typo_sub"], K["dob_swap"], K["dob_missing"], K["ascii"]], n, [3, 3, 2, 2, 1]).astype(np.int64))
+    kinds = np.where(
+        rng.random(n) < 0.75,
+        K["exact"],
+        choice(
+            rng, [K["nickname"], K["typo_sub"], K["dob_swap"], K["dob_missing"], K["ascii"]], n, [3, 3, 2, 2, 1]
+        ).astype(np.int64),
+    )
     kinds = np.where(with_id, K["exact"], kinds)
     typed = type_people(ctx, person, kinds, p_version=0.0)
     found = reported + np.exp(rng.normal(np.log(14 * 3600), 1.1, n)).astype(np.int64)
     is_myp = pop.archetype[person] == A["missing_young_person"]
-    risk = np.where(is_myp, choice(rng, ["HIGH", "MEDIUM", "LOW"], n, [20, 60, 20]),
-                    choice(rng, ["HIGH", "MEDIUM", "LOW", "NO APPARENT RISK"], n, [10, 55, 30, 5]))
+    risk = np.where(
+        is_myp,
+        choice(rng, ["HIGH", "MEDIUM", "LOW"], n, [20, 60, 20]),
+        choice(rng, ["HIGH", "MEDIUM", "LOW", "NO APPARENT RISK"], n, [10, 55, 30, 5]),
+    )
     # numpy's stubs reject None as a branch of np.where; numpy accepts it (an object array).
     risk = np.where(rng.random(n) < 0.02, None, risk)  # type: ignore[call-overload]
     lpa = pop.home(person, month.index)["lpa"]
@@ -51,7 +59,9 @@ def compact_month(ctx: Context, month: Month) -> tuple[pl.DataFrame, pl.DataFram
             "surname": typed["surname"],
             "dob": typed["dob"],
             "reported_at": reported,
-            "found_at": pl.select(pl.when(pl.Series(rng.random(n) < 0.03)).then(None).otherwise(pl.Series(found))).to_series(),
+            "found_at": pl.select(
+                pl.when(pl.Series(rng.random(n) < 0.03)).then(None).otherwise(pl.Series(found))
+            ).to_series(),
             "risk_level": pl.Series(risk.tolist(), dtype=pl.String),
             "location_lpa": pl.select(pl.when(pl.Series(rng.random(n) < 0.02)).then(None).otherwise(lpa)).to_series(),
         }

@@ -33,7 +33,9 @@ class ConnectMonth:
 
 def _codes():
     ref = load_offence_codes()
-    table = {r["offence_code"]: (r["offence_description"], r["main_group"], r["is_crime"]) for r in ref.iter_rows(named=True)}
+    table = {
+        r["offence_code"]: (r["offence_description"], r["main_group"], r["is_crime"]) for r in ref.iter_rows(named=True)
+    }
     code, desc, group = vocab.UNKNOWN_HARM_CODE
     table[code] = (desc, group, True)
     return table
@@ -68,12 +70,17 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
     n_target = round(ctx.scale.investigations / 12 * month.season)
 
     # Planted events: one investigation each, the planted person in the given role.
-    ev = [(ctx.planted_events("victim", month), "victim"), (ctx.planted_events("suspect", month), "offender"),
-          (ctx.planted_events("witness", month), "caller")]
+    ev = [
+        (ctx.planted_events("victim", month), "victim"),
+        (ctx.planted_events("suspect", month), "offender"),
+        (ctx.planted_events("witness", month), "caller"),
+    ]
     planted_n = sum(p.size for p, _ in ev)
     n_bg = max(n_target - planted_n, int(0.5 * n_target))
     primary = np.concatenate([p for p, _ in ev] + [np.full(n_bg, -1)]).astype(np.int64)
-    kind = np.concatenate([np.full(p.size, k, dtype=object) for p, k in ev] + [np.full(n_bg, "background", dtype=object)])
+    kind = np.concatenate(
+        [np.full(p.size, k, dtype=object) for p, k in ev] + [np.full(n_bg, "background", dtype=object)]
+    )
     # Missing young people's own investigations read as child-protection / exploitation concerns.
     is_myp = (primary >= 0) & (pop.archetype[np.maximum(primary, 0)] == A["missing_young_person"])
     offence_kind = np.where(is_myp, "missing", kind)
@@ -85,7 +92,15 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
     recorded = ctx.instants(n, month)
     order = np.argsort(recorded, kind="stable")
     primary, kind, code, desc, group, is_crime, recorded, is_myp = (
-        primary[order], kind[order], code[order], desc[order], group[order], is_crime[order], recorded[order], is_myp[order])
+        primary[order],
+        kind[order],
+        code[order],
+        desc[order],
+        group[order],
+        is_crime[order],
+        recorded[order],
+        is_myp[order],
+    )
     inv_id = ctx.ids(f"CR{month.compact}", n, 6)
 
     # Victims.
@@ -116,7 +131,9 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
     with_p = np.array([14, 2, 3, 0.4, 0.3, 1.5, 1.2, 6, 1.2, 1.5, 0.6, 0.6, 0.4, 16, 26, 0.7, 2, 3, 2.5])
     no_s = np.array([14, 18, 19, 20])
     no_p = np.array([18, 75, 0.5, 3])
-    outcome = np.where(suspect >= 0, rng.choice(with_s, n, p=with_p / with_p.sum()), rng.choice(no_s, n, p=no_p / no_p.sum()))
+    outcome = np.where(
+        suspect >= 0, rng.choice(with_s, n, p=with_p / with_p.sum()), rng.choice(no_s, n, p=no_p / no_p.sum())
+    )
     age_months = len(ctx.months) - 1 - month.index  # recent months have more open investigations
     p_open = np.where(is_crime, 0.12 + 0.25 * np.exp(-age_months / 2.5), 0.9)
     outcome = np.where(rng.random(n) < p_open, 0, outcome)
@@ -124,22 +141,38 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
     offender = np.isin(outcome, OFFENDER_OUTCOMES)
 
     # Relationship of suspect to victim; domestic pairs carry the DA flag.
-    default = choice(rng, ["STRANGER", "ACQUAINTANCE", "NEIGHBOUR", "FRIEND", "UNKNOWN", "OTHER FAMILY"], n, [35, 30, 10, 10, 12, 3])
+    default = choice(
+        rng, ["STRANGER", "ACQUAINTANCE", "NEIGHBOUR", "FRIEND", "UNKNOWN", "OTHER FAMILY"], n, [35, 30, 10, 10, 12, 3]
+    )
     rel1 = relationship(pop, victim, suspect, default)
     domestic = np.isin(rel1, list(FAMILY)) & (victim >= 0) & (suspect >= 0)
 
     # Flags and summaries.
     victim_age = pop.age_years(month.first_day)[np.maximum(victim, 0)]
-    mh = ((kind == "caller") & (rng.random(n) < 0.35)) | ((code == "NC02") & (rng.random(n) < 0.7)) | (rng.random(n) < 0.04)
+    mh = (
+        ((kind == "caller") & (rng.random(n) < 0.35))
+        | ((code == "NC02") & (rng.random(n) < 0.7))
+        | (rng.random(n) < 0.04)
+    )
     cse = ((code == "22B") & (rng.random(n) < 0.6)) | (is_myp & (rng.random(n) < 0.2))
-    ca = ((code == "11A") & (rng.random(n) < 0.8)) | ((code == "NC04") & (rng.random(n) < 0.6)) | ((victim >= 0) & (victim_age < 16) & (rng.random(n) < 0.08))
+    ca = (
+        ((code == "11A") & (rng.random(n) < 0.8))
+        | ((code == "NC04") & (rng.random(n) < 0.6))
+        | ((victim >= 0) & (victim_age < 16) & (rng.random(n) < 0.08))
+    )
     da = (domestic & (rng.random(n) < 0.85)) | ((code == "NC01") & (rng.random(n) < 0.7))
     flag_cols = pl.DataFrame({"DA": da, "MH": mh, "CSE": cse, "CA": ca})
     flags = flag_cols.select(
-        pl.concat_str([pl.when(pl.col(f)).then(pl.lit(f)) for f in ("DA", "MH", "CSE", "CA")], separator=";", ignore_nulls=True)
+        pl.concat_str(
+            [pl.when(pl.col(f)).then(pl.lit(f)) for f in ("DA", "MH", "CSE", "CA")], separator=";", ignore_nulls=True
+        )
     ).to_series()
     flags = pl.select(pl.when(flags == "").then(None).otherwise(flags)).to_series()
-    theme = np.where(da | domestic, "DA", np.where(mh, "MH", np.where(cse, "CSE", np.where(ca, "CA", np.where(code == "NC03", "MISSING", "GENERAL")))))
+    theme = np.where(
+        da | domestic,
+        "DA",
+        np.where(mh, "MH", np.where(cse, "CSE", np.where(ca, "CA", np.where(code == "NC03", "MISSING", "GENERAL")))),
+    )
     theme = np.where(rng.random(n) < 0.2, "GENERAL", theme)  # flagged but summary says nothing thematic
     summary = np.empty(n, dtype=object)
     for t, texts in vocab.SUMMARY_TEMPLATES.items():
@@ -153,7 +186,10 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
     home = pop.home(np.maximum(loc_who, 0), month.index)
     place = ctx.random_places(n)
     at_home = pl.Series(loc_who >= 0)
-    loc = {c: pl.select(pl.when(at_home).then(home[c]).otherwise(place[c])).to_series() for c in ("address", "postcode", "lpa")}
+    loc = {
+        c: pl.select(pl.when(at_home).then(home[c]).otherwise(place[c])).to_series()
+        for c in ("address", "postcode", "lpa")
+    }
 
     investigations = pl.DataFrame(
         {
@@ -163,11 +199,17 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
             "offence_description": desc.astype(str),
             "main_group": group.astype(str),
             "is_crime": is_crime,
-            "outcome_code": pl.select(pl.when(pl.Series(outcome) == 0).then(None).otherwise(pl.Series(outcome))).to_series(),
-            "outcome_at": pl.select(pl.when(pl.Series(outcome) == 0).then(None).otherwise(pl.Series(outcome_at))).to_series(),
+            "outcome_code": pl.select(
+                pl.when(pl.Series(outcome) == 0).then(None).otherwise(pl.Series(outcome))
+            ).to_series(),
+            "outcome_at": pl.select(
+                pl.when(pl.Series(outcome) == 0).then(None).otherwise(pl.Series(outcome_at))
+            ).to_series(),
             "location_address": loc["address"],
             "location_postcode": loc["postcode"],
-            "location_lpa": pl.select(pl.when(pl.Series(rng.random(n) < 0.01)).then(None).otherwise(loc["lpa"])).to_series(),
+            "location_lpa": pl.select(
+                pl.when(pl.Series(rng.random(n) < 0.01)).then(None).otherwise(loc["lpa"])
+            ).to_series(),
             "flags": flags,
             "summary": pl.Series(summary.tolist(), dtype=pl.String),
         }
@@ -179,7 +221,14 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
     other = np.where(rng.random(n) < 0.08, draw(ctx.cdf_connect, n, pool, 0.75), -1)
     sus_role = np.where(offender, "OFFENDER", "SUSPECT")
     idx = np.arange(n)
-    slots = [(victim, "VICTIM"), (victim2, "VICTIM"), (suspect, sus_role), (suspect2, sus_role), (witness, "WITNESS"), (other, "OTHER")]
+    slots = [
+        (victim, "VICTIM"),
+        (victim2, "VICTIM"),
+        (suspect, sus_role),
+        (suspect2, sus_role),
+        (witness, "WITNESS"),
+        (other, "OTHER"),
+    ]
     ri_parts, rp_parts, rr_parts = [], [], []
     for who, role in slots:
         sel = who >= 0
@@ -187,7 +236,11 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
         rp_parts.append(who[sel])
         rr_parts.append(np.broadcast_to(np.asarray(role, dtype=object), (n,))[sel])
     ri, rp, rr = np.concatenate(ri_parts), np.concatenate(rp_parts), np.concatenate(rr_parts).astype(str)
-    roles = pl.DataFrame({"_i": ri, "pidx": rp, "role": rr}).unique(subset=["_i", "pidx"], keep="first", maintain_order=True).sort("_i", maintain_order=True)
+    roles = (
+        pl.DataFrame({"_i": ri, "pidx": rp, "role": rr})
+        .unique(subset=["_i", "pidx"], keep="first", maintain_order=True)
+        .sort("_i", maintain_order=True)
+    )
     rp_u = roles["pidx"].to_numpy()
     m = rp_u.size
     h = pop.home(rp_u, month.index)
@@ -200,7 +253,12 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
         for c in ("address", "postcode", "lpa")
     }
     roles_out = pl.DataFrame(
-        {"investigation_id": inv_id.gather(roles["_i"]), "person_id": pop.frame["person_id"].gather(rp_u), "role": roles["role"], **home_cols}
+        {
+            "investigation_id": inv_id.gather(roles["_i"]),
+            "person_id": pop.frame["person_id"].gather(rp_u),
+            "role": roles["role"],
+            **home_cols,
+        }
     )
 
     # Relationships: every victim x suspect/offender pair, mostly recorded.
@@ -214,10 +272,19 @@ def connect_month(ctx: Context, month: Month, cw_people: np.ndarray | None = Non
     ps = np.concatenate([p[2] for p in pairs])
     rel = relationship(pop, pv, ps, np.asarray(default, dtype=object)[pi])
     keep = rng.random(pi.size) < 0.85
-    rel_df = pl.DataFrame(
-        {"_i": pi[keep], "investigation_id": inv_id.gather(pi[keep]), "victim_id": pop.frame["person_id"].gather(pv[keep]),
-         "suspect_id": pop.frame["person_id"].gather(ps[keep]), "relationship": rel[keep].astype(str)}
-    ).sort("_i", maintain_order=True).drop("_i")
+    rel_df = (
+        pl.DataFrame(
+            {
+                "_i": pi[keep],
+                "investigation_id": inv_id.gather(pi[keep]),
+                "victim_id": pop.frame["person_id"].gather(pv[keep]),
+                "suspect_id": pop.frame["person_id"].gather(ps[keep]),
+                "relationship": rel[keep].astype(str),
+            }
+        )
+        .sort("_i", maintain_order=True)
+        .drop("_i")
+    )
 
     custody, cust_people = _custody(ctx, month, inv_id, suspect, primary, kind)
     referenced = np.unique(np.concatenate([rp_u, cust_people]))
@@ -233,7 +300,10 @@ def _custody(ctx: Context, month: Month, inv_id: pl.Series, suspect, primary, ki
     inv_of: dict[int, list[np.intp]] = {}
     for i in np.flatnonzero((kind == "offender") & (primary >= 0)):
         inv_of.setdefault(int(primary[i]), []).append(i)
-    p_inv = np.array([(rng.choice(inv_of[int(p)]) if int(p) in inv_of and rng.random() < 0.8 else -1) for p in planted], dtype=np.int64)
+    p_inv = np.array(
+        [(rng.choice(inv_of[int(p)]) if int(p) in inv_of and rng.random() < 0.8 else -1) for p in planted],
+        dtype=np.int64,
+    )
     n_bg = max(n_target - planted.size, int(0.4 * n_target))
     cand = np.flatnonzero((suspect >= 0) & (primary < 0))
     from_inv = rng.random(n_bg) < 0.7
@@ -264,22 +334,36 @@ def _custody(ctx: Context, month: Month, inv_id: pl.Series, suspect, primary, ki
     ftype = np.where(charged, charged_type, np.where(rng.random(n) < 0.5, "NONE", None))  # type: ignore[call-overload]
     ftype = np.where(remand, "REMAND", ftype)
     lpa = pop.home(person, month.index)["lpa"].to_numpy()
-    suite_by_lpa = {"BIRMINGHAM": ("PERRY BARR", "BOURNVILLE LANE"), "COVENTRY": ("COVENTRY",), "DUDLEY": ("OLDBURY",),
-                    "SANDWELL": ("OLDBURY",), "SOLIHULL": ("BOURNVILLE LANE",), "WALSALL": ("WALSALL", "WOLVERHAMPTON"),
-                    "WOLVERHAMPTON": ("WOLVERHAMPTON",)}
+    suite_by_lpa = {
+        "BIRMINGHAM": ("PERRY BARR", "BOURNVILLE LANE"),
+        "COVENTRY": ("COVENTRY",),
+        "DUDLEY": ("OLDBURY",),
+        "SANDWELL": ("OLDBURY",),
+        "SOLIHULL": ("BOURNVILLE LANE",),
+        "WALSALL": ("WALSALL", "WOLVERHAMPTON"),
+        "WOLVERHAMPTON": ("WOLVERHAMPTON",),
+    }
     u = rng.random(n)
-    suite = np.array([suite_by_lpa[x][int(v * len(suite_by_lpa[x]))] for x, v in zip(lpa, u, strict=True)], dtype=object)
+    suite = np.array(
+        [suite_by_lpa[x][int(v * len(suite_by_lpa[x]))] for x, v in zip(lpa, u, strict=True)], dtype=object
+    )
     suite = np.where(rng.random(n) < 0.1, choice(rng, vocab.CUSTODY_SUITES, n), suite)
     reason = choice(rng, vocab.ARREST_REASONS, n)
     df = pl.DataFrame(
         {
             "custody_id": ctx.ids(f"CU{month.compact}", n, 5),
             "person_id": pop.frame["person_id"].gather(person),
-            "investigation_id": pl.select(pl.when(pl.Series(inv >= 0)).then(inv_id.gather(np.maximum(inv, 0)))).to_series(),
-            "arrested_at": pl.select(pl.when(pl.Series(rng.random(n) < 0.05)).then(None).otherwise(pl.Series(arrested))).to_series(),
+            "investigation_id": pl.select(
+                pl.when(pl.Series(inv >= 0)).then(inv_id.gather(np.maximum(inv, 0)))
+            ).to_series(),
+            "arrested_at": pl.select(
+                pl.when(pl.Series(rng.random(n) < 0.05)).then(None).otherwise(pl.Series(arrested))
+            ).to_series(),
             "arrest_reason": pl.Series(np.where(rng.random(n) < 0.04, None, reason).tolist(), dtype=pl.String),  # type: ignore[call-overload]
             "arrival_at": arrival,
-            "released_at": pl.select(pl.when(pl.Series(rng.random(n) < 0.02)).then(None).otherwise(pl.Series(released))).to_series(),
+            "released_at": pl.select(
+                pl.when(pl.Series(rng.random(n) < 0.02)).then(None).otherwise(pl.Series(released))
+            ).to_series(),
             "custody_outcome": pl.Series(outcome.tolist(), dtype=pl.String),
             "file_type": pl.Series(ftype.tolist(), dtype=pl.String),
             "custody_suite": pl.Series(suite.astype(str)),

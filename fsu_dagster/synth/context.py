@@ -95,8 +95,12 @@ class Context:
         place = choice(self.rng, vocab.PUBLIC_PLACES, n)
         use_place = self.rng.random(n) < 0.5
         return addr.with_columns(
-            address=pl.when(pl.Series(use_place)).then(pl.Series(place.astype(str)) + ", " + pl.col("address").str.replace(r"^(Flat \d+, )?\d+ ", "")).otherwise(pl.col("address"))
+            address=pl.when(pl.Series(use_place))
+            .then(pl.Series(place.astype(str)) + ", " + pl.col("address").str.replace(r"^(Flat \d+, )?\d+ ", ""))
+            .otherwise(pl.col("address"))
         )
 
     def ids(self, prefix: str, n: int, width: int) -> pl.Series:
-        return pl.select(pl.format(prefix + "{}", pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(width))).to_series()
+        return pl.select(
+            pl.format(prefix + "{}", pl.Series(np.arange(1, n + 1)).cast(pl.String).str.zfill(width))
+        ).to_series()

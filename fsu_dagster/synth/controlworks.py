@@ -25,9 +25,22 @@ __all__ = ["MENTION_KINDS", "CwMonth", "cw_month", "type_people"]
 
 #: How ControlWorks mentions are typed (see ``errors.py``); cosmetic kinds still link exactly.
 MENTION_KINDS = {
-    "exact": 0.55, "case": 0.06, "punct": 0.04, "typo_sub": 0.045, "typo_transpose": 0.025, "typo_delete": 0.025,
-    "typo_insert": 0.015, "nickname": 0.05, "ascii": 0.01, "swap": 0.02, "surname_part": 0.02, "dob_swap": 0.025,
-    "dob_typo": 0.025, "dob_missing": 0.06, "surname_missing": 0.015, "anonymous": 0.035,
+    "exact": 0.55,
+    "case": 0.06,
+    "punct": 0.04,
+    "typo_sub": 0.045,
+    "typo_transpose": 0.025,
+    "typo_delete": 0.025,
+    "typo_insert": 0.015,
+    "nickname": 0.05,
+    "ascii": 0.01,
+    "swap": 0.02,
+    "surname_part": 0.02,
+    "dob_swap": 0.025,
+    "dob_typo": 0.025,
+    "dob_missing": 0.06,
+    "surname_missing": 0.015,
+    "anonymous": 0.035,
 }
 _MK = np.array([K[k] for k in MENTION_KINDS], dtype=np.int8)
 _MP = np.array(list(MENTION_KINDS.values()))
@@ -65,11 +78,19 @@ def type_people(ctx: Context, pidx: np.ndarray, kinds: np.ndarray, p_version: fl
         other_version[use_v] = vi != pop.vstart[pidx[use_v]]
         alt = pop.versions.select("forename", "surname", "dob")[vi]
         rows = np.flatnonzero(use_v)
-        base = base.with_row_index("_i").join(alt.with_columns(_i=pl.Series(rows, dtype=pl.UInt32)), on="_i", how="left",
-                                             suffix="_v", maintain_order="left")
+        base = base.with_row_index("_i").join(
+            alt.with_columns(_i=pl.Series(rows, dtype=pl.UInt32)),
+            on="_i",
+            how="left",
+            suffix="_v",
+            maintain_order="left",
+        )
         base = base.select(
             pl.coalesce("forename_v", "forename").alias("forename"),
-            pl.when(pl.col("forename_v").is_not_null()).then(pl.col("surname_v")).otherwise(pl.col("surname")).alias("surname"),
+            pl.when(pl.col("forename_v").is_not_null())
+            .then(pl.col("surname_v"))
+            .otherwise(pl.col("surname"))
+            .alias("surname"),
             pl.when(pl.col("forename_v").is_not_null()).then(pl.col("dob_v")).otherwise(pl.col("dob")).alias("dob"),
         )
     typed = apply_errors(base, kinds, rng, with_kind=True)
@@ -99,7 +120,11 @@ def _log_people(ctx: Context, month: Month, n_target: int):
     hh = pop.household_other(rng, p)
     neighbour = pick_weighted(rng, ctx.cdf_adult, p.size)
     pro = ctx.professional(p.size)
-    orig = np.where(r < 0.25, p, np.where(r < 0.45, np.where(hh >= 0, hh, p), np.where(r < 0.6, neighbour, np.where(r < 0.85, pro, neighbour))))
+    orig = np.where(
+        r < 0.25,
+        p,
+        np.where(r < 0.45, np.where(hh >= 0, hh, p), np.where(r < 0.6, neighbour, np.where(r < 0.85, pro, neighbour))),
+    )
     default = np.where(r < 0.6, "NEIGHBOUR", np.where(r < 0.85, "PROFESSIONAL", "UNKNOWN"))
     rel = relationship(pop, p, orig, default)
     rel[(r >= 0.6) & (r < 0.85)] = "PROFESSIONAL"
@@ -111,8 +136,11 @@ def _log_people(ctx: Context, month: Month, n_target: int):
     caller = pick_weighted(rng, ctx.cdf_adult, p.size)
     pro = ctx.professional(p.size)
     orig = np.where(r < 0.55, caller, np.where(r < 0.8, pro, caller))
-    default = np.where(r < 0.55, choice(rng, ["STRANGER", "ACQUAINTANCE", "NEIGHBOUR", "UNKNOWN"], p.size, [4, 2, 1, 3]),
-                       np.where(r < 0.8, "PROFESSIONAL", "UNKNOWN"))
+    default = np.where(
+        r < 0.55,
+        choice(rng, ["STRANGER", "ACQUAINTANCE", "NEIGHBOUR", "UNKNOWN"], p.size, [4, 2, 1, 3]),
+        np.where(r < 0.8, "PROFESSIONAL", "UNKNOWN"),
+    )
     rel = relationship(pop, p, orig, default)
     rel[(r >= 0.55) & (r < 0.8)] = "PROFESSIONAL"
     parts.append((orig, p, rel, D["offender"], r >= 0.8))
@@ -139,10 +167,16 @@ def _log_people(ctx: Context, month: Month, n_target: int):
     s = rng.random(n_bg)
     hh = pop.household_other(rng, np.maximum(orig, 0))
     other = ctx.known_or(pick_weighted(rng, ctx.cdf_any, n_bg), 0.55)
-    subj = np.where((s < 0.35) & (r >= 0.1) & (orig >= 0), orig,
-                    np.where((s < 0.45) & (hh >= 0) & (r >= 0.1), hh, np.where(s < 0.7, other, -1)))
-    default = np.where(r < 0.1, "PROFESSIONAL",
-                       choice(rng, ["STRANGER", "NEIGHBOUR", "ACQUAINTANCE", "FRIEND", "UNKNOWN"], n_bg, [3, 2, 2, 1, 3]))
+    subj = np.where(
+        (s < 0.35) & (r >= 0.1) & (orig >= 0),
+        orig,
+        np.where((s < 0.45) & (hh >= 0) & (r >= 0.1), hh, np.where(s < 0.7, other, -1)),
+    )
+    default = np.where(
+        r < 0.1,
+        "PROFESSIONAL",
+        choice(rng, ["STRANGER", "NEIGHBOUR", "ACQUAINTANCE", "FRIEND", "UNKNOWN"], n_bg, [3, 2, 2, 1, 3]),
+    )
     rel = relationship(pop, subj, orig, default)
     rel[(r < 0.1) & (orig >= 0)] = "PROFESSIONAL"
     parts.append((orig, subj, rel, D["background"], rng.random(n_bg) < 0.03))
@@ -172,7 +206,14 @@ def cw_month(ctx: Context, month: Month, first: Month) -> CwMonth:
     n = orig.size
     created = ctx.instants(n, month)
     order = np.argsort(created, kind="stable")
-    orig, subj, rel, driver, anon, created = orig[order], subj[order], rel[order], driver[order], anon[order], created[order]
+    orig, subj, rel, driver, anon, created = (
+        orig[order],
+        subj[order],
+        rel[order],
+        driver[order],
+        anon[order],
+        created[order],
+    )
     incident_id = ctx.ids(f"CW{month.compact}", n, 6)
 
     pre = driver == D["preplanned"]
@@ -198,7 +239,10 @@ def cw_month(ctx: Context, month: Month, first: Month) -> CwMonth:
     place = ctx.random_places(n)
     at_home = pl.Series(at_subj | at_orig)
     loc = pl.DataFrame(
-        {c: pl.select(pl.when(at_home).then(home[c]).otherwise(place[c])).to_series() for c in ("address", "postcode", "lpa")}
+        {
+            c: pl.select(pl.when(at_home).then(home[c]).otherwise(place[c])).to_series()
+            for c in ("address", "postcode", "lpa")
+        }
     )
     lpa_null = pl.Series(rng.random(n) < 0.02)
     addr_null = pl.Series(rng.random(n) < 0.03)
@@ -210,19 +254,31 @@ def cw_month(ctx: Context, month: Month, first: Month) -> CwMonth:
     delay = np.where((grade != "P1") & (rng.random(n) < 0.1), rng.integers(1800, 4 * 3600, n), delay)
     call_start = np.maximum(created - delay, first.start)
     k = int(has_call.sum())
-    call_ids = pl.select(pl.format("AV{}", pl.Series(np.arange(ctx.next_call, ctx.next_call + k)).cast(pl.String).str.zfill(9))).to_series()
+    call_ids = pl.select(
+        pl.format("AV{}", pl.Series(np.arange(ctx.next_call, ctx.next_call + k)).cast(pl.String).str.zfill(9))
+    ).to_series()
     ctx.next_call += k
     call_id_full = pl.Series("call_id", [None] * n, dtype=pl.String).scatter(np.flatnonzero(has_call), call_ids)
 
     # People as typed.
     mentions, typed_orig, typed_subj = _mentions(ctx, incident_id, orig, subj, rel, anon, driver)
 
-    line = np.where(grade == "P1", choice(rng, ["999", "101"], n, [0.85, 0.15]),
-                    np.where(grade == "P2", choice(rng, ["999", "101", "OTHER"], n, [0.45, 0.5, 0.05]),
-                             choice(rng, ["999", "101", "OTHER"], n, [0.1, 0.75, 0.15])))
+    line = np.where(
+        grade == "P1",
+        choice(rng, ["999", "101"], n, [0.85, 0.15]),
+        np.where(
+            grade == "P2",
+            choice(rng, ["999", "101", "OTHER"], n, [0.45, 0.5, 0.05]),
+            choice(rng, ["999", "101", "OTHER"], n, [0.1, 0.75, 0.15]),
+        ),
+    )
     calls = pl.DataFrame(
-        {"call_id": call_ids, "started_at": call_start[has_call], "line": line[has_call].astype(str),
-         "caller_number": typed_orig["caller_number"].filter(pl.Series(has_call))}
+        {
+            "call_id": call_ids,
+            "started_at": call_start[has_call],
+            "line": line[has_call].astype(str),
+            "caller_number": typed_orig["caller_number"].filter(pl.Series(has_call)),
+        }
     )
 
     incidents = pl.DataFrame(
@@ -230,7 +286,9 @@ def cw_month(ctx: Context, month: Month, first: Month) -> CwMonth:
             "incident_id": incident_id,
             "log_type": np.where(is_roc, "ROC", "INCIDENT"),
             "created_at": created,
-            "closed_at": pl.select(pl.when(pl.Series(rng.random(n) < 0.01)).then(None).otherwise(pl.Series(closed))).to_series(),
+            "closed_at": pl.select(
+                pl.when(pl.Series(rng.random(n) < 0.01)).then(None).otherwise(pl.Series(closed))
+            ).to_series(),
             "call_id": call_id_full,
             "incident_type": itype.astype(str),
             "response_grade": pl.Series(grade.tolist(), dtype=pl.String),
@@ -284,16 +342,24 @@ def _mentions(ctx: Context, incident_id: pl.Series, orig, subj, rel, anon, drive
             f = pop.frame
             r = rng.random(rows.size)
             phone = pl.select(
-                pl.when(pl.Series(r < 0.6)).then(pl.coalesce(f["mobile"].gather(p), f["landline"].gather(p)))
-                .when(pl.Series(r < 0.85)).then(pl.coalesce(f["landline"].gather(p), f["mobile"].gather(p)))
+                pl.when(pl.Series(r < 0.6))
+                .then(pl.coalesce(f["mobile"].gather(p), f["landline"].gather(p)))
+                .when(pl.Series(r < 0.85))
+                .then(pl.coalesce(f["landline"].gather(p), f["mobile"].gather(p)))
                 .otherwise(None)
             ).to_series()
             # Caller line identity: the phone they rang from, even when they gave no name.
-            cli = pl.select(pl.when(pl.Series(rng.random(rows.size) < 0.06)).then(None).otherwise(pl.coalesce(phone, f["mobile"].gather(p)))).to_series()
+            cli = pl.select(
+                pl.when(pl.Series(rng.random(rows.size) < 0.06))
+                .then(None)
+                .otherwise(pl.coalesce(phone, f["mobile"].gather(p)))
+            ).to_series()
             spaced = pl.Series(rng.random(rows.size) < 0.15)
             phone_typed = pl.select(
-                pl.when(pl.Series(kinds == K["anonymous"]) & pl.Series(rng.random(rows.size) < 0.5)).then(None)
-                .when(spaced & phone.str.starts_with("07")).then(phone.str.slice(0, 5) + " " + phone.str.slice(5))
+                pl.when(pl.Series(kinds == K["anonymous"]) & pl.Series(rng.random(rows.size) < 0.5))
+                .then(None)
+                .when(spaced & phone.str.starts_with("07"))
+                .then(phone.str.slice(0, 5) + " " + phone.str.slice(5))
                 .otherwise(phone)
             ).to_series()
             cols["phone"] = pl.Series("phone", [None] * n, dtype=pl.String).scatter(rows, phone_typed)
@@ -305,7 +371,9 @@ def _mentions(ctx: Context, incident_id: pl.Series, orig, subj, rel, anon, drive
                     "incident_id": incident_id.gather(rows),
                     "role": role,
                     "pidx": p,
-                    "relationship_to_subject": pl.Series(rel[rows].tolist() if role == "originator" else [None] * rows.size, dtype=pl.String),
+                    "relationship_to_subject": pl.Series(
+                        rel[rows].tolist() if role == "originator" else [None] * rows.size, dtype=pl.String
+                    ),
                     "variant": typed["variant"],
                 }
             )
@@ -315,7 +383,9 @@ def _mentions(ctx: Context, incident_id: pl.Series, orig, subj, rel, anon, drive
     return mentions, out["originator"], out["subject"]
 
 
-def _resources(ctx: Context, incident_id: pl.Series, created, grade, pre, is_roc, driver, lpa: pl.Series) -> pl.DataFrame:
+def _resources(
+    ctx: Context, incident_id: pl.Series, created, grade, pre, is_roc, driver, lpa: pl.Series
+) -> pl.DataFrame:
     rng = ctx.rng
     n = created.size
     lam = np.select([grade == "P1", grade == "P2", grade == "P3", grade == "P4"], [1.4, 1.2, 0.7, 0.05], 0.05)
@@ -333,10 +403,15 @@ def _resources(ctx: Context, incident_id: pl.Series, created, grade, pre, is_roc
     grp = np.where(pre[li], g_names[rng.choice(7, m, p=gp_pre)], g_names[rng.choice(7, m, p=gp)])
     lpa_code = lpa.gather(li).fill_null("BIRMINGHAM").replace_strict(vocab.LPA_CODES, default="B")
     gcode = pl.Series(grp.astype(str)).replace_strict(vocab.RESOURCE_GROUP_CODES)
-    rid = pl.select(pl.format("{}{}{}", lpa_code, gcode, pl.Series(rng.integers(1, 40, m)).cast(pl.String).str.zfill(2))).to_series()
+    rid = pl.select(
+        pl.format("{}{}{}", lpa_code, gcode, pl.Series(rng.integers(1, 40, m)).cast(pl.String).str.zfill(2))
+    ).to_series()
     g = grade[li]
-    wait = np.select([g == "P1", g == "P2", g == "P3"], [rng.exponential(180, m), rng.exponential(900, m), rng.exponential(6 * 3600, m)],
-                     rng.exponential(1800, m))
+    wait = np.select(
+        [g == "P1", g == "P2", g == "P3"],
+        [rng.exponential(180, m), rng.exponential(900, m), rng.exponential(6 * 3600, m)],
+        rng.exponential(1800, m),
+    )
     assigned = created[li] + wait.astype(np.int64)
     deployed = assigned + rng.exponential(60, m).astype(np.int64)
     arrived = deployed + np.where(g == "P1", rng.exponential(480, m), rng.exponential(1200, m)).astype(np.int64)
@@ -360,17 +435,29 @@ def _resources(ctx: Context, incident_id: pl.Series, created, grade, pre, is_roc
             "released_at": released,
         }
     )
-    df = pl.concat(
-        [
-            df.with_row_index("_o"),
-            df[dup].with_columns(
-                assigned_at=pl.col("assigned_at") + shift, deployed_at=pl.col("deployed_at") + shift,
-                arrived_at=pl.col("arrived_at") + shift, released_at=pl.col("released_at") + shift,
-            ).with_columns(_o=pl.Series(dup, dtype=pl.UInt32)).select(["_o", *df.columns]),
-        ]
-    ).sort("_o", maintain_order=True).drop("_o")
+    df = (
+        pl.concat(
+            [
+                df.with_row_index("_o"),
+                df[dup]
+                .with_columns(
+                    assigned_at=pl.col("assigned_at") + shift,
+                    deployed_at=pl.col("deployed_at") + shift,
+                    arrived_at=pl.col("arrived_at") + shift,
+                    released_at=pl.col("released_at") + shift,
+                )
+                .with_columns(_o=pl.Series(dup, dtype=pl.UInt32))
+                .select(["_o", *df.columns]),
+            ]
+        )
+        .sort("_o", maintain_order=True)
+        .drop("_o")
+    )
     k = df.height
-    nulls = {c: rng.random(k) < p for c, p in (("assigned_at", 0.02), ("deployed_at", 0.12), ("arrived_at", 0.10), ("released_at", 0.02))}
+    nulls = {
+        c: rng.random(k) < p
+        for c, p in (("assigned_at", 0.02), ("deployed_at", 0.12), ("arrived_at", 0.10), ("released_at", 0.02))
+    }
     return df.with_columns(
         [pl.when(pl.Series(mask)).then(None).otherwise(pl.col(c)).alias(c) for c, mask in nulls.items()]
     )

@@ -30,9 +30,21 @@ from fsu_dagster.synth.vocab import NICKNAMES
 __all__ = ["COSMETIC", "KINDS", "MESSY", "apply_errors", "case_style", "format_pnc", "type_pnc"]
 
 KINDS = (
-    "exact", "case", "punct",
-    "typo_sub", "typo_transpose", "typo_delete", "typo_insert", "nickname", "ascii", "swap", "surname_part",
-    "dob_swap", "dob_typo", "dob_missing", "surname_missing",
+    "exact",
+    "case",
+    "punct",
+    "typo_sub",
+    "typo_transpose",
+    "typo_delete",
+    "typo_insert",
+    "nickname",
+    "ascii",
+    "swap",
+    "surname_part",
+    "dob_swap",
+    "dob_typo",
+    "dob_missing",
+    "surname_missing",
     "anonymous",
 )
 K = {k: i for i, k in enumerate(KINDS)}
@@ -41,8 +53,24 @@ MESSY = KINDS[3:-1]
 
 _NICK_MAP = {formal: "|".join(nicks) for formal, nicks in NICKNAMES.items()}
 _ASCII_FOLD = {
-    "ë": "e", "é": "e", "è": "e", "á": "a", "à": "a", "ó": "o", "Ó": "O", "ö": "o", "ü": "u", "ä": "a",
-    "í": "i", "ł": "l", "Ł": "L", "ś": "s", "ń": "n", "ç": "c", "â": "a", "ê": "e",
+    "ë": "e",
+    "é": "e",
+    "è": "e",
+    "á": "a",
+    "à": "a",
+    "ó": "o",
+    "Ó": "O",
+    "ö": "o",
+    "ü": "u",
+    "ä": "a",
+    "í": "i",
+    "ł": "l",
+    "Ł": "L",
+    "ś": "s",
+    "ń": "n",
+    "ç": "c",
+    "â": "a",
+    "ê": "e",
 }
 _LETTERS = np.array(list("abcdefghijklmnopqrstuvwxyz"))
 #: DOB typos, paired: (days, years) = one day out, or the year one or ten out.
@@ -59,11 +87,14 @@ def _edit(col: pl.Expr, kind: pl.Expr, u: pl.Expr, letter: pl.Expr) -> pl.Expr:
     pt = (u * (n - 1)).floor().cast(pl.Int64).clip(0, None)
     head, tail = col.str.slice(0, p), col.str.slice(p + 1)
     return (
-        pl.when(n < 2).then(col + letter)
+        pl.when(n < 2)
+        .then(col + letter)
         .when(kind == K["typo_transpose"])
         .then(col.str.slice(0, pt) + col.str.slice(pt + 1, 1) + col.str.slice(pt, 1) + col.str.slice(pt + 2))
-        .when((kind == K["typo_delete"]) & (n > 3)).then(head + tail)
-        .when(kind == K["typo_insert"]).then(col.str.slice(0, p) + letter + col.str.slice(p))
+        .when((kind == K["typo_delete"]) & (n > 3))
+        .then(head + tail)
+        .when(kind == K["typo_insert"])
+        .then(col.str.slice(0, p) + letter + col.str.slice(p))
         .otherwise(
             # Substitution; a letter equal to the one replaced would be no error, so bump it.
             pl.when(col.str.slice(p, 1).str.to_lowercase() == letter)
@@ -73,7 +104,9 @@ def _edit(col: pl.Expr, kind: pl.Expr, u: pl.Expr, letter: pl.Expr) -> pl.Expr:
     )
 
 
-def apply_errors(df: pl.DataFrame, kinds: np.ndarray, rng: np.random.Generator, with_kind: bool = False) -> pl.DataFrame:
+def apply_errors(
+    df: pl.DataFrame, kinds: np.ndarray, rng: np.random.Generator, with_kind: bool = False
+) -> pl.DataFrame:
     """Type ``df`` (``forename``, ``surname`` str; ``dob`` Date) with one error per row.
 
     Returns the same columns, typed, in the same row order; with ``with_kind`` also
@@ -81,7 +114,9 @@ def apply_errors(df: pl.DataFrame, kinds: np.ndarray, rng: np.random.Generator, 
     """
     n = df.height
     if n == 0:
-        return df.select("forename", "surname", "dob", *([pl.lit(None, dtype=pl.String).alias("kind")] if with_kind else []))
+        return df.select(
+            "forename", "surname", "dob", *([pl.lit(None, dtype=pl.String).alias("kind")] if with_kind else [])
+        )
     j = rng.integers(0, _DOB_DAYS.size, n)
     aux = pl.DataFrame(
         {
@@ -125,29 +160,46 @@ def apply_errors(df: pl.DataFrame, kinds: np.ndarray, rng: np.random.Generator, 
         return pl.when(v < 0.5).then(c.str.replace_all(r"['\-]", "")).otherwise(c.str.replace_all(r"['\-]", " "))
 
     forename = (
-        pl.when(k2 == K["anonymous"]).then(pl.lit(None, dtype=pl.String))
-        .when(k2 == K["swap"]).then(s)
-        .when(k2 == K["nickname"]).then(nick)
-        .when(k2 == K["ascii"]).then(f_ascii)
-        .when(k2 == K["punct"]).then(punct(f))
-        .when(k2 == K["case"]).then(f.str.to_lowercase())
-        .when(is_typo & pl.col("_tg")).then(_edit(f, k2, u, letter))
+        pl.when(k2 == K["anonymous"])
+        .then(pl.lit(None, dtype=pl.String))
+        .when(k2 == K["swap"])
+        .then(s)
+        .when(k2 == K["nickname"])
+        .then(nick)
+        .when(k2 == K["ascii"])
+        .then(f_ascii)
+        .when(k2 == K["punct"])
+        .then(punct(f))
+        .when(k2 == K["case"])
+        .then(f.str.to_lowercase())
+        .when(is_typo & pl.col("_tg"))
+        .then(_edit(f, k2, u, letter))
         .otherwise(f)
     )
     surname = (
-        pl.when(k2.is_in([K["anonymous"], K["surname_missing"]])).then(pl.lit(None, dtype=pl.String))
-        .when(k2 == K["swap"]).then(f)
-        .when(k2 == K["ascii"]).then(s_ascii)
-        .when(k2 == K["surname_part"]).then(s_part)
-        .when(k2 == K["punct"]).then(punct(s))
-        .when(k2 == K["case"]).then(s.str.to_uppercase())
-        .when(is_typo & ~pl.col("_tg")).then(_edit(s, k2, u, letter))
+        pl.when(k2.is_in([K["anonymous"], K["surname_missing"]]))
+        .then(pl.lit(None, dtype=pl.String))
+        .when(k2 == K["swap"])
+        .then(f)
+        .when(k2 == K["ascii"])
+        .then(s_ascii)
+        .when(k2 == K["surname_part"])
+        .then(s_part)
+        .when(k2 == K["punct"])
+        .then(punct(s))
+        .when(k2 == K["case"])
+        .then(s.str.to_uppercase())
+        .when(is_typo & ~pl.col("_tg"))
+        .then(_edit(s, k2, u, letter))
         .otherwise(s)
     )
     dob = (
-        pl.when(k2.is_in([K["anonymous"], K["dob_missing"]])).then(pl.lit(None, dtype=pl.Date))
-        .when(k2 == K["dob_swap"]).then(pl.date(year, day, month))
-        .when(k2 == K["dob_typo"]).then(
+        pl.when(k2.is_in([K["anonymous"], K["dob_missing"]]))
+        .then(pl.lit(None, dtype=pl.Date))
+        .when(k2 == K["dob_swap"])
+        .then(pl.date(year, day, month))
+        .when(k2 == K["dob_typo"])
+        .then(
             pl.when(pl.col("_dy") != 0)
             # Only 29 February has no twin in another year: it becomes the 28th.
             .then(pl.date(year + pl.col("_dy"), month, pl.when((month == 2) & (day == 29)).then(28).otherwise(day)))
@@ -161,8 +213,13 @@ def apply_errors(df: pl.DataFrame, kinds: np.ndarray, rng: np.random.Generator, 
     return out.select(cols)
 
 
-def case_style(df: pl.DataFrame, rng: np.random.Generator, cols=("forename", "surname"),
-               p_upper: float = 0.45, p_lower: float = 0.07) -> pl.DataFrame:
+def case_style(
+    df: pl.DataFrame,
+    rng: np.random.Generator,
+    cols=("forename", "surname"),
+    p_upper: float = 0.45,
+    p_lower: float = 0.07,
+) -> pl.DataFrame:
     """Typists' casing: UPPER, lower or as recorded; cosmetic under normalisation."""
     n = df.height
     r = pl.Series("_r", rng.random(n))
@@ -170,9 +227,12 @@ def case_style(df: pl.DataFrame, rng: np.random.Generator, cols=("forename", "su
     for c in cols:
         col = pl.col(c)
         exprs.append(
-            pl.when(r < p_upper).then(col.str.to_uppercase())
-            .when(r < p_upper + p_lower).then(col.str.to_lowercase())
-            .otherwise(col).alias(c)
+            pl.when(r < p_upper)
+            .then(col.str.to_uppercase())
+            .when(r < p_upper + p_lower)
+            .then(col.str.to_lowercase())
+            .otherwise(col)
+            .alias(c)
         )
     return df.with_columns(r).with_columns(exprs).drop("_r")
 
@@ -183,14 +243,22 @@ def format_pnc(year2: np.ndarray, serial: np.ndarray) -> pl.Series:
     letters = np.array(list(_PNC_CHECK))[value % 23]
     return (
         pl.DataFrame({"y": year2, "s": serial, "l": letters})
-        .select(pl.format("{}/{}{}", pl.col("y").cast(pl.String).str.zfill(2), pl.col("s").cast(pl.String).str.zfill(6), pl.col("l")))
+        .select(
+            pl.format(
+                "{}/{}{}",
+                pl.col("y").cast(pl.String).str.zfill(2),
+                pl.col("s").cast(pl.String).str.zfill(6),
+                pl.col("l"),
+            )
+        )
         .to_series()
         .alias("pnc_id")
     )
 
 
-def type_pnc(pnc: pl.Series, rng: np.random.Generator, p_lower: float = 0.05, p_space: float = 0.03,
-             p_typo: float = 0.02) -> pl.Series:
+def type_pnc(
+    pnc: pl.Series, rng: np.random.Generator, p_lower: float = 0.05, p_space: float = 0.03, p_typo: float = 0.02
+) -> pl.Series:
     """A PNC ID as typed: sometimes lower case or spaced (still matches once upper-cased
     with spaces removed), rarely one digit wrong (matches nobody)."""
     n = pnc.len()
@@ -200,10 +268,14 @@ def type_pnc(pnc: pl.Series, rng: np.random.Generator, p_lower: float = 0.05, p_
     p = pl.col("p")
     return df.select(
         # Nothing typed stays nothing: a slip needs a PNC ID to slip on.
-        pl.when(p == "").then(p)
-        .when(pl.col("r") < p_lower).then(p.str.to_lowercase())
-        .when(pl.col("r") < p_lower + p_space).then(p.str.replace("/", "/ "))
-        .when(pl.col("r") < p_lower + p_space + p_typo).then(
+        pl.when(p == "")
+        .then(p)
+        .when(pl.col("r") < p_lower)
+        .then(p.str.to_lowercase())
+        .when(pl.col("r") < p_lower + p_space)
+        .then(p.str.replace("/", "/ "))
+        .when(pl.col("r") < p_lower + p_space + p_typo)
+        .then(
             pl.when(p.str.slice(5, 1) == pl.col("d"))
             .then(p.str.slice(0, 5) + ((pl.col("d").cast(pl.Int64) + 1) % 10).cast(pl.String) + p.str.slice(6))
             .otherwise(p.str.slice(0, 5) + pl.col("d") + p.str.slice(6))

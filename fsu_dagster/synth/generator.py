@@ -32,8 +32,13 @@ def _progress(enabled: bool, total: int):
         return nullcontext(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} months"),
-                    TimeElapsedColumn(), transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} months"),
+        TimeElapsedColumn(),
+        transient=False,
+    )
 
 
 def generate(
@@ -120,13 +125,19 @@ def generate(
     arche = pl.Series(np.array(ARCHETYPES, dtype=object)[pop.archetype].astype(str))
     m = pl.concat(mentions)
     cw_truth = m.select(
-        "incident_id", "role",
+        "incident_id",
+        "role",
         f["true_id"].gather(m["pidx"]).alias("true_id"),
         f["person_id"].gather(m["pidx"]).alias("person_id"),
-        "relationship_to_subject", "variant",
+        "relationship_to_subject",
+        "variant",
     )
     mt = pl.concat(missing_truth)
-    miss_truth = mt.select("report_id", f["true_id"].gather(mt["pidx"]).alias("true_id"), f["person_id"].gather(mt["pidx"]).alias("person_id"))
+    miss_truth = mt.select(
+        "report_id",
+        f["true_id"].gather(mt["pidx"]).alias("true_id"),
+        f["person_id"].gather(mt["pidx"]).alias("person_id"),
+    )
     seen = np.flatnonzero(ctx.seen | ((pop.archetype > 0) & (pop.archetype < ARCHETYPES.index("professional"))))
     persons_truth = pl.DataFrame(
         {
@@ -142,7 +153,9 @@ def generate(
     write_truth(cw_truth, truth_dir / "cw_mentions.csv")
     write_truth(miss_truth, truth_dir / "missing_reports.csv")
     known = f["person_id"].drop_nulls().implode()
-    relationships = pop.planted_relationships.filter(pl.col("person_id_a").is_in(known) & pl.col("person_id_b").is_in(known))
+    relationships = pop.planted_relationships.filter(
+        pl.col("person_id_a").is_in(known) & pl.col("person_id_b").is_in(known)
+    )
     write_truth(relationships, truth_dir / "relationships.csv")
 
     archetype_counts = persons_truth["archetype"].value_counts(sort=True).sort("archetype")
@@ -154,7 +167,9 @@ def generate(
         "months": [mo.key for mo in months],
         "rows": {name: counts[name] for name in EXTRACT_ORDER},
         "rows_per_month": per_month,
-        "archetypes": dict(zip(archetype_counts["archetype"].to_list(), archetype_counts["count"].to_list(), strict=True)),
+        "archetypes": dict(
+            zip(archetype_counts["archetype"].to_list(), archetype_counts["count"].to_list(), strict=True)
+        ),
         "cw_mentions": cw_truth.height,
         "cw_mention_variants": dict(zip(variants["variant"].to_list(), variants["count"].to_list(), strict=True)),
         "cw_mentions_without_connect_record": int(cw_truth["person_id"].null_count()),

@@ -20,8 +20,15 @@ from fsu_dagster.synth.scales import Scale
 
 __all__ = ["ARCHETYPES", "Population", "build_population", "random_addresses", "relationship"]
 
-ARCHETYPES = ("background", "prolific_caller", "repeat_victim", "prolific_offender", "all_three",
-              "missing_young_person", "professional")
+ARCHETYPES = (
+    "background",
+    "prolific_caller",
+    "repeat_victim",
+    "prolific_offender",
+    "all_three",
+    "missing_young_person",
+    "professional",
+)
 A = {a: i for i, a in enumerate(ARCHETYPES)}
 HEAD, PARTNER, CHILD = 0, 1, 2
 
@@ -38,17 +45,17 @@ def _digits(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
 @dataclass
 class Population:
     n: int
-    sex: np.ndarray            # 0 male, 1 female
+    sex: np.ndarray  # 0 male, 1 female
     household: np.ndarray
     hh_role: np.ndarray
-    dob: np.ndarray            # days since epoch
+    dob: np.ndarray  # days since epoch
     has_connect: np.ndarray
-    crim: np.ndarray           # has a PNC record
-    weight: np.ndarray         # background activity weight (heavy tailed)
+    crim: np.ndarray  # has a PNC record
+    weight: np.ndarray  # background activity weight (heavy tailed)
     archetype: np.ndarray
-    move_month: np.ndarray     # month index from which the alternative address applies (large = never)
-    abuser: np.ndarray         # pidx of a planted abuser, -1 none
-    abuser_rel: np.ndarray     # what the abuser is to this person
+    move_month: np.ndarray  # month index from which the alternative address applies (large = never)
+    abuser: np.ndarray  # pidx of a planted abuser, -1 none
+    abuser_rel: np.ndarray  # what the abuser is to this person
     household_members: np.ndarray  # CSR offsets into members (per household)
     members: np.ndarray
     #: Planted per-person yearly rates (0 for background people).
@@ -72,9 +79,15 @@ class Population:
         f = self.frame
         return pl.DataFrame(
             {
-                "address": pl.select(pl.when(moved).then(f["alt_address"].gather(idx)).otherwise(f["address"].gather(idx))).to_series(),
-                "postcode": pl.select(pl.when(moved).then(f["alt_postcode"].gather(idx)).otherwise(f["postcode"].gather(idx))).to_series(),
-                "lpa": pl.select(pl.when(moved).then(f["alt_lpa"].gather(idx)).otherwise(f["lpa"].gather(idx))).to_series(),
+                "address": pl.select(
+                    pl.when(moved).then(f["alt_address"].gather(idx)).otherwise(f["address"].gather(idx))
+                ).to_series(),
+                "postcode": pl.select(
+                    pl.when(moved).then(f["alt_postcode"].gather(idx)).otherwise(f["postcode"].gather(idx))
+                ).to_series(),
+                "lpa": pl.select(
+                    pl.when(moved).then(f["alt_lpa"].gather(idx)).otherwise(f["lpa"].gather(idx))
+                ).to_series(),
             }
         )
 
@@ -106,9 +119,15 @@ def random_addresses(rng: np.random.Generator, n: int) -> pl.DataFrame:
     flat = rng.random(n) < 0.12
     return pl.DataFrame(
         {
-            "number": number, "flat": flat, "flatno": rng.integers(1, 30, n), "street": street.astype(str),
-            "suffix": suffix.astype(str), "district": district.astype(str), "sector": rng.integers(0, 10, n),
-            "unit": np.char.add(letters[rng.integers(0, 20, n)], letters[rng.integers(0, 20, n)]), "lpa": lpa,
+            "number": number,
+            "flat": flat,
+            "flatno": rng.integers(1, 30, n),
+            "street": street.astype(str),
+            "suffix": suffix.astype(str),
+            "district": district.astype(str),
+            "sector": rng.integers(0, 10, n),
+            "unit": np.char.add(letters[rng.integers(0, 20, n)], letters[rng.integers(0, 20, n)]),
+            "lpa": lpa,
         }
     ).select(
         address=pl.when(pl.col("flat"))
@@ -177,7 +196,9 @@ def build_population(rng: np.random.Generator, scale: Scale, first_day: int, n_m
     has_connect = rng.random(n) < 0.88
     has_connect[n_res:] = rng.random(n_pro) < 0.1
     adult = age >= 18
-    crim_p = np.where((sex == 0) & adult & (age < 46), 0.42, np.where(adult & (age < 60), 0.2, np.where(age >= 12, 0.08, 0.0)))
+    crim_p = np.where(
+        (sex == 0) & adult & (age < 46), 0.42, np.where(adult & (age < 60), 0.2, np.where(age >= 12, 0.08, 0.0))
+    )
     crim = (rng.random(n) < crim_p) & has_connect
     # Background activity: heavy tailed (Pareto), capped so no background person rivals a planted one.
     weight = np.minimum(rng.pareto(1.15, n) + 1.0, 60.0)
@@ -214,8 +235,20 @@ def build_population(rng: np.random.Generator, scale: Scale, first_day: int, n_m
     def lognorm(median: float, sigma: float, lo: float, hi: float, idx: np.ndarray) -> np.ndarray:
         return np.clip(np.exp(rng.normal(np.log(median), sigma, idx.size)), lo, hi)
 
-    rates = {k: np.zeros(n) for k in ("orig", "victim_subj", "offender_subj", "missing_subj", "victim", "suspect",
-                                       "custody", "missing", "witness")}
+    rates = {
+        k: np.zeros(n)
+        for k in (
+            "orig",
+            "victim_subj",
+            "offender_subj",
+            "missing_subj",
+            "victim",
+            "suspect",
+            "custody",
+            "missing",
+            "witness",
+        )
+    }
     g = groups
     rates["orig"][g["prolific_caller"]] = lognorm(80, 0.5, 35, 400, g["prolific_caller"])
     rates["witness"][g["prolific_caller"]] = lognorm(3, 0.4, 1, 10, g["prolific_caller"])
@@ -248,7 +281,7 @@ def build_population(rng: np.random.Generator, scale: Scale, first_day: int, n_m
     for v in np.concatenate([g["repeat_victim"], a3]):
         r = rng.random()
         h = household[v]
-        mates = members_order[hh_start[h]: hh_start[h + 1]]
+        mates = members_order[hh_start[h] : hh_start[h + 1]]
         partners = [m for m in mates if m != v and hh_role[m] in (HEAD, PARTNER) and hh_role[v] in (HEAD, PARTNER)]
         if r < 0.45 and partners:
             abuser[v], abuser_rel[v] = partners[0], "PARTNER"
@@ -277,15 +310,24 @@ def build_population(rng: np.random.Generator, scale: Scale, first_day: int, n_m
     pnc = format_pnc(pnc_year, rng.integers(1, 999_999, n))
     mobile = pl.Series("mobile", np.char.add("07", _digits(rng, n, 9)))
     prefix = np.array([vocab.LANDLINE_PREFIX[x] for x in vocab.LPAS])
-    lpa_idx = pl.Series(hh_addr["lpa"]).replace_strict({x: i for i, x in enumerate(vocab.LPAS)}, return_dtype=pl.Int64).to_numpy()
+    lpa_idx = (
+        pl.Series(hh_addr["lpa"])
+        .replace_strict({x: i for i, x in enumerate(vocab.LPAS)}, return_dtype=pl.Int64)
+        .to_numpy()
+    )
     pfx = prefix[lpa_idx]
-    landline_hh = np.where(np.char.str_len(pfx.astype(str)) == 4, np.char.add(pfx.astype(str), _digits(rng, n_hh_all, 7)),
-                           np.char.add(pfx.astype(str), _digits(rng, n_hh_all, 6)))
+    landline_hh = np.where(
+        np.char.str_len(pfx.astype(str)) == 4,
+        np.char.add(pfx.astype(str), _digits(rng, n_hh_all, 7)),
+        np.char.add(pfx.astype(str), _digits(rng, n_hh_all, 6)),
+    )
     has_landline = rng.random(n_hh_all) < 0.45
     has_mobile = rng.random(n) < np.where(age >= 11, 0.93, 0.0)
     frame = pl.DataFrame(
         {
-            "true_id": pl.select(pl.format("T{}", pl.Series(np.arange(n) + 1).cast(pl.String).str.zfill(7))).to_series(),
+            "true_id": pl.select(
+                pl.format("T{}", pl.Series(np.arange(n) + 1).cast(pl.String).str.zfill(7))
+            ).to_series(),
             "person_id": pl.select(
                 pl.when(pl.Series(has_connect)).then(pl.format("P{}", pl.Series(perm).cast(pl.String)))
             ).to_series(),
@@ -293,7 +335,9 @@ def build_population(rng: np.random.Generator, scale: Scale, first_day: int, n_m
             "surname": surname.astype(str),
             "pnc_id": pl.select(pl.when(pl.Series(crim)).then(pnc)).to_series(),
             "mobile": pl.select(pl.when(pl.Series(has_mobile)).then(mobile)).to_series(),
-            "landline": pl.select(pl.when(pl.Series(has_landline[household])).then(pl.Series(landline_hh[household]))).to_series(),
+            "landline": pl.select(
+                pl.when(pl.Series(has_landline[household])).then(pl.Series(landline_hh[household]))
+            ).to_series(),
             "address": hh_addr["address"].gather(household),
             "postcode": hh_addr["postcode"].gather(household),
             "lpa": hh_addr["lpa"].gather(household),
@@ -306,10 +350,25 @@ def build_population(rng: np.random.Generator, scale: Scale, first_day: int, n_m
     versions, vstart, vcount = _versions(rng, frame, has_connect, planted, crim)
 
     pop = Population(
-        n=n, sex=sex, household=household, hh_role=hh_role, dob=dob, has_connect=has_connect, crim=crim,
-        weight=weight, archetype=archetype, move_month=move_month, abuser=abuser, abuser_rel=abuser_rel,
-        household_members=hh_start, members=members_order, rates=rates, frame=frame, versions=versions,
-        vstart=vstart, vcount=vcount,
+        n=n,
+        sex=sex,
+        household=household,
+        hh_role=hh_role,
+        dob=dob,
+        has_connect=has_connect,
+        crim=crim,
+        weight=weight,
+        archetype=archetype,
+        move_month=move_month,
+        abuser=abuser,
+        abuser_rel=abuser_rel,
+        household_members=hh_start,
+        members=members_order,
+        rates=rates,
+        frame=frame,
+        versions=versions,
+        vstart=vstart,
+        vcount=vcount,
     )
     pop.planted_relationships = _planted_relationships(pop)
     return pop
@@ -326,25 +385,49 @@ def _versions(rng, frame: pl.DataFrame, has_connect, planted, crim):
     vno = np.arange(pidx.size) - np.repeat(np.cumsum(nv) - nv, nv)
     vstart = np.cumsum(nv) - nv
     base = frame.select("person_id", "forename", "surname", "dob", "pnc_id", "mobile", "landline")[pidx]
-    kinds_pool = np.array([K["exact"], K["nickname"], K["typo_sub"], K["typo_transpose"], K["typo_delete"],
-                           K["ascii"], K["surname_part"], K["dob_swap"], K["dob_typo"], K["dob_missing"], K["punct"]])
+    kinds_pool = np.array(
+        [
+            K["exact"],
+            K["nickname"],
+            K["typo_sub"],
+            K["typo_transpose"],
+            K["typo_delete"],
+            K["ascii"],
+            K["surname_part"],
+            K["dob_swap"],
+            K["dob_typo"],
+            K["dob_missing"],
+            K["punct"],
+        ]
+    )
     kp = np.array([0.22, 0.16, 0.1, 0.08, 0.06, 0.05, 0.08, 0.08, 0.07, 0.04, 0.06])
     kinds = np.where(vno == 0, K["exact"], kinds_pool[rng.choice(kinds_pool.size, pidx.size, p=kp / kp.sum())])
     typed = apply_errors(base.select("forename", "surname", "dob"), kinds, rng)
     r = rng.random(pidx.size)
     old_mobile = pl.Series(np.char.add("07", _digits(rng, pidx.size, 9)))
     phone = pl.select(
-        pl.when(pl.Series(vno == 0)).then(pl.coalesce(base["mobile"], base["landline"]))
-        .when(pl.Series(r < 0.35)).then(base["landline"])
-        .when(pl.Series(r < 0.6)).then(old_mobile)
-        .when(pl.Series(r < 0.8)).then(base["mobile"])
+        pl.when(pl.Series(vno == 0))
+        .then(pl.coalesce(base["mobile"], base["landline"]))
+        .when(pl.Series(r < 0.35))
+        .then(base["landline"])
+        .when(pl.Series(r < 0.6))
+        .then(old_mobile)
+        .when(pl.Series(r < 0.8))
+        .then(base["mobile"])
         .otherwise(None)
     ).to_series()
     keep_pnc = (vno == 0) | (rng.random(pidx.size) < 0.7)
     pnc = pl.select(pl.when(pl.Series(keep_pnc)).then(base["pnc_id"])).to_series()
     versions = pl.DataFrame(
-        {"pidx": pidx, "person_id": base["person_id"], "forename": typed["forename"], "surname": typed["surname"],
-         "dob": typed["dob"], "pnc_id": pnc, "phone_number": phone.alias("phone_number")}
+        {
+            "pidx": pidx,
+            "person_id": base["person_id"],
+            "forename": typed["forename"],
+            "surname": typed["surname"],
+            "dob": typed["dob"],
+            "pnc_id": pnc,
+            "phone_number": phone.alias("phone_number"),
+        }
     )
     # Data error kept on purpose: a few PNC IDs recorded against two different people.
     crim_versions = np.flatnonzero(crim[pidx] & (vno > 0) & keep_pnc)
@@ -390,7 +473,7 @@ def _planted_relationships(pop: Population) -> pl.DataFrame:
     rows_a, rows_b = [], []
     for p in planted:
         h = pop.household[p]
-        for m in pop.members[pop.household_members[h]: pop.household_members[h + 1]]:
+        for m in pop.members[pop.household_members[h] : pop.household_members[h + 1]]:
             if m != p:
                 rows_a += [p, m]
                 rows_b += [m, p]

@@ -39,22 +39,76 @@ class Scale:
 
     @property
     def planted(self) -> int:
-        return self.prolific_callers + self.repeat_victims + self.prolific_offenders + self.all_three + self.missing_young_people
+        return (
+            self.prolific_callers
+            + self.repeat_victims
+            + self.prolific_offenders
+            + self.all_three
+            + self.missing_young_people
+        )
 
 
 SCALES: dict[str, Scale] = {
-    "tiny": Scale("tiny", calls=15_000, logs=8_000, investigations=3_000, custody=500, missing=140,
-                  population=6_000, prolific_callers=15, repeat_victims=15, prolific_offenders=15, all_three=5,
-                  missing_young_people=10, professionals=60),
-    "small": Scale("small", calls=75_000, logs=40_000, investigations=15_000, custody=2_500, missing=700,
-                   population=40_000, prolific_callers=70, repeat_victims=55, prolific_offenders=70, all_three=15,
-                   missing_young_people=30, professionals=300),
-    "force": Scale("force", calls=1_500_000, logs=800_000, investigations=300_000, custody=50_000, missing=14_000,
-                   population=800_000, prolific_callers=70, repeat_victims=55, prolific_offenders=70, all_three=15,
-                   missing_young_people=30, professionals=4_000),
-    "met": Scale("met", calls=4_500_000, logs=2_400_000, investigations=900_000, custody=150_000, missing=42_000,
-                 population=2_400_000, prolific_callers=70, repeat_victims=55, prolific_offenders=70, all_three=15,
-                 missing_young_people=30, professionals=12_000),
+    "tiny": Scale(
+        "tiny",
+        calls=15_000,
+        logs=8_000,
+        investigations=3_000,
+        custody=500,
+        missing=140,
+        population=6_000,
+        prolific_callers=15,
+        repeat_victims=15,
+        prolific_offenders=15,
+        all_three=5,
+        missing_young_people=10,
+        professionals=60,
+    ),
+    "small": Scale(
+        "small",
+        calls=75_000,
+        logs=40_000,
+        investigations=15_000,
+        custody=2_500,
+        missing=700,
+        population=40_000,
+        prolific_callers=70,
+        repeat_victims=55,
+        prolific_offenders=70,
+        all_three=15,
+        missing_young_people=30,
+        professionals=300,
+    ),
+    "force": Scale(
+        "force",
+        calls=1_500_000,
+        logs=800_000,
+        investigations=300_000,
+        custody=50_000,
+        missing=14_000,
+        population=800_000,
+        prolific_callers=70,
+        repeat_victims=55,
+        prolific_offenders=70,
+        all_three=15,
+        missing_young_people=30,
+        professionals=4_000,
+    ),
+    "met": Scale(
+        "met",
+        calls=4_500_000,
+        logs=2_400_000,
+        investigations=900_000,
+        custody=150_000,
+        missing=42_000,
+        population=2_400_000,
+        prolific_callers=70,
+        repeat_victims=55,
+        prolific_offenders=70,
+        all_three=15,
+        missing_young_people=30,
+        professionals=12_000,
+    ),
 }
 
 

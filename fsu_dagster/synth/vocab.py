@@ -6,6 +6,8 @@ Lists are ordered by rough frequency, and samplers weight earlier entries more.
 
 from __future__ import annotations
 
+# Word lists laid out by hand, several values a line: not reformatted one value per line.
+# fmt: off
 MALE_FORENAMES = (
     "James", "John", "David", "Michael", "Robert", "William", "Thomas", "Daniel", "Mohammed", "Christopher",
     "Paul", "Mark", "Andrew", "Richard", "Matthew", "Joseph", "Anthony", "Stephen", "Jack", "Harry",
@@ -44,8 +46,10 @@ SURNAMES = (
     "Cox", "Richards", "Marshall", "Simpson", "Ellis", "Adams", "Wilkinson", "Foster", "Webb", "Chapman",
     "Campbell", "Mason", "Powell", "Hunt", "Holmes", "Palmer", "Mills", "Barnes", "Knight", "Lloyd",
     "Butler", "Russell", "Barker", "Fisher", "Stevens", "Jenkins", "Dixon", "Fletcher", "Owen", "Reid",
-    "O'Brien", "O'Connor", "O'Neill", "O'Sullivan", "McDonald", "McCarthy", "McKenzie", "MacLeod", "Doherty", "Gallagher",
-    "Nowak", "Kowalski", "Wiśniewski", "Lewandowski", "Popescu", "Ionescu", "Müller", "Schäfer", "Ó Briain", "Mac Giolla",
+    "O'Brien", "O'Connor", "O'Neill", "O'Sullivan", "McDonald", "McCarthy", "McKenzie", "MacLeod", "Doherty",
+    "Gallagher",
+    "Nowak", "Kowalski", "Wiśniewski", "Lewandowski", "Popescu", "Ionescu", "Müller", "Schäfer", "Ó Briain",
+    "Mac Giolla",
     "Okafor", "Mensah", "Boateng", "Adeyemi", "Osei", "Campbell-Brown", "Francis", "Bryan", "Grant", "Samuels",
 )
 
@@ -115,7 +119,8 @@ POSTCODE_DISTRICTS = {
     "WALSALL": ("WS1", "WS2", "WS3", "WS4", "WS5", "WS8", "WS9"),
     "WOLVERHAMPTON": ("WV1", "WV2", "WV3", "WV4", "WV6", "WV10", "WV11", "WV14"),
 }
-LPA_CODES = {"BIRMINGHAM": "B", "COVENTRY": "C", "DUDLEY": "D", "SANDWELL": "S", "SOLIHULL": "L", "WALSALL": "W", "WOLVERHAMPTON": "V"}
+LPA_CODES = {"BIRMINGHAM": "B", "COVENTRY": "C", "DUDLEY": "D", "SANDWELL": "S", "SOLIHULL": "L", "WALSALL": "W",
+    "WOLVERHAMPTON": "V"}
 #: Area codes for landlines per LPA.
 LANDLINE_PREFIX = {
     "BIRMINGHAM": "0121", "COVENTRY": "02476", "DUDLEY": "01384", "SANDWELL": "0121",
@@ -126,9 +131,11 @@ STREET_STEMS = (
     "Church", "Station", "Park", "Victoria", "Albert", "Chestnut", "Oak", "Beech", "Willow", "Elm",
     "Mill", "Manor", "Queens", "Kings", "Highfield", "Springfield", "Grange", "Windsor", "Stratford", "Coventry",
     "Warwick", "Birchfield", "Hollyhead", "Ladypool", "Soho", "Dudley", "Bearwood", "Rookery", "Pershore", "Alcester",
-    "Tamworth", "Walsall", "Lichfield", "Wolverhampton", "Hagley", "Bristol", "Moseley", "Bordesley", "Cannon", "Foleshill",
+    "Tamworth", "Walsall", "Lichfield", "Wolverhampton", "Hagley", "Bristol", "Moseley", "Bordesley", "Cannon",
+    "Foleshill",
     "Stoney", "Holyhead", "Penn", "Tettenhall", "Bloxwich", "Darlaston", "Tipton", "Oldbury", "Rowley", "Halesowen",
-    "Sutton", "Kingstanding", "Erdington", "Shard End", "Chelmsley", "Fordbridge", "Hobs Moat", "Lode", "Tile Hill", "Radford",
+    "Sutton", "Kingstanding", "Erdington", "Shard End", "Chelmsley", "Fordbridge", "Hobs Moat", "Lode", "Tile Hill",
+    "Radford",
 )
 STREET_SUFFIXES = ("Road", "Street", "Avenue", "Close", "Lane", "Drive", "Grove", "Way", "Crescent", "Court")
 PUBLIC_PLACES = (
@@ -211,3 +218,4 @@ SUMMARY_TEMPLATES = {
                 "Suspect found in possession of a knife.",
                 "Abusive messages received via social media."),
 }
+# fmt: on

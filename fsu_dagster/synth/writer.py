@@ -21,7 +21,9 @@ def to_contract(df: pl.DataFrame, extract: Extract) -> pl.DataFrame:
     missing = [c for c in extract.column_names if c not in df.columns]
     extra = [c for c in df.columns if c not in extract.column_names]
     if missing or extra:
-        raise ValueError(f"{extract.name}: generator frame differs from the contract (missing {missing}, extra {extra})")
+        raise ValueError(
+            f"{extract.name}: generator frame differs from the contract (missing {missing}, extra {extra})"
+        )
     exprs = []
     for col in extract.columns:
         if col.type == "timestamp":
@@ -35,7 +37,9 @@ def write_extract(df: pl.DataFrame, extract: Extract, folder: Path, fmt: str) ->
     folder.mkdir(parents=True, exist_ok=True)
     out = to_contract(df, extract)
     if fmt == "csv":
-        out.write_csv(folder / f"{extract.name}.csv", datetime_format=TIMESTAMP_FORMAT, date_format=DATE_FORMAT, null_value="")
+        out.write_csv(
+            folder / f"{extract.name}.csv", datetime_format=TIMESTAMP_FORMAT, date_format=DATE_FORMAT, null_value=""
+        )
     elif fmt == "parquet":
         out.write_parquet(folder / f"{extract.name}.parquet", compression="zstd", statistics=True)
     else:

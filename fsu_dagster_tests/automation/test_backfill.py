@@ -68,7 +68,9 @@ def test_export_writes_private_files_and_logs_who_what_and_how_many(backfilled, 
     assert {"cohort.csv", "person_names.csv", "cohort_changes.csv"} <= {f.name for f in files}
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     rows = sum(pl.read_csv(f, infer_schema_length=0).height for f in files)
-    parquet = runner.invoke(app, ["export", "--month", "2026-09", "--format", "parquet", "--out", str(tmp_path)], env=env)
+    parquet = runner.invoke(
+        app, ["export", "--month", "2026-09", "--format", "parquet", "--out", str(tmp_path)], env=env
+    )
     assert parquet.exit_code == 0, parquet.output
     assert pl.read_parquet(tmp_path / "fsu-2026-09" / "cohort.parquet").height > 0
     records = [json.loads(line) for line in open(env["FSU_AUDIT_LOG"], encoding="utf-8")][-2:]

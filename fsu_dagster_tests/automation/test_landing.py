@@ -60,7 +60,7 @@ def test_marker_means_ready_at_once_even_with_extracts_missing(tmp_path):
 
 def test_settle_time_for_the_schedule(tmp_path):
     folder_path = write_month(tmp_path, OCT)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     assert not inspect_folder(tmp_path, OCT, list(EXTRACTS)).ready(now=now, settle_seconds=600)[0]
     old = (now - dt.timedelta(hours=1)).timestamp()
     for path in folder_path.iterdir():

@@ -68,7 +68,8 @@ def test_no_personal_value_in_any_event_log_line_or_metadata(backfilled):
     lower = blob.lower()
     words = {w.lower() for w in WORD.findall(blob)}
     leaked_names = sorted(
-        n for n in values["name"]
+        n
+        for n in values["name"]
         if (n in words if WORD.fullmatch(n) else re.search(rf"(?<![a-z0-9_]){re.escape(n)}(?![a-z0-9_])", lower))
     )
     assert not leaked_names, leaked_names[:20]

@@ -14,8 +14,8 @@ import duckdb
 import yaml
 from dagster._core.execution.api import execute_run
 from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
-from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.test_utils import MockedRunLauncher
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._daemon.run_coordinator.queued_run_coordinator_daemon import QueuedRunCoordinatorDaemon
 
 from fsu_dagster.defs.automation import WRITER_TAG, WRITER_TAGS

@@ -54,7 +54,9 @@ def snapshot_query(published: Published, sql: str, params=None) -> list[tuple]:
         conn.close()
 
 
-def make_app(tmp_path: Path, snapshot_dir: Path, users_file: Path, *, clock=None, config: dict | None = None, **settings):
+def make_app(
+    tmp_path: Path, snapshot_dir: Path, users_file: Path, *, clock=None, config: dict | None = None, **settings
+):
     """The app on ``snapshot_dir`` and ``users_file``; ``clock`` times sessions, ``config`` overrides DashboardConfig fields."""
     settings = load_settings(data_dir=tmp_path, source_urls=SOURCE_URLS, **settings)
     config = DashboardConfig(

@@ -29,7 +29,9 @@ def users(tmp_path, monkeypatch):
 
 def test_user_add_prompts_twice_and_stores_a_hash(users, terminal):
     """On a terminal the password is prompted (hidden, confirmed), never an argument, and only its hash is kept."""
-    result = runner.invoke(app, ["user", "add", "alice", "--role", "admin"], input="a-long-password-1\na-long-password-1\n")
+    result = runner.invoke(
+        app, ["user", "add", "alice", "--role", "admin"], input="a-long-password-1\na-long-password-1\n"
+    )
     assert result.exit_code == 0, result.output
     assert "a-long-password-1" not in users.read_text()
     assert json.loads(users.read_text())["users"]["alice"]["role"] == "admin"

@@ -31,14 +31,20 @@ def _digest(path) -> str:
 def _tables(path) -> set[str]:
     conn = connect(str(path), read_only=True)
     try:
-        return {r[0] for r in conn.execute("select table_name from duckdb_tables() where schema_name = 'fsu'").fetchall()}
+        return {
+            r[0] for r in conn.execute("select table_name from duckdb_tables() where schema_name = 'fsu'").fetchall()
+        }
     finally:
         conn.close()
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2026-10", dt.date(2026, 10, 1)), ("2026-10-01", dt.date(2026, 10, 1)), (dt.date(2026, 3, 17), dt.date(2026, 3, 1))],
+    [
+        ("2026-10", dt.date(2026, 10, 1)),
+        ("2026-10-01", dt.date(2026, 10, 1)),
+        (dt.date(2026, 3, 17), dt.date(2026, 3, 1)),
+    ],
 )
 def test_parse_month_accepts(text, expected):
     """The CLI and the dashboard's ?month= share one reading of a month."""
@@ -64,9 +70,13 @@ def test_snapshot_holds_the_dashboard_tables_for_the_cohort(tiny_built, publishe
         assert snap.execute("select distinct month from fsu.investigation_list").fetchall() in ([(M,)], [])
         # Ranks are copied, never recomputed on the cohort: they stay ranks out of the universe.
         ranks = "select person_id, rank_overall, rank_subject from fsu.person_metrics where month = ? order by 1"
-        assert snap.execute(ranks, [M]).fetchall() == [r for r in wh.execute(ranks, [M]).fetchall() if r[0] in set(cohort)]
+        assert snap.execute(ranks, [M]).fetchall() == [
+            r for r in wh.execute(ranks, [M]).fetchall() if r[0] in set(cohort)
+        ]
         universe = wh.execute("select count(*) from fsu.person_metrics where month = ?", [M]).fetchone()[0]
-        assert snap.execute("select month, universe_size, cohort_size from fsu.snapshot_info").fetchall() == [(M, universe, len(cohort))]
+        assert snap.execute("select month, universe_size, cohort_size from fsu.snapshot_info").fetchall() == [
+            (M, universe, len(cohort))
+        ]
     finally:
         wh.close()
         snap.close()

@@ -30,4 +30,7 @@ def test_every_test_named_in_security_md_exists():
 
 
 def test_references_are_read_with_the_shorthand():
-    assert named_tests("`dashboard/x.py::test_a`, `::test_b`") == [("dashboard/x.py", "test_a"), ("dashboard/x.py", "test_b")]
+    assert named_tests("`dashboard/x.py::test_a`, `::test_b`") == [
+        ("dashboard/x.py", "test_a"),
+        ("dashboard/x.py", "test_b"),
+    ]

@@ -51,16 +51,26 @@ def test_connected_components():
         # Same DOB, surname typo: one caller.
         ([(1, "Dean", "Platt", D(1980, 1, 2), None), (2, "Dean", "Plat", D(1980, 1, 2), None)], [[1, 2]]),
         # Same phone, different people in the household: kept apart.
-        ([(1, "Dean", "Platt", D(1980, 1, 2), "01214960000"), (2, "Sharon", "Platt", D(1982, 5, 6), "01214960000")],
-         [[1], [2]]),
+        (
+            [(1, "Dean", "Platt", D(1980, 1, 2), "01214960000"), (2, "Sharon", "Platt", D(1982, 5, 6), "01214960000")],
+            [[1], [2]],
+        ),
         # Same name, DOBs far apart: namesakes, kept apart.
         ([(1, "Dean", "Platt", D(1980, 1, 2), None), (2, "Dean", "Platt", D(1995, 7, 9), None)], [[1], [2]]),
         # Same phone and name but contradicting DOBs (father and son): kept apart.
-        ([(1, "Dean", "Platt", D(1960, 1, 2), "07700900001"), (2, "Dean", "Platt", D(1990, 8, 3), "07700900001")],
-         [[1], [2]]),
+        (
+            [(1, "Dean", "Platt", D(1960, 1, 2), "07700900001"), (2, "Dean", "Platt", D(1990, 8, 3), "07700900001")],
+            [[1], [2]],
+        ),
         # Transitive: 1~2 by name+DOB, 2~3 by phone.
-        ([(1, "Dean", "Platt", D(1980, 1, 2), None), (2, "Dean", "Platt", D(1980, 1, 2), "07700900001"),
-          (3, "Dean", "Platt", None, "07700900001")], [[1, 2, 3]]),
+        (
+            [
+                (1, "Dean", "Platt", D(1980, 1, 2), None),
+                (2, "Dean", "Platt", D(1980, 1, 2), "07700900001"),
+                (3, "Dean", "Platt", None, "07700900001"),
+            ],
+            [[1, 2, 3]],
+        ),
     ],
 )
 def test_grouping_rules(rows, groups):
@@ -76,8 +86,11 @@ def test_name_only_mentions_get_no_individual():
 
 def test_ids_are_stable_and_prefixed():
     """IDs depend on the data, not on row order or record numbers, and start CW:."""
-    rows = [(1, "Dean", "Platt", D(1980, 1, 2), None), (2, "Dean", "Platt", D(1980, 1, 2), "07700900001"),
-            (3, "Zoë", "Ng", D(2000, 3, 4), None)]
+    rows = [
+        (1, "Dean", "Platt", D(1980, 1, 2), None),
+        (2, "Dean", "Platt", D(1980, 1, 2), "07700900001"),
+        (3, "Zoë", "Ng", D(2000, 3, 4), None),
+    ]
     a = cluster_unlinked(_m(rows))
     shuffled = _m([(r[0] + 100, *r[1:]) for r in reversed(rows)])
     b = cluster_unlinked(shuffled)
@@ -112,10 +125,22 @@ def _logs() -> pl.DataFrame:
 
 
 PERSONS = pl.DataFrame(
-    {"person_id": ["P3"], "forename": ["Xanthe"], "surname": ["Quayle"], "dob": [D(1990, 12, 25)],
-     "pnc_id": [None], "phone_number": [None]},
-    schema={"person_id": pl.String, "forename": pl.String, "surname": pl.String, "dob": pl.Date,
-            "pnc_id": pl.String, "phone_number": pl.String},
+    {
+        "person_id": ["P3"],
+        "forename": ["Xanthe"],
+        "surname": ["Quayle"],
+        "dob": [D(1990, 12, 25)],
+        "pnc_id": [None],
+        "phone_number": [None],
+    },
+    schema={
+        "person_id": pl.String,
+        "forename": pl.String,
+        "surname": pl.String,
+        "dob": pl.Date,
+        "pnc_id": pl.String,
+        "phone_number": pl.String,
+    },
 )
 
 
@@ -125,7 +150,10 @@ def test_link_controlworks_fuzzy_adds_cw_individuals_and_exact_does_not():
     assert fuzzy.columns == ["incident_id", "role", "person_id", "score", "reason"]
     connect = fuzzy.filter(pl.col("person_id") == "P3")
     assert sorted(zip(connect["incident_id"], connect["role"], strict=True)) == [
-        ("L1", "originator"), ("L1", "subject"), ("L4", "subject")]
+        ("L1", "originator"),
+        ("L1", "subject"),
+        ("L4", "subject"),
+    ]
     cw = fuzzy.filter(pl.col("person_id").str.starts_with("CW:"))
     assert cw["incident_id"].to_list() == ["L2", "L3"] and cw["person_id"].n_unique() == 1
     exact = link_controlworks(_logs(), PERSONS, mode="exact")
@@ -165,8 +193,12 @@ def test_propagate_by_phone_links_dob_less_and_bare_phone_mentions():
         }
     )
     links = pl.DataFrame(
-        {"record_id": [1, 2, 3, 8], "person_id": ["P1", "P1", "P1", "P2"], "score": [0.99, 0.97, 0.999, 0.99],
-         "reason": ["name_dob"] * 4}
+        {
+            "record_id": [1, 2, 3, 8],
+            "person_id": ["P1", "P1", "P1", "P2"],
+            "score": [0.99, 0.97, 0.999, 0.99],
+            "reason": ["name_dob"] * 4,
+        }
     )
     out = propagate_by_phone(mentions, links).sort("record_id")
     # 4: nickname of a linked name, no DOB -> P1. 5: number only, linked 3 times to P1 -> P1.

@@ -189,7 +189,8 @@ def test_screens_never_hide_a_close_pair(comparison):
     else:
         base = [
             f"{''.join(rng.choice(list('BDMSW'), rng.integers(1, 3)))}{rng.integers(1, 99)}"
-            f"{rng.integers(0, 9)}{''.join(rng.choice(list('ABDEFG'), 2))}" for _ in range(40)
+            f"{rng.integers(0, 9)}{''.join(rng.choice(list('ABDEFG'), 2))}"
+            for _ in range(40)
         ] + ["B1", "B11AA"]
     alphabet = list("0123456789ABDEFG")
     values = set(base)
@@ -197,10 +198,10 @@ def test_screens_never_hide_a_close_pair(comparison):
         for i in range(len(v) + 1):
             values.add(v[:i] + rng.choice(alphabet) + v[i:])  # insertion
             if i < len(v):
-                values.add(v[:i] + rng.choice(alphabet) + v[i + 1:])  # substitution
-                values.add(v[:i] + v[i + 1:])  # deletion
+                values.add(v[:i] + rng.choice(alphabet) + v[i + 1 :])  # substitution
+                values.add(v[:i] + v[i + 1 :])  # deletion
             if i < len(v) - 1:
-                values.add(v[:i] + v[i + 1] + v[i] + v[i + 2:])  # transposition
+                values.add(v[:i] + v[i + 1] + v[i] + v[i + 2 :])  # transposition
     vals = pl.Series(sorted(values), dtype=pl.String)
     normal = pl.DataFrame({"v": vals}).select(comparison.normal_form(pl.col("v"))).to_series().drop_nulls().unique()
     left, right = np.meshgrid(np.arange(normal.len()), np.arange(normal.len()))

@@ -58,7 +58,13 @@ def test_normalise_pnc(raw, expected):
     assert out == expected
 
 
-INDEX_SCHEMA = {"person_id": pl.String, "forename": pl.String, "surname": pl.String, "dob": pl.Date, "pnc_id": pl.String}
+INDEX_SCHEMA = {
+    "person_id": pl.String,
+    "forename": pl.String,
+    "surname": pl.String,
+    "dob": pl.Date,
+    "pnc_id": pl.String,
+}
 QUERY_SCHEMA = {"record_id": pl.Int64, "forename": pl.String, "surname": pl.String, "dob": pl.Date, "pnc_id": pl.String}
 
 #: Versions: P1 has two spellings and two versions sharing name, DOB and PNC; P2 and P3 share a PNC (a data error in

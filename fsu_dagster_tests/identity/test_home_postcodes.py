@@ -47,9 +47,15 @@ def _filler(n: int = 2000, seed: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
         schema_overrides={"pnc_id": pl.String, "phone_number": pl.String},
     )
     roles = pl.DataFrame(
-        {"investigation_id": [f"I{i}" for i in range(n)], "person_id": pids, "role": ["WITNESS"] * n,
-         "home_postcode": [f"DY{rng.integers(1, 99)} {rng.integers(0, 9)}{''.join(rng.choice(list('ABDEFGHJ'), 2))}"
-                           for _ in range(n)]}
+        {
+            "investigation_id": [f"I{i}" for i in range(n)],
+            "person_id": pids,
+            "role": ["WITNESS"] * n,
+            "home_postcode": [
+                f"DY{rng.integers(1, 99)} {rng.integers(0, 9)}{''.join(rng.choice(list('ABDEFGHJ'), 2))}"
+                for _ in range(n)
+            ],
+        }
     )
     return persons, roles
 
@@ -61,8 +67,14 @@ PERSONS = pl.concat(
     [
         FILLER_PERSONS,
         pl.DataFrame(
-            {"person_id": ["A", "B"], "forename": ["Laura", "Laura"], "surname": ["Begum", "Begum"],
-             "dob": [D(1990, 4, 2), D(1972, 11, 30)], "pnc_id": [None, None], "phone_number": [None, None]},
+            {
+                "person_id": ["A", "B"],
+                "forename": ["Laura", "Laura"],
+                "surname": ["Begum", "Begum"],
+                "dob": [D(1990, 4, 2), D(1972, 11, 30)],
+                "pnc_id": [None, None],
+                "phone_number": [None, None],
+            },
             schema=FILLER_PERSONS.schema,
         ),
     ]
@@ -71,8 +83,12 @@ ROLES = pl.concat(
     [
         FILLER_ROLES,
         pl.DataFrame(
-            {"investigation_id": ["I-A", "I-B1", "I-B2"], "person_id": ["A", "B", "B"],
-             "role": ["VICTIM", "VICTIM", "SUSPECT"], "home_postcode": ["B65 2YS", "ws1 4ab", "WS2 7QT"]}
+            {
+                "investigation_id": ["I-A", "I-B1", "I-B2"],
+                "person_id": ["A", "B", "B"],
+                "role": ["VICTIM", "VICTIM", "SUSPECT"],
+                "home_postcode": ["B65 2YS", "ws1 4ab", "WS2 7QT"],
+            }
         ),
     ]
 )
@@ -82,14 +98,30 @@ def _log(forename, surname, dob, postcode, incident_id="L1") -> pl.DataFrame:
     """One log whose subject is the given person, at ``postcode``; no originator."""
     return pl.DataFrame(
         {
-            "incident_id": [incident_id], "created_at": [T(2026, 3, 4, 12)], "location_postcode": [postcode],
-            "originator_forename": [None], "originator_surname": [None], "originator_dob": [None],
-            "originator_pnc_id": [None], "originator_phone": [None],
-            "subject_forename": [forename], "subject_surname": [surname], "subject_dob": [dob],
+            "incident_id": [incident_id],
+            "created_at": [T(2026, 3, 4, 12)],
+            "location_postcode": [postcode],
+            "originator_forename": [None],
+            "originator_surname": [None],
+            "originator_dob": [None],
+            "originator_pnc_id": [None],
+            "originator_phone": [None],
+            "subject_forename": [forename],
+            "subject_surname": [surname],
+            "subject_dob": [dob],
             "subject_pnc_id": [None],
         },
-        schema_overrides={c: pl.String for c in ("originator_forename", "originator_surname", "originator_pnc_id",
-                                                 "originator_phone", "subject_pnc_id", "location_postcode")}
+        schema_overrides={
+            c: pl.String
+            for c in (
+                "originator_forename",
+                "originator_surname",
+                "originator_pnc_id",
+                "originator_phone",
+                "subject_pnc_id",
+                "location_postcode",
+            )
+        }
         | {"originator_dob": pl.Date, "subject_dob": pl.Date},
     )
 
@@ -103,10 +135,10 @@ def _subject_link(logs: pl.DataFrame, **kw) -> dict | None:
 @pytest.mark.parametrize(
     "postcode, person",
     [
-        ("B65 2YS", "A"),   # at A's home
-        ("b652ys", "A"),    # as typed: case and spacing do not matter
-        ("WS1 4AB", "B"),   # at B's home
-        ("WS2 7QT", "B"),   # at B's other recorded home
+        ("B65 2YS", "A"),  # at A's home
+        ("b652ys", "A"),  # as typed: case and spacing do not matter
+        ("WS1 4AB", "B"),  # at B's home
+        ("WS2 7QT", "B"),  # at B's other recorded home
     ],
 )
 def test_home_postcode_decides_between_namesakes_without_dob(postcode, person):
@@ -141,7 +173,10 @@ def test_exact_mode_ignores_postcode():
     for logs in (_log("Laura", "Begum", None, "B65 2YS"), _log("Laura", "Begum", D(1990, 4, 2), "WS1 4AB")):
         with_roles = link_controlworks(logs, PERSONS, mode="exact", person_roles=ROLES)
         assert with_roles.equals(link_controlworks(logs, PERSONS, mode="exact"))
-    assert link_controlworks(_log("Laura", "Begum", None, "B65 2YS"), PERSONS, mode="exact", person_roles=ROLES).height == 0
+    assert (
+        link_controlworks(_log("Laura", "Begum", None, "B65 2YS"), PERSONS, mode="exact", person_roles=ROLES).height
+        == 0
+    )
     got = link_controlworks(_log("Laura", "Begum", D(1990, 4, 2), "WS1 4AB"), PERSONS, mode="exact", person_roles=ROLES)
     assert got["person_id"].to_list() == ["A"] and got["reason"].to_list() == ["name_dob"]
 
@@ -160,9 +195,18 @@ HOUSEHOLD = pl.DataFrame(
 
 
 def _q(row: dict) -> pl.DataFrame:
-    return pl.DataFrame([{"record_id": 1, "pnc_id": None, **row}],
-                        schema={"record_id": pl.Int64, "pnc_id": pl.String, "forename": pl.String,
-                                "surname": pl.String, "dob": pl.Date, "phone": pl.String, "postcode": pl.String})
+    return pl.DataFrame(
+        [{"record_id": 1, "pnc_id": None, **row}],
+        schema={
+            "record_id": pl.Int64,
+            "pnc_id": pl.String,
+            "forename": pl.String,
+            "surname": pl.String,
+            "dob": pl.Date,
+            "phone": pl.String,
+            "postcode": pl.String,
+        },
+    )
 
 
 @pytest.mark.parametrize(
@@ -193,9 +237,18 @@ def test_namesakes_sharing_a_home_stay_apart_without_dob():
 def test_household_member_with_dob_still_links():
     """The household rule does not stop the right person being found: the son's own
     name and DOB at the family home link to him."""
-    q = pl.DataFrame({"record_id": [1], "forename": ["John"], "surname": ["Smith"], "dob": [D(1990, 8, 12)],
-                      "pnc_id": [None], "phone": ["01214960000"], "postcode": ["B15 2TT"]},
-                     schema_overrides={"pnc_id": pl.String})
+    q = pl.DataFrame(
+        {
+            "record_id": [1],
+            "forename": ["John"],
+            "surname": ["Smith"],
+            "dob": [D(1990, 8, 12)],
+            "pnc_id": [None],
+            "phone": ["01214960000"],
+            "postcode": ["B15 2TT"],
+        },
+        schema_overrides={"pnc_id": pl.String},
+    )
     got = link_records(q, HOUSEHOLD)
     assert got["person_id"].to_list() == ["J2"]
 

@@ -13,8 +13,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from fsu_dagster.identity.exact import link_exact
 from fsu_dagster.identity.config import LINK_CONFIG
+from fsu_dagster.identity.exact import link_exact
 from fsu_dagster.identity.linker import link_records
 
 DEFAULT_THRESHOLD = LINK_CONFIG.threshold
@@ -25,10 +25,30 @@ INDEX = pl.DataFrame(
     {
         "person_id": ["P1", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9"],
         "forename": ["William", "Bill", "Margaret", "Xanthe", "Siân", "Mohammed", "Anne", "Robert", "Robert", "Priya"],
-        "surname": ["Hargreaves", "Hargreaves", "Smith-Jones", "Quayle", "Llewellyn", "Rahman", "Baker", "Oduya",
-                    "Oduya", "Chaudhry"],
-        "dob": [D(1980, 3, 12), D(1980, 3, 12), D(1975, 6, 1), D(1990, 12, 25), D(2001, 1, 5), D(1985, 7, 8),
-                D(1970, 2, 2), D(1966, 5, 20), D(1966, 5, 20), D(1992, 9, 14)],
+        "surname": [
+            "Hargreaves",
+            "Hargreaves",
+            "Smith-Jones",
+            "Quayle",
+            "Llewellyn",
+            "Rahman",
+            "Baker",
+            "Oduya",
+            "Oduya",
+            "Chaudhry",
+        ],
+        "dob": [
+            D(1980, 3, 12),
+            D(1980, 3, 12),
+            D(1975, 6, 1),
+            D(1990, 12, 25),
+            D(2001, 1, 5),
+            D(1985, 7, 8),
+            D(1970, 2, 2),
+            D(1966, 5, 20),
+            D(1966, 5, 20),
+            D(1992, 9, 14),
+        ],
         "pnc_id": ["07/123456X", None, None, None, None, "10/99999Z", None, None, None, None],
         "phone": [None, None, None, None, None, "07700900001", None, None, None, "07700900999"],
     }
@@ -39,8 +59,14 @@ def _q(rows: list[dict]) -> pl.DataFrame:
     base = {"record_id": 0, "forename": None, "surname": None, "dob": None, "pnc_id": None, "phone": None}
     return pl.DataFrame(
         [{**base, **r} for r in rows],
-        schema={"record_id": pl.Int64, "forename": pl.String, "surname": pl.String, "dob": pl.Date,
-                "pnc_id": pl.String, "phone": pl.String},
+        schema={
+            "record_id": pl.Int64,
+            "forename": pl.String,
+            "surname": pl.String,
+            "dob": pl.Date,
+            "pnc_id": pl.String,
+            "phone": pl.String,
+        },
     )
 
 
@@ -55,7 +81,11 @@ def _link_one(row: dict, index: pl.DataFrame = INDEX, **kw) -> dict | None:
     [
         ({"forename": "bill", "surname": "HARGREAVES", "dob": D(1980, 3, 12)}, "P1", "name_dob"),  # case
         ({"forename": "Wiliam", "surname": "Hargreaves", "dob": D(1980, 3, 12)}, "P1", "forename~jw92"),  # typo
-        ({"forename": "William", "surname": "Hargraeves", "dob": D(1980, 3, 12)}, "P1", "surname~jw92"),  # transposition
+        (
+            {"forename": "William", "surname": "Hargraeves", "dob": D(1980, 3, 12)},
+            "P1",
+            "surname~jw92",
+        ),  # transposition
         ({"forename": "Billy", "surname": "Hargreaves", "dob": D(1980, 3, 12)}, "P1", "forename~nickname"),
         ({"forename": "Peggy", "surname": "Smith-Jones", "dob": D(1975, 6, 1)}, "P2", "forename~nickname"),
         ({"forename": "Margaret", "surname": "Jones", "dob": D(1975, 6, 1)}, "P2", "surname~part"),  # double-barrel
@@ -117,8 +147,19 @@ def test_two_equally_good_candidates_link_nobody():
 def test_a_clearly_better_candidate_beats_a_weaker_one():
     """A twin-like near miss (same surname and DOB, other forename) does not block the exact one."""
     index = pl.concat(
-        [INDEX, pl.DataFrame({"person_id": ["P10"], "forename": ["Wilma"], "surname": ["Hargreaves"],
-                              "dob": [D(1980, 3, 12)], "pnc_id": [None], "phone": [None]})]
+        [
+            INDEX,
+            pl.DataFrame(
+                {
+                    "person_id": ["P10"],
+                    "forename": ["Wilma"],
+                    "surname": ["Hargreaves"],
+                    "dob": [D(1980, 3, 12)],
+                    "pnc_id": [None],
+                    "phone": [None],
+                }
+            ),
+        ]
     )
     got = _link_one({"forename": "William", "surname": "Hargreaves", "dob": D(1980, 3, 12)}, index)
     assert got["person_id"] == "P1"
@@ -143,8 +184,14 @@ def test_contradicting_evidence_does_not_link(row):
 def test_phone_evidence_decides_between_namesakes():
     """Two namesakes without DOBs: the phone number on one of them decides."""
     index = pl.DataFrame(
-        {"person_id": ["A", "B"], "forename": ["Priya", "Priya"], "surname": ["Chaudhry", "Chaudhry"],
-         "dob": [D(1992, 9, 14), D(1961, 2, 3)], "pnc_id": [None, None], "phone": ["07700900999", "07700900111"]}
+        {
+            "person_id": ["A", "B"],
+            "forename": ["Priya", "Priya"],
+            "surname": ["Chaudhry", "Chaudhry"],
+            "dob": [D(1992, 9, 14), D(1961, 2, 3)],
+            "pnc_id": [None, None],
+            "phone": ["07700900999", "07700900111"],
+        }
     )
     got = _link_one({"forename": "Priya", "surname": "Chaudhry", "phone": "07700 900111"}, index)
     assert got["person_id"] == "B" and "phone=exact" in got["reason"]
@@ -176,7 +223,9 @@ def test_threshold_semantics():
     for t in (0.0, 0.5, 0.9, DEFAULT_THRESHOLD, 0.999999):
         got = link_records(_q(rows), INDEX, threshold=t)
         assert got["record_id"].to_list() == everything.filter(pl.col("score") >= t)["record_id"].to_list()
-    assert link_records(_q(rows), INDEX, threshold=None).equals(link_records(_q(rows), INDEX, threshold=DEFAULT_THRESHOLD))
+    assert link_records(_q(rows), INDEX, threshold=None).equals(
+        link_records(_q(rows), INDEX, threshold=DEFAULT_THRESHOLD)
+    )
     assert everything["score"].is_between(0.0, 1.0).all()
     with pytest.raises(ValueError):
         link_records(_q(rows), INDEX, threshold=1.5)
@@ -247,8 +296,13 @@ def test_one_to_one_keeps_the_best_query_per_person():
 def test_frequency_prior_favours_the_frequent_caller():
     """Name only, two namesakes: the one already linked on many calls is the likelier."""
     index = pl.DataFrame(
-        {"person_id": ["A", "B"], "forename": ["Priya", "Priya"], "surname": ["Chaudhry", "Chaudhry"],
-         "dob": [D(1992, 9, 14), D(1961, 2, 3)], "pnc_id": [None, None]}
+        {
+            "person_id": ["A", "B"],
+            "forename": ["Priya", "Priya"],
+            "surname": ["Chaudhry", "Chaudhry"],
+            "dob": [D(1992, 9, 14), D(1961, 2, 3)],
+            "pnc_id": [None, None],
+        }
     )
     sure = [{"record_id": i, "forename": "Priya", "surname": "Chaudhry", "dob": D(1992, 9, 14)} for i in range(60)]
     vague = [{"record_id": 100, "forename": "Priya", "surname": "Chaudhry"}]
@@ -274,8 +328,11 @@ def test_em_estimates_the_share_of_queries_in_the_index():
     n = 2000
     in_index = np.arange(n) < 0.7 * n
     best = pl.DataFrame(
-        {"qid": np.arange(n, dtype=np.uint32), "pidx": np.arange(n, dtype=np.uint32),
-         "weight": np.where(in_index, 30.0, -8.0)}
+        {
+            "qid": np.arange(n, dtype=np.uint32),
+            "pidx": np.arange(n, dtype=np.uint32),
+            "weight": np.where(in_index, 30.0, -8.0),
+        }
     )
     record_map = pl.DataFrame({"record_id": np.arange(n), "qid": np.arange(n, dtype=np.uint32)})
     rho = em_share(best, record_map, n_eff=10_000, rho=0.5)
@@ -288,12 +345,27 @@ def test_em_estimates_the_share_of_queries_in_the_index():
 def test_identifiers_read_as_numbers_link_like_text(mode):
     """A CSV read without a schema gives a DOB of 19800102 (or 19800102.0 when the
     column has gaps) and a numeric ID: they must link exactly as the same values as text."""
-    ix = pl.DataFrame({"person_id": [1, 2], "forename": ["John", "Mary"], "surname": ["Smith", "Jones"],
-                       "dob": ["19800102", "19751231"], "pnc_id": ["1234567", "7654321"]})
-    q = pl.DataFrame({"record_id": ["a", "b"], "forename": ["John", "Mary"], "surname": ["Smith", "Jonse"],
-                      "dob": ["19800102", None], "pnc_id": [None, "7654321"]})
+    ix = pl.DataFrame(
+        {
+            "person_id": [1, 2],
+            "forename": ["John", "Mary"],
+            "surname": ["Smith", "Jones"],
+            "dob": ["19800102", "19751231"],
+            "pnc_id": ["1234567", "7654321"],
+        }
+    )
+    q = pl.DataFrame(
+        {
+            "record_id": ["a", "b"],
+            "forename": ["John", "Mary"],
+            "surname": ["Smith", "Jonse"],
+            "dob": ["19800102", None],
+            "pnc_id": [None, "7654321"],
+        }
+    )
     as_text = link_records(q, ix, mode=mode).rows()
     assert as_text  # something links
+
     def cast(frame: pl.DataFrame, dtype: pl.DataType) -> pl.DataFrame:
         return frame.with_columns(pl.col("dob").cast(dtype), pl.col("pnc_id").cast(dtype))
 

@@ -28,9 +28,14 @@ PERSONS = pl.concat(
     [
         FILLER_PERSONS,
         pl.DataFrame(
-            {"person_id": ["A", "B"], "forename": ["Laura", "Laura"], "surname": ["Begum", "Begum"],
-             "dob": [D(1990, 4, 2), D(1972, 11, 30)], "pnc_id": [None, None],
-             "phone_number": ["07700900123", None]},
+            {
+                "person_id": ["A", "B"],
+                "forename": ["Laura", "Laura"],
+                "surname": ["Begum", "Begum"],
+                "dob": [D(1990, 4, 2), D(1972, 11, 30)],
+                "pnc_id": [None, None],
+                "phone_number": ["07700900123", None],
+            },
             schema=FILLER_PERSONS.schema,
         ),
     ]
@@ -56,8 +61,11 @@ def _logs(rows: list[tuple[str, tuple | None, tuple | None]]) -> pl.DataFrame:
             data[f"{role}_pnc_id"].append(None)
             if role == "originator":
                 data["originator_phone"].append(who[3] if len(who) > 3 else None)
-    schema = {k: pl.String for k in data} | {"created_at": pl.Datetime("us"), "originator_dob": pl.Date,
-                                              "subject_dob": pl.Date}
+    schema = {k: pl.String for k in data} | {
+        "created_at": pl.Datetime("us"),
+        "originator_dob": pl.Date,
+        "subject_dob": pl.Date,
+    }
     return pl.DataFrame(data, schema=schema)
 
 
@@ -111,8 +119,9 @@ def test_a_household_member_is_not_made_the_caller():
     logs = _logs([*_background(60), ("L1", LAURA_A_CALLING, ("Sharon", "Begum", None))]).with_columns(
         pl.when(pl.col("incident_id") == "L1").then(pl.lit("B65 2YS")).otherwise(None).alias("location_postcode")
     )
-    roles = pl.DataFrame({"investigation_id": ["I-A"], "person_id": ["A"], "role": ["VICTIM"],
-                          "home_postcode": ["B65 2YS"]})
+    roles = pl.DataFrame(
+        {"investigation_id": ["I-A"], "person_id": ["A"], "role": ["VICTIM"], "home_postcode": ["B65 2YS"]}
+    )
     assert _link(logs, "L1", "originator", person_roles=roles)["person_id"] == "A"
     assert _link(logs, "L1", "subject", person_roles=roles) is None
 
@@ -144,8 +153,9 @@ def test_a_weak_link_is_not_propagated_by_phone():
             "phone": ["07700900001"] * 5,
         }
     )
-    weak = pl.DataFrame({"record_id": [1, 2, 3], "person_id": ["P1"] * 3, "score": [0.85, 0.9, 0.95],
-                         "reason": ["fuzzy:dob~else"] * 3})
+    weak = pl.DataFrame(
+        {"record_id": [1, 2, 3], "person_id": ["P1"] * 3, "score": [0.85, 0.9, 0.95], "reason": ["fuzzy:dob~else"] * 3}
+    )
     assert propagate_by_phone(mentions, weak).height == 0
     sure = weak.with_columns(pl.Series("score", [0.85, 0.9, 0.995]))
     out = propagate_by_phone(mentions, sure).sort("record_id")
@@ -157,8 +167,9 @@ def test_the_frequency_prior_counts_within_a_role():
     no-DOB subject "Laura Begum" is then most likely her; a no-DOB *caller* "Laura Begum"
     is not: being rung about often does not make her the likelier caller of the two."""
     often = [(f"V{i:03d}", None, ("Laura", "Begum", D(1990, 4, 2))) for i in range(30)]
-    logs = _logs([*_background(60), *often, ("L1", None, ("Laura", "Begum", None)),
-                  ("L2", ("Laura", "Begum", None), None)])
+    logs = _logs(
+        [*_background(60), *often, ("L1", None, ("Laura", "Begum", None)), ("L2", ("Laura", "Begum", None), None)]
+    )
     subject = _link(logs, "L1", "subject")
     assert subject is not None and subject["person_id"] == "A"
     assert _link(logs, "L2", "originator") is None
@@ -180,8 +191,9 @@ def test_a_number_is_tied_to_a_person_only_by_a_dob_or_pnc_link():
         },
         schema_overrides={"dob": pl.Date, "pnc_id": pl.String},
     )
-    by_address = pl.DataFrame({"record_id": [1], "person_id": ["P7"], "score": [0.995],
-                               "reason": ["fuzzy:dob~missing,postcode=exact"]})
+    by_address = pl.DataFrame(
+        {"record_id": [1], "person_id": ["P7"], "score": [0.995], "reason": ["fuzzy:dob~missing,postcode=exact"]}
+    )
     assert propagate_by_phone(mentions, by_address).height == 0
     with_dob = mentions.with_columns(pl.when(pl.col("record_id") == 1).then(D(1980, 1, 2)).otherwise(None).alias("dob"))
     out = propagate_by_phone(with_dob, by_address.with_columns(pl.lit("name_dob").alias("reason")))

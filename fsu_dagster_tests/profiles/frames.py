@@ -7,7 +7,6 @@ import datetime as dt
 import polars as pl
 
 from fsu_dagster.contract import EXTRACTS
-
 from fsu_dagster.settings import FsuSettings
 
 #: The custody cap of the default settings (settings.py holds the one default).
@@ -35,8 +34,12 @@ def cohort(*ids: str, month: dt.date = M) -> pl.DataFrame:
             "in_top_overall": [True] * len(ids),
         },
         schema={
-            "month": pl.Date, "person_id": pl.String, "in_top_investigations_custody": pl.Boolean,
-            "in_top_originator": pl.Boolean, "in_top_subject": pl.Boolean, "in_top_overall": pl.Boolean,
+            "month": pl.Date,
+            "person_id": pl.String,
+            "in_top_investigations_custody": pl.Boolean,
+            "in_top_originator": pl.Boolean,
+            "in_top_subject": pl.Boolean,
+            "in_top_overall": pl.Boolean,
         },
     )
 
@@ -51,13 +54,25 @@ def links(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
             "score": [1.0] * len(rows),
             "reason": ["test"] * len(rows),
         },
-        schema={"incident_id": pl.String, "role": pl.String, "person_id": pl.String, "score": pl.Float64, "reason": pl.String},
+        schema={
+            "incident_id": pl.String,
+            "role": pl.String,
+            "person_id": pl.String,
+            "score": pl.Float64,
+            "reason": pl.String,
+        },
     )
 
 
 def cw_logs(rows: list[dict]) -> pl.DataFrame:
-    defaults = {"log_type": "INCIDENT", "created_at": dt.datetime(2026, 2, 10, 12), "incident_type": "CONCERN FOR SAFETY",
-                "is_preplanned": False, "hours": 0.0, "n_resources": 0}
+    defaults = {
+        "log_type": "INCIDENT",
+        "created_at": dt.datetime(2026, 2, 10, 12),
+        "incident_type": "CONCERN FOR SAFETY",
+        "is_preplanned": False,
+        "hours": 0.0,
+        "n_resources": 0,
+    }
     return extract("cw_incidents", [defaults | r for r in rows], hours=pl.Float64, n_resources=pl.Int64)
 
 

@@ -30,7 +30,11 @@ def test_new_left_stayed_and_movement():
     prev_m = _metrics(PREV, {"A": (1, 9, 9, 1), "B": (2, 8, 8, 5)})
     cur_m = _metrics(M, {"A": (140, 9, 9, 150), "B": (1, 8, 8, 2), "C": (3, 1, 1, 1)})
     out = cohort_changes(cur_c, cur_m, prev_c, prev_m)
-    overall = out.filter(pl.col("metric") == "overall").select("person_id", "status", "rank_previous", "rank_current", "rank_movement").rows()
+    overall = (
+        out.filter(pl.col("metric") == "overall")
+        .select("person_id", "status", "rank_previous", "rank_current", "rank_movement")
+        .rows()
+    )
     assert overall == [("A", "LEFT", 1, 150, -149), ("B", "STAYED", 5, 2, 3), ("C", "NEW", None, 1, None)]
     assert out.get_column("month").unique().to_list() == [M]
     assert out.height == 3 * 4

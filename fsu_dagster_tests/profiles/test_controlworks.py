@@ -32,7 +32,10 @@ def _persons():
         ("A", "Amy", "Jones", D(1970, 1, 1), "07700 900003"),  # A and B share a phone
         ("B", "Bob", "Jones", D(1971, 1, 1), "07700 900003"),
     ]
-    return extract("connect_persons", [dict(zip(("person_id", "forename", "surname", "dob", "phone_number"), r, strict=True)) for r in rows])
+    return extract(
+        "connect_persons",
+        [dict(zip(("person_id", "forename", "surname", "dob", "phone_number"), r, strict=True)) for r in rows],
+    )
 
 
 def _relationships(coh):
@@ -43,7 +46,10 @@ def _relationships(coh):
             dict(investigation_id="I2", victim_id="S", suspect_id="P", relationship="SIBLING"),
         ],
     )
-    inv = extract("connect_investigations", [dict(investigation_id="I1", recorded_at=ts(1)), dict(investigation_id="I2", recorded_at=ts(2))])
+    inv = extract(
+        "connect_investigations",
+        [dict(investigation_id="I1", recorded_at=ts(1)), dict(investigation_id="I2", recorded_at=ts(2))],
+    )
     return person_relationships(coh, rel, inv)
 
 
@@ -74,10 +80,23 @@ def cw_world():
     logs = [dict(incident_id="L01", **_orig("John", "Smith", D(1980, 1, 1)))]
     logs += [dict(incident_id=i, **o) for i, o, _ in CASES]
     # CW-only person C calls about themself: originator = subject as typed on the log.
-    logs.append(dict(incident_id="L20", **_orig("Cara", "Cole", D(2001, 4, 4)), subject_forename="CARA", subject_surname="cole", subject_dob=D(2001, 4, 4)))
+    logs.append(
+        dict(
+            incident_id="L20",
+            **_orig("Cara", "Cole", D(2001, 4, 4)),
+            subject_forename="CARA",
+            subject_surname="cole",
+            subject_dob=D(2001, 4, 4),
+        )
+    )
     logs.append(dict(incident_id="L21"))  # P both originator and subject
     lk = [("L01", "originator", "P")] + [(i, "subject", "P") for i, _, _ in CASES]
-    lk += [("L20", "subject", "CW:C"), ("L21", "originator", "P"), ("L21", "subject", "P"), ("L99", "subject", "P")]  # L99: pre-planned, not in cw_logs
+    lk += [
+        ("L20", "subject", "CW:C"),
+        ("L21", "originator", "P"),
+        ("L21", "subject", "P"),
+        ("L99", "subject", "P"),
+    ]  # L99: pre-planned, not in cw_logs
     coh = cohort("P", "CW:C")
     return coh, links(lk), cw_logs(logs), _persons(), _relationships(coh)
 
@@ -120,7 +139,10 @@ def test_caller_relationships_cover_every_log_once(cw_world):
     assert "L99" not in out.get_column("incident_id").to_list()
     counts = cw_caller_relationship_counts(out)
     assert dict(counts.filter(pl.col("person_id") == "P").select("caller_relationship", "logs").rows()) == {
-        "SELF": 4, "PARTNER": 2, "SIBLING": 1, "RELATIONSHIP UNKNOWN": 5,
+        "SELF": 4,
+        "PARTNER": 2,
+        "SIBLING": 1,
+        "RELATIONSHIP UNKNOWN": 5,
     }
 
 
@@ -128,29 +150,82 @@ def test_caller_relationships_cover_every_log_once(cw_world):
 def cost_world():
     logs = cw_logs(
         [
-            dict(incident_id="L1", log_type="INCIDENT", call_id="A1", hours=3.0, n_resources=2, response_grade="P1", incident_type="DOMESTIC INCIDENT",
-                 location_address="1 Main St", location_postcode="B1 1AA", location_lpa="BIRMINGHAM"),
-            dict(incident_id="L2", log_type="ROC", call_id="A1", hours=0.0, n_resources=0, incident_type="DOMESTIC INCIDENT",
-                 location_address="1 MAIN ST", location_postcode="B11AA", location_lpa="BIRMINGHAM"),
+            dict(
+                incident_id="L1",
+                log_type="INCIDENT",
+                call_id="A1",
+                hours=3.0,
+                n_resources=2,
+                response_grade="P1",
+                incident_type="DOMESTIC INCIDENT",
+                location_address="1 Main St",
+                location_postcode="B1 1AA",
+                location_lpa="BIRMINGHAM",
+            ),
+            dict(
+                incident_id="L2",
+                log_type="ROC",
+                call_id="A1",
+                hours=0.0,
+                n_resources=0,
+                incident_type="DOMESTIC INCIDENT",
+                location_address="1 MAIN ST",
+                location_postcode="B11AA",
+                location_lpa="BIRMINGHAM",
+            ),
             dict(incident_id="L3", log_type="INCIDENT", call_id="A2", hours=1.5, n_resources=1, response_grade="P2"),
             dict(incident_id="L4", log_type="INCIDENT", call_id="A3", hours=0.0, n_resources=0, response_grade="P2"),
             dict(incident_id="L5", log_type="INCIDENT", hours=9.0, n_resources=1),  # someone else's
         ]
     )
-    lk = links([("L1", "originator", "P"), ("L2", "subject", "P"), ("L3", "subject", "P"), ("L4", "subject", "P"), ("L5", "subject", "Z")])
+    lk = links(
+        [
+            ("L1", "originator", "P"),
+            ("L2", "subject", "P"),
+            ("L3", "subject", "P"),
+            ("L4", "subject", "P"),
+            ("L5", "subject", "Z"),
+        ]
+    )
     res = extract(
         "cw_resources",
         [
-            dict(incident_id="L1", resource_id="R1", resource_group="RESPONSE", assigned_at=ts(1, 10), arrived_at=dt.datetime(2026, 2, 1, 10, 30), released_at=ts(1, 12)),
-            dict(incident_id="L1", resource_id="R2", resource_group="RESPONSE", deployed_at=ts(1, 11), released_at=ts(1, 12)),
-            dict(incident_id="L3", resource_id="R3", resource_group="CID", arrived_at=ts(2, 9), released_at=dt.datetime(2026, 2, 2, 10, 30)),
-            dict(incident_id="L3", resource_id="R3", resource_group="CID", assigned_at=ts(2, 12), released_at=ts(2, 11)),  # negative -> 0
-            dict(incident_id="L5", resource_id="R9", resource_group="DOGS", assigned_at=ts(3, 1), released_at=ts(3, 10)),
+            dict(
+                incident_id="L1",
+                resource_id="R1",
+                resource_group="RESPONSE",
+                assigned_at=ts(1, 10),
+                arrived_at=dt.datetime(2026, 2, 1, 10, 30),
+                released_at=ts(1, 12),
+            ),
+            dict(
+                incident_id="L1",
+                resource_id="R2",
+                resource_group="RESPONSE",
+                deployed_at=ts(1, 11),
+                released_at=ts(1, 12),
+            ),
+            dict(
+                incident_id="L3",
+                resource_id="R3",
+                resource_group="CID",
+                arrived_at=ts(2, 9),
+                released_at=dt.datetime(2026, 2, 2, 10, 30),
+            ),
+            dict(
+                incident_id="L3", resource_id="R3", resource_group="CID", assigned_at=ts(2, 12), released_at=ts(2, 11)
+            ),  # negative -> 0
+            dict(
+                incident_id="L5", resource_id="R9", resource_group="DOGS", assigned_at=ts(3, 1), released_at=ts(3, 10)
+            ),
         ],
     )
     avaya = extract(
         "avaya_calls",
-        [dict(call_id="A1", started_at=ts(1), duration_seconds=600, line="999"), dict(call_id="A2", started_at=ts(2), line="101")],
+        [
+            dict(call_id="A1", started_at=ts(1), duration_seconds=600, line="999"),
+            dict(call_id="A2", started_at=ts(2), line="101"),
+        ],
     )
     return cohort("P", "Q"), lk, logs, res, avaya
 
@@ -161,10 +236,34 @@ def test_summary_counts_and_handling_time(cost_world):
     coh, lk, logs, res, avaya = cost_world
     s = cw_summary(coh, lk, logs, res, avaya)
     assert s.drop("month").rows(named=True) == [
-        dict(person_id="P", logs=4, originator_logs=1, subject_logs=3, incidents=3, rocs=1, logs_with_resources=2, logs_attended=2,
-             resource_hours=4.5, calls=2, handling_seconds=600, handling_hours=600 / 3600),
-        dict(person_id="Q", logs=0, originator_logs=0, subject_logs=0, incidents=0, rocs=0, logs_with_resources=0, logs_attended=0,
-             resource_hours=0.0, calls=0, handling_seconds=0, handling_hours=0.0),
+        dict(
+            person_id="P",
+            logs=4,
+            originator_logs=1,
+            subject_logs=3,
+            incidents=3,
+            rocs=1,
+            logs_with_resources=2,
+            logs_attended=2,
+            resource_hours=4.5,
+            calls=2,
+            handling_seconds=600,
+            handling_hours=600 / 3600,
+        ),
+        dict(
+            person_id="Q",
+            logs=0,
+            originator_logs=0,
+            subject_logs=0,
+            incidents=0,
+            rocs=0,
+            logs_with_resources=0,
+            logs_attended=0,
+            resource_hours=0.0,
+            calls=0,
+            handling_seconds=0,
+            handling_hours=0.0,
+        ),
     ]
 
 
@@ -173,7 +272,9 @@ def test_resource_groups_units_and_hours(cost_world):
     earliest of assigned/deployed/arrived, end = released, never negative)."""
     coh, lk, logs, res, _ = cost_world
     out = cw_resource_groups(coh, lk, logs, res)
-    assert out.select("person_id", "resource_group", "logs", "logs_attended", "units", "distinct_resources", "hours").rows() == [
+    assert out.select(
+        "person_id", "resource_group", "logs", "logs_attended", "units", "distinct_resources", "hours"
+    ).rows() == [
         ("P", "CID", 1, 1, 2, 1, 1.5),
         ("P", "RESPONSE", 1, 1, 2, 2, 3.0),
     ]
@@ -188,7 +289,14 @@ def test_types_grades_locations(cost_world):
         ("CONCERN FOR SAFETY", 2, 2, 0),
         ("DOMESTIC INCIDENT", 2, 1, 1),
     ]
-    assert cw_response_grades(coh, lk, logs).select("response_grade", "logs").rows() == [("NOT RECORDED", 1), ("P1", 1), ("P2", 2)]
+    assert cw_response_grades(coh, lk, logs).select("response_grade", "logs").rows() == [
+        ("NOT RECORDED", 1),
+        ("P1", 1),
+        ("P2", 2),
+    ]
     loc = cw_locations(coh, lk, logs)
-    assert loc.select("location_address", "location_lpa", "logs").rows() == [("1 MAIN ST", "BIRMINGHAM", 2), (None, None, 2)]
+    assert loc.select("location_address", "location_lpa", "logs").rows() == [
+        ("1 MAIN ST", "BIRMINGHAM", 2),
+        (None, None, 2),
+    ]
     assert cw_log_list(coh, lk, logs).get_column("incident_id").to_list() == ["L1", "L2", "L3", "L4"]

@@ -2,16 +2,45 @@
 
 import polars as pl
 
-from fsu_dagster.profiles.custody import custody_arrest_reasons, custody_file_types, custody_outcomes, custody_records, custody_summary
+from fsu_dagster.profiles.custody import (
+    custody_arrest_reasons,
+    custody_file_types,
+    custody_outcomes,
+    custody_records,
+    custody_summary,
+)
 from fsu_dagster_tests.profiles.frames import CAP_HOURS, M, cohort, extract, ts
 
 
 def _custody():
     rows = [
         # P: negative duration -> 0, 250 h -> capped 200, 5 h, still in custody -> 0.
-        dict(custody_id="C1", person_id="P", arrival_at=ts(10, 12), released_at=ts(10, 10), arrested_at=ts(10, 11), arrest_reason="ASSAULT", custody_outcome="CHARGED", file_type="EXPEDITED"),
-        dict(custody_id="C2", person_id="P", arrival_at=ts(1), released_at=ts(11, 10), custody_outcome="BAIL", file_type="EXPEDITED"),
-        dict(custody_id="C3", person_id="P", arrival_at=ts(20, 8), released_at=ts(20, 13), arrested_at=ts(20, 7), arrest_reason="THEFT"),
+        dict(
+            custody_id="C1",
+            person_id="P",
+            arrival_at=ts(10, 12),
+            released_at=ts(10, 10),
+            arrested_at=ts(10, 11),
+            arrest_reason="ASSAULT",
+            custody_outcome="CHARGED",
+            file_type="EXPEDITED",
+        ),
+        dict(
+            custody_id="C2",
+            person_id="P",
+            arrival_at=ts(1),
+            released_at=ts(11, 10),
+            custody_outcome="BAIL",
+            file_type="EXPEDITED",
+        ),
+        dict(
+            custody_id="C3",
+            person_id="P",
+            arrival_at=ts(20, 8),
+            released_at=ts(20, 13),
+            arrested_at=ts(20, 7),
+            arrest_reason="THEFT",
+        ),
         dict(custody_id="C4", person_id="P", arrival_at=ts(25, 8)),
         # Not in the cohort.
         dict(custody_id="C5", person_id="Z", arrival_at=ts(3), released_at=ts(3, 5)),
@@ -66,4 +95,7 @@ def test_empty_cohort_needs_month():
 def test_arrest_reasons():
     """Arrests (records with an arrest time) by reason, with first and last arrest time."""
     a = custody_arrest_reasons(cohort("P"), _custody())
-    assert a.select("arrest_reason", "arrests", "first_arrested_at").rows() == [("ASSAULT", 1, ts(10, 11)), ("THEFT", 1, ts(20, 7))]
+    assert a.select("arrest_reason", "arrests", "first_arrested_at").rows() == [
+        ("ASSAULT", 1, ts(10, 11)),
+        ("THEFT", 1, ts(20, 7)),
+    ]

@@ -10,19 +10,42 @@ from fsu_dagster_tests.profiles.frames import M, cohort, extract
 
 
 def _world():
-    inv = extract("connect_investigations", [dict(investigation_id=f"I{i}", recorded_at=dt.datetime(2026, 1, i)) for i in range(1, 6)])
+    inv = extract(
+        "connect_investigations",
+        [dict(investigation_id=f"I{i}", recorded_at=dt.datetime(2026, 1, i)) for i in range(1, 6)],
+    )
     roles = extract(
         "connect_person_roles",
         [
             # P: 12 High St on two investigations, 9 Low Rd on one -> 12 High St.
-            dict(investigation_id="I1", person_id="P", role="VICTIM", home_address="12 High St", home_postcode="B1 1AA", home_lpa="BIRMINGHAM"),
-            dict(investigation_id="I2", person_id="P", role="VICTIM", home_address="12 HIGH ST", home_postcode="B11AA", home_lpa="BIRMINGHAM"),
+            dict(
+                investigation_id="I1",
+                person_id="P",
+                role="VICTIM",
+                home_address="12 High St",
+                home_postcode="B1 1AA",
+                home_lpa="BIRMINGHAM",
+            ),
+            dict(
+                investigation_id="I2",
+                person_id="P",
+                role="VICTIM",
+                home_address="12 HIGH ST",
+                home_postcode="B11AA",
+                home_lpa="BIRMINGHAM",
+            ),
             dict(investigation_id="I3", person_id="P", role="VICTIM", home_address="9 Low Rd", home_postcode="B9 9ZZ"),
             # Q: one each -> tie -> the most recently recorded (I4) wins: 12 High St.
-            dict(investigation_id="I1", person_id="Q", role="SUSPECT", home_address="1 Other Way", home_postcode="B2 2BB"),
-            dict(investigation_id="I4", person_id="Q", role="SUSPECT", home_address="12 High St", home_postcode="B1 1AA"),
+            dict(
+                investigation_id="I1", person_id="Q", role="SUSPECT", home_address="1 Other Way", home_postcode="B2 2BB"
+            ),
+            dict(
+                investigation_id="I4", person_id="Q", role="SUSPECT", home_address="12 High St", home_postcode="B1 1AA"
+            ),
             # R: somewhere else. S: no address known.
-            dict(investigation_id="I5", person_id="R", role="OFFENDER", home_address="5 Far Lane", home_postcode="B5 5CC"),
+            dict(
+                investigation_id="I5", person_id="R", role="OFFENDER", home_address="5 Far Lane", home_postcode="B5 5CC"
+            ),
             dict(investigation_id="I5", person_id="S", role="WITNESS"),
         ],
     )
@@ -48,5 +71,8 @@ def test_household_combined_demand():
     totals = pl.DataFrame({"month": [M] * 3, "person_id": ["P", "Q", "R"]} | {t: [1, 2, 4] for t in TOTALS})
     totals = totals.with_columns([pl.col(t).cast(pl.Float64) for t in TOTALS if t.endswith("hours")])
     hh = households(home, totals)
-    assert hh.select("members", "person_ids", "suspect_total", "subject_hours").rows() == [(2, "P;Q", 3, 3.0), (1, "R", 4, 4.0)]
+    assert hh.select("members", "person_ids", "suspect_total", "subject_hours").rows() == [
+        (2, "P;Q", 3, 3.0),
+        (1, "R", 4, 4.0),
+    ]
     assert hh.columns[:2] == ["month", "household_id"]

@@ -23,24 +23,80 @@ def world():
     inv = extract(
         "connect_investigations",
         [
-            dict(investigation_id="I1", recorded_at=dt.datetime(2026, 1, 5), offence_code="8N", offence_description="Assault", main_group="VIOLENCE AGAINST THE PERSON",
-                 is_crime=True, outcome_code=1, location_address="12 High St", location_postcode="B1 1AA", location_lpa="BIRMINGHAM"),
-            dict(investigation_id="I2", recorded_at=dt.datetime(2026, 1, 9), offence_code="49", offence_description="Theft", main_group="THEFT OFFENCES",
-                 is_crime=True, location_address="3 Elm Road", location_postcode="B2 2BB", location_lpa="BIRMINGHAM"),
-            dict(investigation_id="I3", recorded_at=dt.datetime(2026, 2, 1), offence_code="NC1", offence_description="Concern", main_group="NON-CRIME",
-                 is_crime=False, outcome_code=18, location_address="12 high st.", location_postcode="b11aa"),
-            dict(investigation_id="I4", recorded_at=dt.datetime(2026, 2, 3), offence_code="58A", offence_description="Damage", main_group="CRIMINAL DAMAGE",
-                 is_crime=True, outcome_code=14, location_address="7 Oak Lane", location_postcode="B5 5CC", location_lpa="COVENTRY"),
-            dict(investigation_id="I5", recorded_at=dt.datetime(2026, 2, 3), offence_code="49", offence_description="Theft", main_group="THEFT OFFENCES", is_crime=True),
+            dict(
+                investigation_id="I1",
+                recorded_at=dt.datetime(2026, 1, 5),
+                offence_code="8N",
+                offence_description="Assault",
+                main_group="VIOLENCE AGAINST THE PERSON",
+                is_crime=True,
+                outcome_code=1,
+                location_address="12 High St",
+                location_postcode="B1 1AA",
+                location_lpa="BIRMINGHAM",
+            ),
+            dict(
+                investigation_id="I2",
+                recorded_at=dt.datetime(2026, 1, 9),
+                offence_code="49",
+                offence_description="Theft",
+                main_group="THEFT OFFENCES",
+                is_crime=True,
+                location_address="3 Elm Road",
+                location_postcode="B2 2BB",
+                location_lpa="BIRMINGHAM",
+            ),
+            dict(
+                investigation_id="I3",
+                recorded_at=dt.datetime(2026, 2, 1),
+                offence_code="NC1",
+                offence_description="Concern",
+                main_group="NON-CRIME",
+                is_crime=False,
+                outcome_code=18,
+                location_address="12 high st.",
+                location_postcode="b11aa",
+            ),
+            dict(
+                investigation_id="I4",
+                recorded_at=dt.datetime(2026, 2, 3),
+                offence_code="58A",
+                offence_description="Damage",
+                main_group="CRIMINAL DAMAGE",
+                is_crime=True,
+                outcome_code=14,
+                location_address="7 Oak Lane",
+                location_postcode="B5 5CC",
+                location_lpa="COVENTRY",
+            ),
+            dict(
+                investigation_id="I5",
+                recorded_at=dt.datetime(2026, 2, 3),
+                offence_code="49",
+                offence_description="Theft",
+                main_group="THEFT OFFENCES",
+                is_crime=True,
+            ),
         ],
     )
     roles = extract(
         "connect_person_roles",
         [
-            dict(investigation_id="I1", person_id="P", role="SUSPECT", home_address="12 High St", home_postcode="B1 1AA", home_lpa="BIRMINGHAM"),
-            dict(investigation_id="I1", person_id="V", role="VICTIM", home_address="3 Elm Road", home_postcode="B2 2BB"),
+            dict(
+                investigation_id="I1",
+                person_id="P",
+                role="SUSPECT",
+                home_address="12 High St",
+                home_postcode="B1 1AA",
+                home_lpa="BIRMINGHAM",
+            ),
+            dict(
+                investigation_id="I1", person_id="V", role="VICTIM", home_address="3 Elm Road", home_postcode="B2 2BB"
+            ),
             dict(investigation_id="I2", person_id="P", role="VICTIM"),
-            dict(investigation_id="I2", person_id="Q", role="SUSPECT", home_address="7 Oak Lane", home_postcode="B5 9ZZ"),
+            dict(
+                investigation_id="I2", person_id="Q", role="SUSPECT", home_address="7 Oak Lane", home_postcode="B5 9ZZ"
+            ),
             dict(investigation_id="I3", person_id="P", role="WITNESS"),
             dict(investigation_id="I3", person_id="P", role="SUSPECT"),
             dict(investigation_id="I3", person_id="P", role="SUSPECT"),  # duplicate row
@@ -64,7 +120,12 @@ def test_roles_count_distinct_investigations(world):
     counts distinct investigations too)."""
     inv, roles, _ = world
     out = investigation_roles(cohort("P"), inv, roles)
-    assert out.select("role", "investigations").rows() == [("OFFENDER", 1), ("SUSPECT", 2), ("VICTIM", 1), ("WITNESS", 1)]
+    assert out.select("role", "investigations").rows() == [
+        ("OFFENDER", 1),
+        ("SUSPECT", 2),
+        ("VICTIM", 1),
+        ("WITNESS", 1),
+    ]
 
 
 def test_outcome_or_main_group(world):
@@ -97,7 +158,10 @@ def test_relationships_inverted_by_side(world, person, expected):
     cohort person's side, swapping PARENT and CHILD when they are the victim."""
     inv, _, rel = world
     out = investigation_relationships(cohort(person), rel, inv)
-    assert out.select("investigation_id", "side", "other_person_id", "person_to_other", "other_to_person").rows() == expected
+    assert (
+        out.select("investigation_id", "side", "other_person_id", "person_to_other", "other_to_person").rows()
+        == expected
+    )
 
 
 def test_person_relationship_table(world):
@@ -127,7 +191,9 @@ def test_locations_own_and_related_homes(world):
     both are known: Q's recorded home has another postcode, so I4's location is not it)."""
     inv, roles, rel = world
     out = investigation_locations(cohort("P"), inv, roles, rel)
-    assert out.select("location_address", "investigations", "is_own_home", "is_related_home", "related_relationships").rows() == [
+    assert out.select(
+        "location_address", "investigations", "is_own_home", "is_related_home", "related_relationships"
+    ).rows() == [
         ("12 High St", 2, True, False, None),
         ("3 Elm Road", 1, False, True, "CHILD"),
         ("7 Oak Lane", 1, False, False, None),
@@ -138,12 +204,21 @@ def test_locations_by_lpa(world):
     """The LPA chart: unknown LPA is shown, not dropped."""
     inv, roles, _ = world
     out = investigation_lpas(cohort("P"), inv, roles)
-    assert out.select("location_lpa", "investigations").rows() == [("BIRMINGHAM", 2), ("COVENTRY", 1), ("NOT RECORDED", 1)]
+    assert out.select("location_lpa", "investigations").rows() == [
+        ("BIRMINGHAM", 2),
+        ("COVENTRY", 1),
+        ("NOT RECORDED", 1),
+    ]
 
 
 def test_investigation_list(world):
     """The details page lists each investigation once per person, with all their roles."""
     inv, roles, _ = world
     out = investigation_list(cohort("P"), inv, roles)
-    assert out.select("investigation_id", "roles").rows() == [("I1", "SUSPECT"), ("I2", "VICTIM"), ("I3", "SUSPECT;WITNESS"), ("I4", "OFFENDER")]
+    assert out.select("investigation_id", "roles").rows() == [
+        ("I1", "SUSPECT"),
+        ("I2", "VICTIM"),
+        ("I3", "SUSPECT;WITNESS"),
+        ("I4", "OFFENDER"),
+    ]
     assert out.filter(pl.col("investigation_id") == "I1").get_column("home_address").item() == "12 High St"

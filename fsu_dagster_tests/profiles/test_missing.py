@@ -21,7 +21,10 @@ def _world():
     )
     persons = extract(
         "connect_persons",
-        [dict(person_id="P", forename="John", surname="Smith", dob=dt.date(1980, 1, 1)), dict(person_id="Z", forename="Zed", surname="Z", dob=dt.date(1970, 1, 1))],
+        [
+            dict(person_id="P", forename="John", surname="Smith", dob=dt.date(1980, 1, 1)),
+            dict(person_id="Z", forename="Zed", surname="Z", dob=dt.date(1970, 1, 1)),
+        ],
     )
     return reports, persons
 

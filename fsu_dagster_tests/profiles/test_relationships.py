@@ -42,7 +42,10 @@ def test_inverse_is_an_involution():
 
 
 def _rel(rows):
-    return extract("connect_relationships", [dict(zip(("investigation_id", "victim_id", "suspect_id", "relationship"), r, strict=True)) for r in rows])
+    return extract(
+        "connect_relationships",
+        [dict(zip(("investigation_id", "victim_id", "suspect_id", "relationship"), r, strict=True)) for r in rows],
+    )
 
 
 def test_relationship_pairs_reads_both_sides():
@@ -58,7 +61,14 @@ def test_relationship_pairs_reads_both_sides():
 def test_relationship_table_prefers_known_then_most_recent():
     """PARTNER then later EX-PARTNER reads EX-PARTNER (relationships change); a later
     UNKNOWN does not override a known relationship."""
-    rel = _rel([("I1", "V", "S", "PARTNER"), ("I2", "V", "S", "EX-PARTNER"), ("I3", "V", "S", "UNKNOWN"), ("I4", "V", "T", "UNKNOWN")])
+    rel = _rel(
+        [
+            ("I1", "V", "S", "PARTNER"),
+            ("I2", "V", "S", "EX-PARTNER"),
+            ("I3", "V", "S", "UNKNOWN"),
+            ("I4", "V", "T", "UNKNOWN"),
+        ]
+    )
     inv = extract(
         "connect_investigations",
         [

@@ -20,40 +20,118 @@ def tables():
     inv = extract(
         "connect_investigations",
         [
-            dict(investigation_id="I1", recorded_at=ts(1), offence_code="8N", offence_description="Assault", main_group="VIOLENCE AGAINST THE PERSON",
-                 is_crime=True, outcome_code=1, location_address="3 Elm Road", location_postcode="B2 2BB", location_lpa="BIRMINGHAM", flags="DA"),
-            dict(investigation_id="I2", recorded_at=ts(2), offence_code="NC", offence_description="Concern", main_group="NON-CRIME", is_crime=False, summary="mental health"),
+            dict(
+                investigation_id="I1",
+                recorded_at=ts(1),
+                offence_code="8N",
+                offence_description="Assault",
+                main_group="VIOLENCE AGAINST THE PERSON",
+                is_crime=True,
+                outcome_code=1,
+                location_address="3 Elm Road",
+                location_postcode="B2 2BB",
+                location_lpa="BIRMINGHAM",
+                flags="DA",
+            ),
+            dict(
+                investigation_id="I2",
+                recorded_at=ts(2),
+                offence_code="NC",
+                offence_description="Concern",
+                main_group="NON-CRIME",
+                is_crime=False,
+                summary="mental health",
+            ),
         ],
     )
     roles = extract(
         "connect_person_roles",
         [
-            dict(investigation_id="I1", person_id="P", role="SUSPECT", home_address="12 High St", home_postcode="B1 1AA", home_lpa="BIRMINGHAM"),
-            dict(investigation_id="I1", person_id="V", role="VICTIM", home_address="3 Elm Road", home_postcode="B2 2BB"),
+            dict(
+                investigation_id="I1",
+                person_id="P",
+                role="SUSPECT",
+                home_address="12 High St",
+                home_postcode="B1 1AA",
+                home_lpa="BIRMINGHAM",
+            ),
+            dict(
+                investigation_id="I1", person_id="V", role="VICTIM", home_address="3 Elm Road", home_postcode="B2 2BB"
+            ),
             dict(investigation_id="I2", person_id="P", role="OTHER"),
         ],
     )
-    rel = extract("connect_relationships", [dict(investigation_id="I1", victim_id="V", suspect_id="P", relationship="PARENT")])
-    cus = extract("connect_custody", [dict(custody_id="C1", person_id="P", arrival_at=ts(3), released_at=ts(3, 6), custody_outcome="NFA", arrested_at=ts(3), arrest_reason="THEFT")])
+    rel = extract(
+        "connect_relationships", [dict(investigation_id="I1", victim_id="V", suspect_id="P", relationship="PARENT")]
+    )
+    cus = extract(
+        "connect_custody",
+        [
+            dict(
+                custody_id="C1",
+                person_id="P",
+                arrival_at=ts(3),
+                released_at=ts(3, 6),
+                custody_outcome="NFA",
+                arrested_at=ts(3),
+                arrest_reason="THEFT",
+            )
+        ],
+    )
     persons = extract(
         "connect_persons",
-        [dict(person_id="P", forename="Pat", surname="Smith", dob=dt.date(1980, 1, 1), phone_number="0121 496 0000"),
-         dict(person_id="V", forename="Val", surname="Smith", dob=dt.date(2005, 1, 1))],
+        [
+            dict(person_id="P", forename="Pat", surname="Smith", dob=dt.date(1980, 1, 1), phone_number="0121 496 0000"),
+            dict(person_id="V", forename="Val", surname="Smith", dob=dt.date(2005, 1, 1)),
+        ],
     )
     logs = cw_logs(
         [
-            dict(incident_id="L1", call_id="A1", hours=1.0, n_resources=1, response_grade="P1", originator_forename="Val", originator_surname="Smith", originator_dob=dt.date(2005, 1, 1)),
-            dict(incident_id="L2", log_type="ROC", originator_forename="Cy", originator_surname="Cole", originator_dob=dt.date(2000, 1, 1)),
+            dict(
+                incident_id="L1",
+                call_id="A1",
+                hours=1.0,
+                n_resources=1,
+                response_grade="P1",
+                originator_forename="Val",
+                originator_surname="Smith",
+                originator_dob=dt.date(2005, 1, 1),
+            ),
+            dict(
+                incident_id="L2",
+                log_type="ROC",
+                originator_forename="Cy",
+                originator_surname="Cole",
+                originator_dob=dt.date(2000, 1, 1),
+            ),
         ]
     )
     lk = links([("L1", "subject", "P"), ("L2", "originator", "CW:C")])
-    res = extract("cw_resources", [dict(incident_id="L1", resource_id="R1", resource_group="RESPONSE", assigned_at=ts(1), arrived_at=ts(1, 1), released_at=ts(1, 1))])
-    avaya = extract("avaya_calls", [dict(call_id="A1", started_at=ts(1), duration_seconds=120, line="999")])
-    missing = extract("compact_missing", [dict(report_id="M1", person_id="V", reported_at=ts(4), found_at=ts(4, 6), risk_level="HIGH")])
-    totals = pl.DataFrame({"month": [M] * 4, "person_id": ["P", "V", "CW:C", "Z"]} | {t: [1, 2, 3, 0] for t in TOTALS}).with_columns(
-        [pl.col(t).cast(pl.Float64) for t in TOTALS if t.endswith("hours")]
+    res = extract(
+        "cw_resources",
+        [
+            dict(
+                incident_id="L1",
+                resource_id="R1",
+                resource_group="RESPONSE",
+                assigned_at=ts(1),
+                arrived_at=ts(1, 1),
+                released_at=ts(1, 1),
+            )
+        ],
     )
-    metrics = pl.DataFrame({"month": [M] * 3, "person_id": ["P", "V", "CW:C"]} | {c: [1, 2, 3] for c in ("rank_investigations_custody", "rank_originator", "rank_subject", "rank_overall")})
+    avaya = extract("avaya_calls", [dict(call_id="A1", started_at=ts(1), duration_seconds=120, line="999")])
+    missing = extract(
+        "compact_missing",
+        [dict(report_id="M1", person_id="V", reported_at=ts(4), found_at=ts(4, 6), risk_level="HIGH")],
+    )
+    totals = pl.DataFrame(
+        {"month": [M] * 4, "person_id": ["P", "V", "CW:C", "Z"]} | {t: [1, 2, 3, 0] for t in TOTALS}
+    ).with_columns([pl.col(t).cast(pl.Float64) for t in TOTALS if t.endswith("hours")])
+    metrics = pl.DataFrame(
+        {"month": [M] * 3, "person_id": ["P", "V", "CW:C"]}
+        | {c: [1, 2, 3] for c in ("rank_investigations_custody", "rank_originator", "rank_subject", "rank_overall")}
+    )
 
     rels = P.person_relationships(coh, rel, inv)
     callers = P.caller_relationships(coh, lk, logs, persons, rels)
@@ -86,10 +164,27 @@ def tables():
         "missing_episodes": episodes,
         "missing_summary": msum,
         "missing_risk_levels": P.missing_risk_levels(episodes),
-        "person_themes": P.person_themes(coh, inv, roles, {"DA": Theme(label="DA", flags=["DA"]), "MH": Theme(label="MH", keywords=["mental health"])}, missing_summary=msum),
-        "person_priority_crimes": P.person_priority_crimes(coh, inv, roles, {"v": PriorityCrimeType(label="Violence", main_groups=["VIOLENCE AGAINST THE PERSON"])}),
+        "person_themes": P.person_themes(
+            coh,
+            inv,
+            roles,
+            {"DA": Theme(label="DA", flags=["DA"]), "MH": Theme(label="MH", keywords=["mental health"])},
+            missing_summary=msum,
+        ),
+        "person_priority_crimes": P.person_priority_crimes(
+            coh, inv, roles, {"v": PriorityCrimeType(label="Violence", main_groups=["VIOLENCE AGAINST THE PERSON"])}
+        ),
         "score_breakdown": P.score_breakdown(coh, totals),
-        "monthly_trend": P.monthly_trend(coh, connect_investigations=inv, connect_person_roles=roles, connect_custody=cus, links=lk, cw_logs=logs, missing_episodes=episodes, cap_hours=CAP_HOURS),
+        "monthly_trend": P.monthly_trend(
+            coh,
+            connect_investigations=inv,
+            connect_person_roles=roles,
+            connect_custody=cus,
+            links=lk,
+            cw_logs=logs,
+            missing_episodes=episodes,
+            cap_hours=CAP_HOURS,
+        ),
         "cohort_changes": P.cohort_changes(coh, metrics, cohort("P", "Z", month=dt.date(2026, 2, 1)), metrics),
         "home_addresses": home,
         "households": P.households(home, totals),

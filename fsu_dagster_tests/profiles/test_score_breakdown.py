@@ -16,7 +16,9 @@ def _totals():
     data = {"month": [M] * 3, "person_id": list(rows)}
     for t in TOTALS:
         data[t] = [rows[p].get(t, 0) for p in rows]
-    return pl.DataFrame(data).with_columns([pl.col(t).cast(pl.Float64 if t.endswith("hours") else pl.Int64) for t in TOTALS])
+    return pl.DataFrame(data).with_columns(
+        [pl.col(t).cast(pl.Float64 if t.endswith("hours") else pl.Int64) for t in TOTALS]
+    )
 
 
 def test_breakdown_hand_computed():
@@ -25,8 +27,12 @@ def test_breakdown_hand_computed():
     A's originator metric (1/3) comes entirely from originator calls."""
     out = score_breakdown(cohort("A"), _totals(), top_n=2)
     assert out.height == 5 + 2 + 2 + 9
-    ic = out.filter(pl.col("metric") == "metric_investigations_custody").select("total", "scale", "norm", "share", "contribution")
-    assert ic.filter(pl.col("total") == "suspect_total").row(0) == pytest.approx(("suspect_total", 3.0, 4 / 3, 0.4, 0.4))
+    ic = out.filter(pl.col("metric") == "metric_investigations_custody").select(
+        "total", "scale", "norm", "share", "contribution"
+    )
+    assert ic.filter(pl.col("total") == "suspect_total").row(0) == pytest.approx(
+        ("suspect_total", 3.0, 4 / 3, 0.4, 0.4)
+    )
     assert ic.filter(pl.col("total") == "custody_hours").row(0) == pytest.approx(("custody_hours", 50.0, 2.0, 0.6, 0.6))
     orig = out.filter((pl.col("metric") == "metric_originator") & (pl.col("total") == "originator_calls"))
     assert orig.select("share", "contribution", "metric_value").row(0) == pytest.approx((1.0, 1 / 3, 1 / 3))

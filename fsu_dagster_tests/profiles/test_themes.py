@@ -45,14 +45,36 @@ def test_person_themes_and_missing():
     inv = extract(
         "connect_investigations",
         [
-            dict(investigation_id="I1", recorded_at=dt.datetime(2026, 1, 1), offence_code="8N", main_group="VIOLENCE AGAINST THE PERSON", flags="DA"),
-            dict(investigation_id="I2", recorded_at=dt.datetime(2026, 1, 2), offence_code="28E", main_group="BURGLARY", summary="domestic row"),
-            dict(investigation_id="I3", recorded_at=dt.datetime(2026, 1, 3), offence_code="49", main_group="THEFT OFFENCES", flags="MH"),
+            dict(
+                investigation_id="I1",
+                recorded_at=dt.datetime(2026, 1, 1),
+                offence_code="8N",
+                main_group="VIOLENCE AGAINST THE PERSON",
+                flags="DA",
+            ),
+            dict(
+                investigation_id="I2",
+                recorded_at=dt.datetime(2026, 1, 2),
+                offence_code="28E",
+                main_group="BURGLARY",
+                summary="domestic row",
+            ),
+            dict(
+                investigation_id="I3",
+                recorded_at=dt.datetime(2026, 1, 3),
+                offence_code="49",
+                main_group="THEFT OFFENCES",
+                flags="MH",
+            ),
         ],
     )
     roles = extract(
         "connect_person_roles",
-        [dict(investigation_id="I1", person_id="P", role="VICTIM"), dict(investigation_id="I2", person_id="P", role="WITNESS"), dict(investigation_id="I3", person_id="Z", role="SUSPECT")],
+        [
+            dict(investigation_id="I1", person_id="P", role="VICTIM"),
+            dict(investigation_id="I2", person_id="P", role="WITNESS"),
+            dict(investigation_id="I3", person_id="Z", role="SUSPECT"),
+        ],
     )
     miss = pl.DataFrame({"month": [M, M], "person_id": ["P", "Q"], "missing_reports": [0, 2]})
     out = person_themes(cohort("P", "Q"), inv, roles, THEMES, missing_summary=miss)
@@ -64,4 +86,7 @@ def test_person_themes_and_missing():
         "robbery": PriorityCrimeType(label="Robbery", main_groups=["ROBBERY"]),
     }
     p = person_priority_crimes(cohort("P", "Q"), inv, roles, prio)
-    assert p.select("person_id", "priority_crime_type", "investigations").rows() == [("P", "sac", 1), ("P", "violent", 1)]
+    assert p.select("person_id", "priority_crime_type", "investigations").rows() == [
+        ("P", "sac", 1),
+        ("P", "violent", 1),
+    ]

@@ -46,8 +46,13 @@ def test_a_preplanned_log_changes_nothing(seed, who, resources):
     )
     for i in range(resources):
         w["resources"].append(
-            dict(incident_id="PRE1", resource_id=f"R{i}", resource_group="RESPONSE", assigned_at=T0,
-                 released_at=T0 + dt.timedelta(hours=5))
+            dict(
+                incident_id="PRE1",
+                resource_id=f"R{i}",
+                resource_group="RESPONSE",
+                assigned_at=T0,
+                released_at=T0 + dt.timedelta(hours=5),
+            )
         )
     after = run_stage1(w)
     for name in OUTPUTS:
@@ -64,7 +69,12 @@ def test_raising_one_persons_count_never_lowers_their_metric(seed, person, relea
     pid = f"P{person:03d}"
     arrival = T0 + dt.timedelta(hours=3)
     w["custody"].append(
-        dict(custody_id="KNEW", person_id=pid, arrival_at=arrival, released_at=arrival + dt.timedelta(hours=4) if released else None)
+        dict(
+            custody_id="KNEW",
+            person_id=pid,
+            arrival_at=arrival,
+            released_at=arrival + dt.timedelta(hours=4) if released else None,
+        )
     )
     after = run_stage1(w)["metrics"]
     new = after.filter(pl.col("person_id") == pid).row(0, named=True)
@@ -99,7 +109,12 @@ def test_replacing_a_slice_twice_equals_once(first, second, tmp_path_factory):
 
     def frame(rows, month):
         return pl.DataFrame(
-            {"extract": ["e"] * len(rows), "month": [month] * len(rows), "k": [r[0] for r in rows], "n": [r[1] for r in rows]},
+            {
+                "extract": ["e"] * len(rows),
+                "month": [month] * len(rows),
+                "k": [r[0] for r in rows],
+                "n": [r[1] for r in rows],
+            },
             schema={"extract": pl.String, "month": pl.Date, "k": pl.String, "n": pl.Int64},
         )
 
@@ -135,7 +150,7 @@ def test_rerunning_a_month_is_idempotent(rows, tmp_path_factory, monkeypatch):
     asset = build_source_asset(avaya)
     queries = {
         "fsu.avaya_calls": "select * from fsu.avaya_calls order by call_id",
-        "fsu.quarantine": "select * exclude (quarantined_at) from fsu.quarantine order by row_number, \"column\"",
+        "fsu.quarantine": 'select * exclude (quarantined_at) from fsu.quarantine order by row_number, "column"',
         "fsu.landing_manifest": "select * exclude (loaded_at) from fsu.landing_manifest",
         "fsu.data_quality": "select * exclude (checked_at) from fsu.data_quality",
     }

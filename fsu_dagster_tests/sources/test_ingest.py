@@ -59,7 +59,10 @@ def _cases_for(col: Column) -> list[tuple[str, str, object]]:
         cases += [(v, BAD, UNPARSEABLE["bool"]) for v in ("yes", "1", "t")]
     elif col.type == "date":
         cases += [("2024-02-29", OK, dt.date(2024, 2, 29)), (" 1999-12-31 ", OK, dt.date(1999, 12, 31))]
-        cases += [(v, BAD, UNPARSEABLE["date"]) for v in ("2026-02-30", "2025-02-29", "29/02/2024", "2026-2-1", "2026-03-14T00:00:00")]
+        cases += [
+            (v, BAD, UNPARSEABLE["date"])
+            for v in ("2026-02-30", "2025-02-29", "29/02/2024", "2026-2-1", "2026-03-14T00:00:00")
+        ]
     elif col.type == "timestamp":
         cases += [
             ("2026-03-14T21:07:00", OK, D(2026, 3, 14, 21, 7)),  # GMT = UTC
@@ -73,7 +76,14 @@ def _cases_for(col: Column) -> list[tuple[str, str, object]]:
         ]
         cases += [
             (v, BAD, UNPARSEABLE["timestamp"])
-            for v in ("2026-03-14", "14/03/2026 21:07", "2026-03-14T25:00:00", "2026-02-30T10:00:00", "2026-03-14T21:07:00+25:00", "soon")
+            for v in (
+                "2026-03-14",
+                "14/03/2026 21:07",
+                "2026-03-14T25:00:00",
+                "2026-02-30T10:00:00",
+                "2026-03-14T21:07:00+25:00",
+                "soon",
+            )
         ]
     return cases
 
@@ -82,11 +92,15 @@ def _column_params():
     for extract in EXTRACTS.values():
         for col in extract.columns:
             for raw, outcome, expected in _cases_for(col):
-                yield pytest.param(extract.name, col.name, raw, outcome, expected, id=f"{extract.name}.{col.name}={raw!r}")
+                yield pytest.param(
+                    extract.name, col.name, raw, outcome, expected, id=f"{extract.name}.{col.name}={raw!r}"
+                )
 
 
 @pytest.mark.parametrize(("extract_name", "column", "raw", "outcome", "expected"), list(_column_params()))
-def test_every_column_parses_good_values_and_quarantines_bad_ones(tmp_path, extract_name, column, raw, outcome, expected):
+def test_every_column_parses_good_values_and_quarantines_bad_ones(
+    tmp_path, extract_name, column, raw, outcome, expected
+):
     """Each contract column accepts its type's good values (typed as the pipeline expects) and
     records bad ones in quarantine with the right reason, so no bad value reaches a total.
 
@@ -169,7 +183,11 @@ def test_spring_gap_local_time_is_quarantined(tmp_path):
 )
 def test_durations_across_dst_changes_use_real_instants(tmp_path, start, end, hours):
     """Resource and custody hours are differences of instants; wall-clock arithmetic would be an hour out."""
-    result = _avaya(tmp_path, [good_row(AVAYA, "A", started_at=start, ended_at=end)], month=dt.date(int(start[:4]), int(start[5:7]), 1))
+    result = _avaya(
+        tmp_path,
+        [good_row(AVAYA, "A", started_at=start, ended_at=end)],
+        month=dt.date(int(start[:4]), int(start[5:7]), 1),
+    )
     got = result.valid.select((pl.col("ended_at") - pl.col("started_at")).dt.total_seconds() / 3600).item()
     assert got == hours
 
@@ -289,7 +307,9 @@ def test_find_landing_file_prefers_nothing_when_both_formats_exist(tmp_path):
     (folder / "avaya_calls.csv").write_text("call_id\n")
     assert find_landing_file(tmp_path / "landing", "avaya_calls", MARCH) == folder / "avaya_calls.csv"
     (folder / "avaya_calls.parquet").write_bytes(b"")
-    with pytest.raises(LandingFileError, match=r"landing/2026-03/avaya_calls\.csv and landing/2026-03/avaya_calls\.parquet"):
+    with pytest.raises(
+        LandingFileError, match=r"landing/2026-03/avaya_calls\.csv and landing/2026-03/avaya_calls\.parquet"
+    ):
         find_landing_file(tmp_path / "landing", "avaya_calls", MARCH)
 
 
@@ -316,26 +336,26 @@ def test_missing_optional_columns_are_null_and_extra_columns_dropped(tmp_path):
     ("content", "message"),
     [
         (
-            b'call_id,started_at,answered_at,ended_at,duration_seconds,caller_number,line\n'
+            b"call_id,started_at,answered_at,ended_at,duration_seconds,caller_number,line\n"
             b'A,2026-03-02T10:00:00,,,,"two\nlines",999\n'
-            b'B,2026-03-02T10:00:00,,,,999\n',
+            b"B,2026-03-02T10:00:00,,,,999\n",
             r"landing/2026-03/avaya_calls\.csv line 4: expected 7 fields, found 6",
         ),
         (
-            b'call_id,started_at,answered_at,ended_at,duration_seconds,caller_number,line\n'
-            b'A,2026-03-02T10:00:00,,,,,999,extra\n',
+            b"call_id,started_at,answered_at,ended_at,duration_seconds,caller_number,line\n"
+            b"A,2026-03-02T10:00:00,,,,,999,extra\n",
             r"landing/2026-03/avaya_calls\.csv line 2: expected 7 fields, found 8",
         ),
         (
-            b'call_id,started_at,answered_at,ended_at,duration_seconds,caller_number,line\n'
-            b'A,2026-03-02T10:00:00,,,,,999\n'
+            b"call_id,started_at,answered_at,ended_at,duration_seconds,caller_number,line\n"
+            b"A,2026-03-02T10:00:00,,,,,999\n"
             b'B,2026-03-02T10:00:00,,,,"unterminated,999\n',
             r"landing/2026-03/avaya_calls\.csv line 3: expected RFC 4180 CSV",
         ),
         (
-            b'call_id,started_at,answered_at,ended_at,duration_seconds,caller_number,line\n'
-            b'A,2026-03-02T10:00:00,,,,,999\n'
-            b'B,2026-03-02T10:00:00,,,,\xe9t\xe9,999\n',
+            b"call_id,started_at,answered_at,ended_at,duration_seconds,caller_number,line\n"
+            b"A,2026-03-02T10:00:00,,,,,999\n"
+            b"B,2026-03-02T10:00:00,,,,\xe9t\xe9,999\n",
             r"landing/2026-03/avaya_calls\.csv line 3 column 6 \(caller_number\): expected UTF-8 text, .*"
             r"re-export the file as UTF-8, or set FSU_LANDING_ENCODING",
         ),
@@ -387,7 +407,13 @@ def test_parquet_with_typed_columns(tmp_path):
     ]
     assert result.valid.get_column("custody_outcome").to_list() == ["charged", "NFA"]  # free text, kept as given
     assert result.quarantine.select("row_number", "column", "reason").rows() == [(2, "arrival_at", REASON_DST_GAP)]
-    assert result.stats["missing_optional_columns"] == ["investigation_id", "arrested_at", "arrest_reason", "file_type", "custody_suite"]
+    assert result.stats["missing_optional_columns"] == [
+        "investigation_id",
+        "arrested_at",
+        "arrest_reason",
+        "file_type",
+        "custody_suite",
+    ]
 
 
 def test_typed_frame_ints_bools_dates_and_string_columns(tmp_path):
@@ -406,7 +432,10 @@ def test_typed_frame_ints_bools_dates_and_string_columns(tmp_path):
     )
     result = parse_extract(frame, extract, MARCH, source_name="test-frame")
     # outcome_code is optional: 2.5 is loaded as null (and recorded); is_crime is required.
-    assert result.valid.select("investigation_id", "is_crime", "outcome_code").rows() == [("I1", True, 1), ("I2", False, None)]
+    assert result.valid.select("investigation_id", "is_crime", "outcome_code").rows() == [
+        ("I1", True, 1),
+        ("I2", False, None),
+    ]
     assert result.quarantine.select("row_number", "column", "reason", "action", "source_file").rows() == [
         (2, "outcome_code", UNPARSEABLE["int"], "value set to null", "test-frame"),
         (3, "is_crime", REASON_MISSING, "row quarantined", "test-frame"),
@@ -421,5 +450,7 @@ def test_typed_frame_ints_bools_dates_and_string_columns(tmp_path):
 def test_repeated_header_name_is_an_error(tmp_path, header):
     """Two columns for one contract column: which one is meant is unknowable, so stop."""
     path = write_csv(tmp_path / "landing" / "2026-03" / "avaya_calls.csv", header, [])
-    with pytest.raises(LandingFileError, match=r"avaya_calls\.csv line 1: header names \['(call_id|line)'\] more than once"):
+    with pytest.raises(
+        LandingFileError, match=r"avaya_calls\.csv line 1: header names \['(call_id|line)'\] more than once"
+    ):
         parse_extract(path, AVAYA, MARCH)

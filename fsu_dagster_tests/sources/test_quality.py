@@ -34,7 +34,9 @@ def _flat(n: int = 100, **months: int) -> dict[dt.date, int]:
 # ---------------------------------------------------------------- the guard's rule
 
 
-@pytest.mark.parametrize(("rows", "passes"), [(0, False), (10, False), (49, False), (50, True), (100, True), (200, True), (201, False)])
+@pytest.mark.parametrize(
+    ("rows", "passes"), [(0, False), (10, False), (49, False), (50, True), (100, True), (200, True), (201, False)]
+)
 def test_a_month_outside_the_band_around_the_trailing_median_fails(rows, passes):
     verdicts = volume_verdicts(_flat(m2026_10=rows), {}, band=BAND)
     assert verdicts[OCT].median == 100 and verdicts[OCT].history == 6
@@ -81,7 +83,8 @@ def _landed_counts(root) -> dict[str, dict[dt.date, int]]:
     out = {}
     for name, extract in EXTRACTS.items():
         out[name] = {
-            m: parse_extract(find_landing_file(root / "landing", name, m), extract, m).stats["rows_read"] for m in MONTHS
+            m: parse_extract(find_landing_file(root / "landing", name, m), extract, m).stats["rows_read"]
+            for m in MONTHS
         }
     return out
 
@@ -110,8 +113,13 @@ def env(tmp_path, monkeypatch):
 
 def _custody_month(landing, month: dt.date, n: int) -> None:
     rows = [
-        good_row(EXTRACTS["connect_custody"], f"K{month:%m}{i}", arrested_at=f"{month:%Y-%m}-05T09:00:00",
-                 arrival_at=f"{month:%Y-%m}-05T10:00:00", released_at=f"{month:%Y-%m}-05T12:00:00")
+        good_row(
+            EXTRACTS["connect_custody"],
+            f"K{month:%m}{i}",
+            arrested_at=f"{month:%Y-%m}-05T09:00:00",
+            arrival_at=f"{month:%Y-%m}-05T10:00:00",
+            released_at=f"{month:%Y-%m}-05T12:00:00",
+        )
         for i in range(n)
     ]
     write_extract(landing, "connect_custody", month, rows)
@@ -143,7 +151,12 @@ def test_header_only_month_fails_the_blocking_volume_check_until_accepted(env):
     check = _check(result, "connect_custody_volume")
     assert not check.passed and downstream == []
     message = check.metadata["message"].value
-    for part in ("connect_custody 2026-10", "0 rows read", "median 40", "fsu accept-volume --extract connect_custody --month 2026-10"):
+    for part in (
+        "connect_custody 2026-10",
+        "0 rows read",
+        "median 40",
+        "fsu accept-volume --extract connect_custody --month 2026-10",
+    ):
         assert part in message, message
     status = _query(db, "select month, volume_status from fsu.data_quality order by month").rows()
     assert status[-1] == (OCT, "outside band") and status[0] == (MONTHS[0], "no history")
@@ -156,9 +169,9 @@ def test_header_only_month_fails_the_blocking_volume_check_until_accepted(env):
         ("connect_custody", OCT, "suite closed for refurbishment", "analyst")
     ]
     # A month loaded on its own is judged against the months loaded before (the manifest).
-    assert _query(db, "select volume_median, volume_status from fsu.data_quality where month = '2026-10-01'").rows() == [
-        (40.0, "accepted")
-    ]
+    assert _query(
+        db, "select volume_median, volume_status from fsu.data_quality where month = '2026-10-01'"
+    ).rows() == [(40.0, "accepted")]
 
 
 def test_accept_volume_refuses_bad_input(env):
@@ -177,7 +190,9 @@ def test_accept_volume_command(env):
     from fsu_dagster.cli import app
 
     _, db = env
-    out = CliRunner().invoke(app, ["accept-volume", "--extract", "cw_incidents", "--month", "2026-09", "--reason", "strike"])
+    out = CliRunner().invoke(
+        app, ["accept-volume", "--extract", "cw_incidents", "--month", "2026-09", "--reason", "strike"]
+    )
     assert out.exit_code == 0, out.output
     assert "Accepted the volume of cw_incidents 2026-09" in out.output
     assert _query(db, "select extract, month, reason from fsu.volume_acceptances").rows() == [
@@ -202,7 +217,11 @@ def test_data_quality_table_counts_orphans_ignored_columns_and_reasons(env, monk
     by = {r["extract"]: r for r in dq.iter_rows(named=True)}
     assert by["cw_resources"]["orphan_child_rows"] == 2 and by["cw_incidents"]["orphan_child_rows"] is None
     assert json.loads(by["cw_incidents"]["quarantined_by_reason"]) == {"duplicate primary key": 1}
-    assert (by["cw_incidents"]["rows_read"], by["cw_incidents"]["rows_accepted"], by["cw_incidents"]["rows_quarantined"]) == (3, 2, 1)
+    assert (
+        by["cw_incidents"]["rows_read"],
+        by["cw_incidents"]["rows_accepted"],
+        by["cw_incidents"]["rows_quarantined"],
+    ) == (3, 2, 1)
     assert by["cw_incidents"]["encoding"] == "utf-8"
     text = "\n".join(summary_lines(dq))
     assert "cw_resources: 4 read, 4 accepted; 2 orphan child rows" in text
@@ -212,7 +231,9 @@ def test_data_quality_table_counts_orphans_ignored_columns_and_reasons(env, monk
 def test_summary_lines_are_compact_and_only_name_extracts_with_problems(tiny_landing):
     months = MONTHS[-2:]
     parsed = [
-        parse_extract(find_landing_file(tiny_landing / "landing", n, m), e, m) for n, e in EXTRACTS.items() for m in months
+        parse_extract(find_landing_file(tiny_landing / "landing", n, m), e, m)
+        for n, e in EXTRACTS.items()
+        for m in months
     ]
     lines = summary_lines(quality_rows(parsed, dt.datetime(2026, 11, 1)))
     assert lines[0].startswith("Data quality, 9 extracts x 2 months (2026-09 .. 2026-10):")

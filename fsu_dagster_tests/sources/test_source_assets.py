@@ -71,16 +71,25 @@ def test_month_rematerialised_replaces_its_rows(env, monkeypatch):
     _run([avaya], "2026-02-01")
     _run([avaya], "2026-03-01")
     _run([avaya], "2026-03-01")  # the same file again
-    assert _query(db, "select month, count(*) n from fsu.avaya_calls group by 1 order by 1").rows() == [(FEB, 2), (MAR, 5)]
+    assert _query(db, "select month, count(*) n from fsu.avaya_calls group by 1 order by 1").rows() == [
+        (FEB, 2),
+        (MAR, 5),
+    ]
     assert _query(db, "select month, row_number, reason from fsu.quarantine").rows() == [
         (MAR, 6, "unparseable timestamp: expected ISO 8601")
     ]
 
     write_extract(landing, "avaya_calls", MAR, _avaya_rows(MAR, 3))  # corrected file
     result = _run([avaya], "2026-03-01")
-    assert _query(db, "select month, count(*) n from fsu.avaya_calls group by 1 order by 1").rows() == [(FEB, 2), (MAR, 3)]
+    assert _query(db, "select month, count(*) n from fsu.avaya_calls group by 1 order by 1").rows() == [
+        (FEB, 2),
+        (MAR, 3),
+    ]
     assert _query(db, "select count(*) from fsu.quarantine").item() == 0
-    manifest = _query(db, "select extract, month, file, rows_read, rows_valid, rows_quarantined from fsu.landing_manifest order by month")
+    manifest = _query(
+        db,
+        "select extract, month, file, rows_read, rows_valid, rows_quarantined from fsu.landing_manifest order by month",
+    )
     assert manifest.rows() == [
         ("avaya_calls", FEB, "landing/2026-02/avaya_calls.csv", 2, 2, 0),
         ("avaya_calls", MAR, "landing/2026-03/avaya_calls.csv", 3, 3, 0),
@@ -100,7 +109,10 @@ def test_partition_range_loads_every_month_in_one_run(env):
         [avaya],
         tags={"dagster/asset_partition_range_start": "2026-01-01", "dagster/asset_partition_range_end": "2026-03-01"},
     )
-    assert _query(db, "select month, count(*) from fsu.avaya_calls group by 1 order by 1").rows() == [(JAN, 1), (MAR, 4)]
+    assert _query(db, "select month, count(*) from fsu.avaya_calls group by 1 order by 1").rows() == [
+        (JAN, 1),
+        (MAR, 4),
+    ]
     assert _query(db, "select month, file, rows_read from fsu.landing_manifest order by month").rows() == [
         (JAN, "landing/2026-01/avaya_calls.csv", 1),
         (FEB, None, 0),
@@ -155,7 +167,9 @@ def test_io_manager_round_trips_pipeline_dtypes(env):
     july = dt.date(2026, 7, 1)
     row = good_row(CW, "0001", created_at="2026-07-01T09:30:00", is_preplanned="TRUE", originator_dob="1990-05-17")
     write_extract(landing, "cw_incidents", july, [row])
-    write_extract(landing, "avaya_calls", july, [good_row(AVAYA, "0002", started_at="2026-07-01T09:00:00", duration_seconds="42")])
+    write_extract(
+        landing, "avaya_calls", july, [good_row(AVAYA, "0002", started_at="2026-07-01T09:00:00", duration_seconds="42")]
+    )
 
     @dg.asset(
         key=["probe"],
@@ -171,16 +185,28 @@ def test_io_manager_round_trips_pipeline_dtypes(env):
     assert loaded["cw"].schema == pl.Schema(output_schema(CW))
     assert loaded["calls"].schema == pl.Schema(output_schema(AVAYA))
     assert loaded["cw"].select("month", "incident_id", "created_at", "is_preplanned", "originator_dob").row(0) == (
-        july, "0001", dt.datetime(2026, 7, 1, 8, 30), True, dt.date(1990, 5, 17)
+        july,
+        "0001",
+        dt.datetime(2026, 7, 1, 8, 30),
+        True,
+        dt.date(1990, 5, 17),
     )
     assert loaded["calls"].select("call_id", "duration_seconds").row(0) == ("0002", 42)
     types = dict(
-        _query(db, "select column_name, data_type from information_schema.columns where table_name = 'avaya_calls'").rows()
-        + _query(db, "select column_name, data_type from information_schema.columns where table_name = 'cw_incidents'").rows()
+        _query(
+            db, "select column_name, data_type from information_schema.columns where table_name = 'avaya_calls'"
+        ).rows()
+        + _query(
+            db, "select column_name, data_type from information_schema.columns where table_name = 'cw_incidents'"
+        ).rows()
     )
-    assert (types["month"], types["created_at"], types["is_preplanned"], types["originator_dob"], types["duration_seconds"]) == (
-        "DATE", "TIMESTAMP", "BOOLEAN", "DATE", "BIGINT"
-    )
+    assert (
+        types["month"],
+        types["created_at"],
+        types["is_preplanned"],
+        types["originator_dob"],
+        types["duration_seconds"],
+    ) == ("DATE", "TIMESTAMP", "BOOLEAN", "DATE", "BIGINT")
 
 
 def test_unreadable_file_fails_the_run_and_keeps_loaded_months(env):
@@ -207,7 +233,11 @@ def test_all_nine_assets_share_the_layer_conventions():
         assert a.partitions_def == landing_month
         assert a.backfill_policy == dg.BackfillPolicy.single_run()
         assert a.metadata_by_key[a.key]["partition_expr"] == "month"
-        assert {c.name for c in a.check_specs} == {f"{a.key.path[1]}_schema", f"{a.key.path[1]}_quarantine_rate", f"{a.key.path[1]}_volume"}
+        assert {c.name for c in a.check_specs} == {
+            f"{a.key.path[1]}_schema",
+            f"{a.key.path[1]}_quarantine_rate",
+            f"{a.key.path[1]}_volume",
+        }
         assert all(c.blocking for c in a.check_specs)
 
 
@@ -220,5 +250,7 @@ def test_all_nine_assets_share_the_layer_conventions():
 )
 def test_months_in_window(start, end, expected):
     """Partition ranges span year ends."""
-    window = dg.TimeWindow(dt.datetime.fromisoformat(start + "T00:00:00+00:00"), dt.datetime.fromisoformat(end + "T00:00:00+00:00"))
+    window = dg.TimeWindow(
+        dt.datetime.fromisoformat(start + "T00:00:00+00:00"), dt.datetime.fromisoformat(end + "T00:00:00+00:00")
+    )
     assert months_in_window(window) == expected

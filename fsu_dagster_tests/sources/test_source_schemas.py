@@ -45,7 +45,9 @@ def _break(frame: pl.DataFrame, how: str, name: str) -> pl.DataFrame:
     raise AssertionError(how)
 
 
-@pytest.mark.parametrize("how", ["month-not-first", "extra-column", "null-required", "null-month", "tz-aware-timestamp"])
+@pytest.mark.parametrize(
+    "how", ["month-not-first", "extra-column", "null-required", "null-month", "tz-aware-timestamp"]
+)
 @pytest.mark.parametrize("name", ["avaya_calls", "connect_custody", "compact_missing"])
 def test_schema_rejects_structural_breaks(tmp_path, name, how):
     """Later layers assume month first, typed naive-UTC timestamps and non-null required values."""
@@ -58,7 +60,11 @@ def test_schema_rejects_structural_breaks(tmp_path, name, how):
     [
         ("avaya_calls", "line", "FAX"),
         ("cw_incidents", "response_grade", "P9"),
-        ("connect_person_roles", "role", "suspect"),  # not upper-cased: the parser upper-cases, so this is a bug upstream
+        (
+            "connect_person_roles",
+            "role",
+            "suspect",
+        ),  # not upper-cased: the parser upper-cases, so this is a bug upstream
         ("compact_missing", "risk_level", "VERY HIGH"),
         ("connect_investigations", "outcome_code", 23),
         ("avaya_calls", "duration_seconds", -1),

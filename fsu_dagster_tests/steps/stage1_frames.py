@@ -11,7 +11,6 @@ import datetime as dt
 import polars as pl
 
 from fsu_dagster.contract import EXTRACTS
-
 from fsu_dagster.settings import FsuSettings
 
 #: The custody cap of the default settings (settings.py holds the one default).
@@ -67,7 +66,8 @@ def investigations(rows: list[tuple]) -> pl.DataFrame:
 def custody(rows: list[tuple]) -> pl.DataFrame:
     """``(custody_id, person_id, arrival_at, released_at)`` tuples."""
     return frame(
-        "connect_custody", [dict(zip(("custody_id", "person_id", "arrival_at", "released_at"), r, strict=True)) for r in rows]
+        "connect_custody",
+        [dict(zip(("custody_id", "person_id", "arrival_at", "released_at"), r, strict=True)) for r in rows],
     )
 
 
@@ -75,7 +75,13 @@ def links(rows: list[tuple]) -> pl.DataFrame:
     """``(incident_id, role, person_id)`` tuples -> a link frame."""
     return pl.DataFrame(
         [(*r, 1.0, "test") for r in rows],
-        schema={"incident_id": pl.String, "role": pl.String, "person_id": pl.String, "score": pl.Float64, "reason": pl.String},
+        schema={
+            "incident_id": pl.String,
+            "role": pl.String,
+            "person_id": pl.String,
+            "score": pl.Float64,
+            "reason": pl.String,
+        },
         orient="row",
     )
 

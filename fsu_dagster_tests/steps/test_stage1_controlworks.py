@@ -60,8 +60,10 @@ def test_controlworks_logs_sum_and_exclusion():
 
 def test_controlworks_logs_keeps_landing_month():
     """The window month M replaces the landing month, which is kept as landing_month."""
-    inc = incidents([dict(incident_id="I1")]).with_columns(month=pl.lit(dt.date(2025, 5, 1))).select(
-        "month", pl.exclude("month")
+    inc = (
+        incidents([dict(incident_id="I1")])
+        .with_columns(month=pl.lit(dt.date(2025, 5, 1)))
+        .select("month", pl.exclude("month"))
     )
     out = controlworks_logs(inc, resources([]), M)
     assert out.row(0, named=True)["month"] == M
@@ -102,10 +104,17 @@ def test_link_controlworks_exact():
     logs = controlworks_logs(
         incidents(
             [
-                dict(incident_id="I1", originator_forename="ann", originator_surname="LEE", originator_dob=D1,
-                     subject_pnc_id="07/2b"),
+                dict(
+                    incident_id="I1",
+                    originator_forename="ann",
+                    originator_surname="LEE",
+                    originator_dob=D1,
+                    subject_pnc_id="07/2b",
+                ),
                 dict(incident_id="I2", subject_forename="Ann", subject_surname="Lee", subject_dob=D1),
-                dict(incident_id="I3", is_preplanned=True, subject_forename="Ann", subject_surname="Lee", subject_dob=D1),
+                dict(
+                    incident_id="I3", is_preplanned=True, subject_forename="Ann", subject_surname="Lee", subject_dob=D1
+                ),
             ]
         ),
         resources([]),

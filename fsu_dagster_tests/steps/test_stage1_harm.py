@@ -21,7 +21,9 @@ INVESTIGATIONS = investigations(
 
 
 def universe(*people: str) -> pl.DataFrame:
-    return pl.DataFrame({"month": [M] * len(people), "person_id": list(people)}, schema={"month": pl.Date, "person_id": pl.String})
+    return pl.DataFrame(
+        {"month": [M] * len(people), "person_id": list(people)}, schema={"month": pl.Date, "person_id": pl.String}
+    )
 
 
 @pytest.mark.parametrize(

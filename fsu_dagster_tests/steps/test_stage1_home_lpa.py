@@ -13,14 +13,19 @@ INVESTIGATIONS = investigations([(f"C{i}", ts(i), "8A") for i in range(1, 7)])
 
 
 def universe(*people: str) -> pl.DataFrame:
-    return pl.DataFrame({"month": [M] * len(people), "person_id": list(people)}, schema={"month": pl.Date, "person_id": pl.String})
+    return pl.DataFrame(
+        {"month": [M] * len(people), "person_id": list(people)}, schema={"month": pl.Date, "person_id": pl.String}
+    )
 
 
 @pytest.mark.parametrize(
     ("role_rows", "expected"),
     [
         # Most distinct investigations wins, whatever the role.
-        ([("C1", "P1", "SUSPECT", "DUDLEY"), ("C2", "P1", "WITNESS", "DUDLEY"), ("C6", "P1", "VICTIM", "WALSALL")], "DUDLEY"),
+        (
+            [("C1", "P1", "SUSPECT", "DUDLEY"), ("C2", "P1", "WITNESS", "DUDLEY"), ("C6", "P1", "VICTIM", "WALSALL")],
+            "DUDLEY",
+        ),
         # Several rows on one investigation count once: 1 v 1 -> tie -> most recent (C6).
         (
             [("C1", "P1", "SUSPECT", "DUDLEY"), ("C1", "P1", "VICTIM", "DUDLEY"), ("C6", "P1", "VICTIM", "WALSALL")],
@@ -37,7 +42,10 @@ def universe(*people: str) -> pl.DataFrame:
             "DUDLEY",
         ),
         # Null LPAs do not count (2 nulls do not beat 1 known).
-        ([("C1", "P1", "SUSPECT", None), ("C2", "P1", "SUSPECT", None), ("C3", "P1", "SUSPECT", "COVENTRY")], "COVENTRY"),
+        (
+            [("C1", "P1", "SUSPECT", None), ("C2", "P1", "SUSPECT", None), ("C3", "P1", "SUSPECT", "COVENTRY")],
+            "COVENTRY",
+        ),
         # Two values on the same (latest) investigation, tied: alphabetically first.
         ([("C6", "P1", "SUSPECT", "WALSALL"), ("C6", "P1", "VICTIM", "DUDLEY")], "DUDLEY"),
         # Nothing known: null.
@@ -87,8 +95,9 @@ def test_most_recent_missing_rule_with_fallback():
             dict(report_id="M4", person_id=None, reported_at=ts(9), location_lpa="SOLIHULL"),
         ],
     )
-    out = person_home_lpa(roles(ROLE_ROWS), INVESTIGATIONS, universe("P1", "P2", "P3"), rule="most_recent_missing",
-                          missing=missing)
+    out = person_home_lpa(
+        roles(ROLE_ROWS), INVESTIGATIONS, universe("P1", "P2", "P3"), rule="most_recent_missing", missing=missing
+    )
     assert out.select("person_id", "home_lpa", "home_lpa_rule").rows() == [
         ("P1", "BIRMINGHAM", "most_recent_missing"),
         ("P2", "SOLIHULL", "most_investigations"),

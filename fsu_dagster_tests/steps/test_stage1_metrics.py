@@ -12,7 +12,11 @@ from fsu_dagster_tests.steps.stage1_frames import M
 def totals_frame(rows: dict[str, dict[str, float]]) -> pl.DataFrame:
     """person_id -> {total: value}; unnamed totals are 0."""
     data = [
-        {"month": M, "person_id": p, **{t: (v.get(t, 0.0) if t.endswith("hours") else int(v.get(t, 0))) for t in TOTALS}}
+        {
+            "month": M,
+            "person_id": p,
+            **{t: (v.get(t, 0.0) if t.endswith("hours") else int(v.get(t, 0))) for t in TOTALS},
+        }
         for p, v in rows.items()
     ]
     schema = {"month": pl.Date, "person_id": pl.String} | {
@@ -60,9 +64,16 @@ def test_metrics_hand_worked():
     """Raw metric = mean of norms; metric = raw / max raw; 0 everywhere when the max is 0."""
     out = person_metrics(EXAMPLE, top_n=2)
     assert out.columns[:10] == [
-        "month", "person_id",
-        "metric_investigations_custody", "metric_originator", "metric_subject", "metric_overall",
-        "rank_investigations_custody", "rank_originator", "rank_subject", "rank_overall",
+        "month",
+        "person_id",
+        "metric_investigations_custody",
+        "metric_originator",
+        "metric_subject",
+        "metric_overall",
+        "rank_investigations_custody",
+        "rank_originator",
+        "rank_subject",
+        "rank_overall",
     ]
     m = {r["person_id"]: r for r in out.iter_rows(named=True)}
     # Investigations & custody: P1, P2, P3 all have raw (4/3)/5: a genuine three-way tie.
@@ -86,8 +97,16 @@ def test_ranks_break_ties_by_person_id():
 
 def test_identical_totals_identical_metrics():
     """Two people with the same totals always get the same metrics, so only person_id separates them."""
-    row = {"suspect_total": 3, "victim_total": 1, "custody_total": 2, "custody_hours": 17.3,
-           "originator_calls": 5, "originator_hours": 0.1, "subject_calls": 2, "subject_hours": 0.7}
+    row = {
+        "suspect_total": 3,
+        "victim_total": 1,
+        "custody_total": 2,
+        "custody_hours": 17.3,
+        "originator_calls": 5,
+        "originator_hours": 0.1,
+        "subject_calls": 2,
+        "subject_hours": 0.7,
+    }
     frame = totals_frame({"Z9": row, "A1": row, "M5": {"victim_total": 9}})
     out = person_metrics(frame, top_n=2)
     z, a = (out.filter(pl.col("person_id") == p).row(0, named=True) for p in ("Z9", "A1"))
@@ -127,7 +146,12 @@ def test_cohort_top_lists_with_positive_metric(list_size, expected):
     """Cohort = union of rank <= list_size with metric > 0: a zero metric never makes the list."""
     out = cohort(person_metrics(EXAMPLE, top_n=2), list_size=list_size)
     assert out.columns == [
-        "month", "person_id", "in_top_investigations_custody", "in_top_originator", "in_top_subject", "in_top_overall",
+        "month",
+        "person_id",
+        "in_top_investigations_custody",
+        "in_top_originator",
+        "in_top_subject",
+        "in_top_overall",
     ]
     assert out.drop("month").rows() == expected
 

@@ -78,44 +78,75 @@ def make_window(seed: int) -> dict:
         pnc = v["pnc_id"] if rnd.random() < 0.5 else rnd.choice([None, "99/999999Z"])
         if pnc and rnd.random() < 0.5:
             pnc = " " + pnc.lower().replace("/", " / ")
-        return dict(forename=variant(v["forename"]), surname=variant(v["surname"]),
-                    dob=v["dob"] if rnd.random() < 0.9 else None, pnc_id=pnc)
+        return dict(
+            forename=variant(v["forename"]),
+            surname=variant(v["surname"]),
+            dob=v["dob"] if rnd.random() < 0.9 else None,
+            pnc_id=pnc,
+        )
 
     incidents, resources = [], []
     for i in range(120):
         iid = f"I{i:04d}"
-        row = dict(incident_id=iid, log_type="INCIDENT", created_at=T0, incident_type="X",
-                   is_preplanned=rnd.random() < 0.1)
+        row = dict(
+            incident_id=iid, log_type="INCIDENT", created_at=T0, incident_type="X", is_preplanned=rnd.random() < 0.1
+        )
         for role in ("originator", "subject"):
             for k, v in mention().items():
                 row[f"{role}_{k}"] = v
         incidents.append(row)
         for _ in range(rnd.choice([0, 1, 1, 2, 3])):
+
             def t():
                 return None if rnd.random() < 0.2 else T0 + dt.timedelta(minutes=rnd.randint(0, 600))
-            resources.append(dict(incident_id=iid, resource_id="R", resource_group="RESPONSE",
-                                  assigned_at=t(), deployed_at=t(), arrived_at=t(), released_at=t()))
+
+            resources.append(
+                dict(
+                    incident_id=iid,
+                    resource_id="R",
+                    resource_group="RESPONSE",
+                    assigned_at=t(),
+                    deployed_at=t(),
+                    arrived_at=t(),
+                    released_at=t(),
+                )
+            )
 
     investigations = [
-        dict(investigation_id=f"C{i:03d}", recorded_at=T0 + dt.timedelta(days=rnd.randint(0, 20)),
-             offence_code=rnd.choice(["8A", "28E", "105A", "UNRATED"]), offence_description="X",
-             main_group="X", is_crime=rnd.random() < 0.8)
+        dict(
+            investigation_id=f"C{i:03d}",
+            recorded_at=T0 + dt.timedelta(days=rnd.randint(0, 20)),
+            offence_code=rnd.choice(["8A", "28E", "105A", "UNRATED"]),
+            offence_description="X",
+            main_group="X",
+            is_crime=rnd.random() < 0.8,
+        )
         for i in range(50)
     ]
     roles = [
-        dict(investigation_id=f"C{rnd.randint(0, 49):03d}", person_id=f"P{rnd.randint(0, 39):03d}",
-             role=rnd.choice(["SUSPECT", "OFFENDER", "VICTIM", "WITNESS", "OTHER"]),
-             home_lpa=rnd.choice(LPAS + [None]))
+        dict(
+            investigation_id=f"C{rnd.randint(0, 49):03d}",
+            person_id=f"P{rnd.randint(0, 39):03d}",
+            role=rnd.choice(["SUSPECT", "OFFENDER", "VICTIM", "WITNESS", "OTHER"]),
+            home_lpa=rnd.choice(LPAS + [None]),
+        )
         for _ in range(140)
     ]
     custody = []
     for i in range(40):
         arrival = T0 + dt.timedelta(hours=rnd.randint(0, 500))
         released = None if rnd.random() < 0.15 else arrival + dt.timedelta(minutes=rnd.randint(-600, 300 * 60))
-        custody.append(dict(custody_id=f"K{i}", person_id=f"P{rnd.randint(20, 45):03d}", arrival_at=arrival,
-                            released_at=released))
-    return dict(persons=persons, incidents=incidents, resources=resources, investigations=investigations,
-                roles=roles, custody=custody)
+        custody.append(
+            dict(custody_id=f"K{i}", person_id=f"P{rnd.randint(20, 45):03d}", arrival_at=arrival, released_at=released)
+        )
+    return dict(
+        persons=persons,
+        incidents=incidents,
+        resources=resources,
+        investigations=investigations,
+        roles=roles,
+        custody=custody,
+    )
 
 
 # ---------------------------------------------------------------- naive reference
@@ -152,8 +183,9 @@ def reference(w: dict) -> dict:
         key = (norm_name(m.get("forename")), norm_name(m.get("surname")), m.get("dob"))
         if None in key:
             return None
-        hits = {v["person_id"] for v in w["persons"]
-                if (norm_name(v["forename"]), norm_name(v["surname"]), v["dob"]) == key}
+        hits = {
+            v["person_id"] for v in w["persons"] if (norm_name(v["forename"]), norm_name(v["surname"]), v["dob"]) == key
+        }
         return hits.pop() if len(hits) == 1 else None
 
     logs = {i["incident_id"]: i for i in w["incidents"] if not i["is_preplanned"]}
@@ -184,14 +216,17 @@ def reference(w: dict) -> dict:
 
     n_top = min(TOP_N, len(universe))
     scale = {t: sum(sorted((u[t] for u in universe.values()), reverse=True)[:n_top]) / n_top for t in TOTALS}
-    raw = {m: {p: sum((u[t] / scale[t] if scale[t] else 0) for t in ts) / len(ts) for p, u in universe.items()}
-           for m, ts in METRICS.items()}
+    raw = {
+        m: {p: sum((u[t] / scale[t] if scale[t] else 0) for t in ts) / len(ts) for p, u in universe.items()}
+        for m, ts in METRICS.items()
+    }
     metric = {}
     for m in METRICS:
         mx = max(raw[m].values())
         metric[m] = {p: (v / mx if mx else Fraction(0)) for p, v in raw[m].items()}
-    rank = {m: {p: i + 1 for i, p in enumerate(sorted(universe, key=lambda p, m=m: (-metric[m][p], p)))}
-            for m in METRICS}
+    rank = {
+        m: {p: i + 1 for i, p in enumerate(sorted(universe, key=lambda p, m=m: (-metric[m][p], p)))} for m in METRICS
+    }
     cohort_ = {p: tuple(rank[m][p] <= LIST_SIZE and metric[m][p] > 0 for m in METRICS) for p in universe}
     cohort_ = {p: f for p, f in cohort_.items() if any(f)}
 
@@ -199,8 +234,11 @@ def reference(w: dict) -> dict:
     recorded = {i["investigation_id"]: i["recorded_at"] for i in w["investigations"]}
     home = {}
     for p in universe:
-        pairs = {(r["investigation_id"], r["home_lpa"]) for r in w["roles"]
-                 if r["person_id"] == p and r["home_lpa"] is not None}
+        pairs = {
+            (r["investigation_id"], r["home_lpa"])
+            for r in w["roles"]
+            if r["person_id"] == p and r["home_lpa"] is not None
+        }
         if not pairs:
             home[p] = None
             continue
@@ -219,7 +257,9 @@ def reference(w: dict) -> dict:
     code = {i["investigation_id"]: i["offence_code"] for i in w["investigations"]}
     harm = {}
     for p in universe:
-        caused = {r["investigation_id"] for r in w["roles"] if r["person_id"] == p and r["role"] in ("SUSPECT", "OFFENDER")}
+        caused = {
+            r["investigation_id"] for r in w["roles"] if r["person_id"] == p and r["role"] in ("SUSPECT", "OFFENDER")
+        }
         received = {r["investigation_id"] for r in w["roles"] if r["person_id"] == p and r["role"] == "VICTIM"}
         harm[p] = (sum(cchi.get(code.get(i), 0.0) for i in caused), sum(cchi.get(code.get(i), 0.0) for i in received))
     return dict(universe=universe, metric=metric, rank=rank, cohort=cohort_, home=home, harm=harm)
@@ -242,8 +282,14 @@ def run_stage1(w: dict, shuffle_seed: int | None = None) -> dict[str, pl.DataFra
     metrics = person_metrics(totals, top_n=TOP_N)
     cchi = pl.DataFrame({"offence_code": ["8A", "28E", "105A"], "harm_days": [365.0, 10.0, 1.5]})
     return dict(
-        index=index, logs=logs, links=links, totals=totals, metrics=metrics, cohort=cohort(metrics, list_size=LIST_SIZE),
-        harm=person_harm(roles, inv, cchi, totals), home=person_home_lpa(roles, inv, totals),
+        index=index,
+        logs=logs,
+        links=links,
+        totals=totals,
+        metrics=metrics,
+        cohort=cohort(metrics, list_size=LIST_SIZE),
+        harm=person_harm(roles, inv, cchi, totals),
+        home=person_home_lpa(roles, inv, totals),
     )
 
 

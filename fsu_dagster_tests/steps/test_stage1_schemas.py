@@ -27,7 +27,17 @@ from fsu_dagster.stage1 import (
     person_metrics,
     person_totals,
 )
-from fsu_dagster_tests.steps.stage1_frames import CAP_HOURS, M, custody, frame, incidents, investigations, resources, roles, ts
+from fsu_dagster_tests.steps.stage1_frames import (
+    CAP_HOURS,
+    M,
+    custody,
+    frame,
+    incidents,
+    investigations,
+    resources,
+    roles,
+    ts,
+)
 
 D1 = dt.date(1990, 1, 1)
 

@@ -30,8 +30,7 @@ def _read(root: Path, month: str, name: str) -> pl.DataFrame:
 
 def _all(root: Path, name: str) -> pl.DataFrame:
     frames = [
-        _read(root, d.name, name).with_columns(folder=pl.lit(d.name))
-        for d in sorted((root / "landing").iterdir())
+        _read(root, d.name, name).with_columns(folder=pl.lit(d.name)) for d in sorted((root / "landing").iterdir())
     ]
     return pl.concat(frames)
 
@@ -50,7 +49,10 @@ def tiny(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def truth(tiny) -> dict[str, pl.DataFrame]:
     t = tiny / "truth"
-    return {n: pl.read_csv(t / f"{n}.csv", infer_schema=False) for n in ("persons", "cw_mentions", "missing_reports", "relationships")}
+    return {
+        n: pl.read_csv(t / f"{n}.csv", infer_schema=False)
+        for n in ("persons", "cw_mentions", "missing_reports", "relationships")
+    }
 
 
 def test_same_seed_same_bytes_other_seed_differs(tiny, tmp_path):
@@ -63,7 +65,9 @@ def test_same_seed_same_bytes_other_seed_differs(tiny, tmp_path):
     assert sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file()) == files
     for rel in files:
         assert filecmp.cmp(tiny / rel, again / rel, shallow=False), rel
-    assert not filecmp.cmp(tiny / "landing/2026-01/cw_incidents.csv", other / "landing/2026-01/cw_incidents.csv", shallow=False)
+    assert not filecmp.cmp(
+        tiny / "landing/2026-01/cw_incidents.csv", other / "landing/2026-01/cw_incidents.csv", shallow=False
+    )
 
 
 def test_every_file_has_the_contract_header(tiny):
@@ -128,7 +132,12 @@ def test_children_and_people_are_in_their_parents_folder(tiny):
             return _read(tiny, month, n)
 
         logs, inv, persons = r("cw_incidents"), r("connect_investigations"), r("connect_persons")
-        roles, rels, custody, missing = r("connect_person_roles"), r("connect_relationships"), r("connect_custody"), r("compact_missing")
+        roles, rels, custody, missing = (
+            r("connect_person_roles"),
+            r("connect_relationships"),
+            r("connect_custody"),
+            r("compact_missing"),
+        )
         assert r("cw_resources")["incident_id"].is_in(logs["incident_id"].implode()).all()
         assert roles["investigation_id"].is_in(inv["investigation_id"].implode()).all()
         assert rels["investigation_id"].is_in(inv["investigation_id"].implode()).all()
@@ -139,10 +148,18 @@ def test_children_and_people_are_in_their_parents_folder(tiny):
         assert missing["person_id"].drop_nulls().is_in(ids).all(), month
         assert rels["victim_id"].is_in(ids).all() and rels["suspect_id"].is_in(ids).all()
         # A relationship's victim and suspect hold those roles on that investigation.
-        v = rels.join(roles.filter(pl.col("role") == "VICTIM"), left_on=["investigation_id", "victim_id"],
-                      right_on=["investigation_id", "person_id"], how="anti")
-        s = rels.join(roles.filter(pl.col("role").is_in(["SUSPECT", "OFFENDER"])), left_on=["investigation_id", "suspect_id"],
-                      right_on=["investigation_id", "person_id"], how="anti")
+        v = rels.join(
+            roles.filter(pl.col("role") == "VICTIM"),
+            left_on=["investigation_id", "victim_id"],
+            right_on=["investigation_id", "person_id"],
+            how="anti",
+        )
+        s = rels.join(
+            roles.filter(pl.col("role").is_in(["SUSPECT", "OFFENDER"])),
+            left_on=["investigation_id", "suspect_id"],
+            right_on=["investigation_id", "person_id"],
+            how="anti",
+        )
         assert v.height == 0 and s.height == 0, month
         # Nothing in connect_persons that no record refers to.
         used = pl.concat([roles["person_id"], custody["person_id"], missing["person_id"].drop_nulls()]).unique()
@@ -188,7 +205,13 @@ def test_truth_matches_the_landing_data(tiny, truth):
     connect_ids = _all(tiny, "connect_persons")["person_id"].unique().implode()
     assert persons["person_id"].drop_nulls().is_in(connect_ids).all()
     planted = persons.filter(~pl.col("archetype").is_in(["background", "professional"]))
-    assert set(planted["archetype"].unique()) == {"prolific_caller", "repeat_victim", "prolific_offender", "all_three", "missing_young_person"}
+    assert set(planted["archetype"].unique()) == {
+        "prolific_caller",
+        "repeat_victim",
+        "prolific_offender",
+        "all_three",
+        "missing_young_person",
+    }
     assert planted["person_id"].null_count() == 0
     assert planted["person_id"].is_in(connect_ids).all()
     # A mention's person_id is the one truth gives that person.
@@ -211,7 +234,8 @@ def test_originator_relationships_are_consistent(truth):
     """SELF exactly when the originator is the subject; no relationship without a subject."""
     m = truth["cw_mentions"]
     o = m.filter(pl.col("role") == "originator").join(
-        m.filter(pl.col("role") == "subject").select("incident_id", subj="true_id"), on="incident_id", how="left")
+        m.filter(pl.col("role") == "subject").select("incident_id", subj="true_id"), on="incident_id", how="left"
+    )
     assert o.filter((pl.col("relationship_to_subject") == "SELF") != (pl.col("subj") == pl.col("true_id"))).height == 0
     assert o.filter(pl.col("subj").is_null() & pl.col("relationship_to_subject").is_not_null()).height == 0
     assert {"SELF", "PROFESSIONAL", "PARENT"} <= set(o["relationship_to_subject"].drop_nulls().unique())
@@ -225,7 +249,9 @@ def test_demand_is_heavy_tailed_and_planted_users_dominate(tiny, truth):
     k = per.height // 100
     assert per.head(k)["len"].sum() / per["len"].sum() > 0.15
     arche = per.join(truth["persons"].select("true_id", "archetype"), on="true_id")
-    planted = arche.filter(pl.col("archetype").is_in(["prolific_caller", "repeat_victim", "all_three", "missing_young_person"]))
+    planted = arche.filter(
+        pl.col("archetype").is_in(["prolific_caller", "repeat_victim", "all_three", "missing_young_person"])
+    )
     background = arche.filter(pl.col("archetype") == "background")
     assert planted["len"].median() > 10 * background["len"].median()
 
@@ -243,13 +269,22 @@ def test_identities_are_messy_but_mostly_linkable(tiny, truth):
     m = truth["cw_mentions"].filter(pl.col("person_id").is_not_null())
     rows = []
     for role in ("originator", "subject"):
-        typed = logs.select("incident_id", f=_norm(pl.col(f"{role}_forename")), s=_norm(pl.col(f"{role}_surname")),
-                            d=pl.col(f"{role}_dob"), pnc=pl.col(f"{role}_pnc_id").str.to_uppercase().str.replace_all(" ", ""))
+        typed = logs.select(
+            "incident_id",
+            f=_norm(pl.col(f"{role}_forename")),
+            s=_norm(pl.col(f"{role}_surname")),
+            d=pl.col(f"{role}_dob"),
+            pnc=pl.col(f"{role}_pnc_id").str.to_uppercase().str.replace_all(" ", ""),
+        )
         rows.append(m.filter(pl.col("role") == role).join(typed, on="incident_id"))
     typed = pl.concat(rows)
     v = versions.select("person_id", f=_norm(pl.col("forename")), s=_norm(pl.col("surname")), d="dob", pnc="pnc_id")
-    by_name = typed.join(v.drop("pnc").drop_nulls(), on=["person_id", "f", "s", "d"], how="semi").select("incident_id", "role")
-    by_pnc = typed.join(v.select("person_id", "pnc").drop_nulls(), on=["person_id", "pnc"], how="semi").select("incident_id", "role")
+    by_name = typed.join(v.drop("pnc").drop_nulls(), on=["person_id", "f", "s", "d"], how="semi").select(
+        "incident_id", "role"
+    )
+    by_pnc = typed.join(v.select("person_id", "pnc").drop_nulls(), on=["person_id", "pnc"], how="semi").select(
+        "incident_id", "role"
+    )
     linkable = pl.concat([by_name, by_pnc]).unique().height / typed.height
     assert 0.5 < linkable < 0.85
     # The variant label tells the truth: cosmetic mentions always match one of the
@@ -267,8 +302,10 @@ def test_identities_are_messy_but_mostly_linkable(tiny, truth):
     # Several versions per person, for some people.
     assert versions.group_by("person_id").len()["len"].max() >= 3
     # Non-ASCII names survive as typed.
-    assert logs["subject_surname"].drop_nulls().str.contains(r"[^\x00-\x7F]").any() or \
-        logs["originator_surname"].drop_nulls().str.contains(r"[^\x00-\x7F]").any()
+    assert (
+        logs["subject_surname"].drop_nulls().str.contains(r"[^\x00-\x7F]").any()
+        or logs["originator_surname"].drop_nulls().str.contains(r"[^\x00-\x7F]").any()
+    )
 
 
 def test_operational_detail_is_realistic(tiny):
@@ -278,7 +315,15 @@ def test_operational_detail_is_realistic(tiny):
     pre = (logs["is_preplanned"] == "true").mean()
     assert 0.02 < pre < 0.045
     assert set(logs["response_grade"].drop_nulls().unique()) == {"P1", "P2", "P3", "P4"}
-    assert set(logs["location_lpa"].drop_nulls().unique()) == {"BIRMINGHAM", "COVENTRY", "DUDLEY", "SANDWELL", "SOLIHULL", "WALSALL", "WOLVERHAMPTON"}
+    assert set(logs["location_lpa"].drop_nulls().unique()) == {
+        "BIRMINGHAM",
+        "COVENTRY",
+        "DUDLEY",
+        "SANDWELL",
+        "SOLIHULL",
+        "WALSALL",
+        "WOLVERHAMPTON",
+    }
     res = _all(tiny, "cw_resources")
     assert res.select("incident_id", "resource_id").is_duplicated().any()
     assert res["deployed_at"].null_count() > 0 and res["released_at"].null_count() > 0
@@ -294,7 +339,13 @@ def test_operational_detail_is_realistic(tiny):
     assert inv.filter(pl.col("main_group") == "NON-CRIME")["is_crime"].unique().to_list() == ["false"]
     assert inv["outcome_code"].null_count() > 0
     assert inv["flags"].drop_nulls().str.contains("DA").any() and inv["flags"].drop_nulls().str.contains(";").any()
-    assert set(_all(tiny, "connect_person_roles")["role"].unique()) == {"SUSPECT", "OFFENDER", "VICTIM", "WITNESS", "OTHER"}
+    assert set(_all(tiny, "connect_person_roles")["role"].unique()) == {
+        "SUSPECT",
+        "OFFENDER",
+        "VICTIM",
+        "WITNESS",
+        "OTHER",
+    }
     rel = _all(tiny, "connect_relationships")
     assert {"PARTNER", "EX-PARTNER", "STRANGER"} <= set(rel["relationship"].unique())
 

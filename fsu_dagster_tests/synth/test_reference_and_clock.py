@@ -31,7 +31,9 @@ def test_packaged_cchi_covers_every_generated_code_but_the_documented_one():
     assert UNKNOWN_HARM_CODE[0] not in set(cchi["offence_code"])
     assert set(load_offence_codes()["offence_code"]) == set(cchi["offence_code"])
     non_crime = load_offence_codes().filter(~pl.col("is_crime"))["offence_code"]
-    assert cchi.filter(pl.col("offence_code").is_in(non_crime.implode()))["harm_days"].to_list() == [0.0] * non_crime.len()
+    assert (
+        cchi.filter(pl.col("offence_code").is_in(non_crime.implode()))["harm_days"].to_list() == [0.0] * non_crime.len()
+    )
     assert cchi.filter(pl.col("offence_code") == "1")["harm_days"].item() == 5475  # murder: 15 years
 
 

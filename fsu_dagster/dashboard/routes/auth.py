@@ -59,14 +59,19 @@ def login(
     if not _csrf_ok(request, csrf):
         audit.event = "login_failed"
         return templates.TemplateResponse(
-            request, "pages/login.html", {"next": safe_next(next), "error": "Your sign-in form expired; please try again."},
+            request,
+            "pages/login.html",
+            {"next": safe_next(next), "error": "Your sign-in form expired; please try again."},
             status_code=400,
         )
     user = authenticate(config.users_file, username, password)
     if user is None:
         audit.event = "login_failed"
         return templates.TemplateResponse(
-            request, "pages/login.html", {"next": safe_next(next), "error": "Wrong user name or password."}, status_code=401
+            request,
+            "pages/login.html",
+            {"next": safe_next(next), "error": "Wrong user name or password."},
+            status_code=401,
         )
     request.session.clear()  # a fresh session on sign-in (no fixation)
     now = get_clock(request)()
@@ -86,7 +91,9 @@ def logout(request: Request, config: ConfigDep, csrf: Annotated[str, Form(max_le
         try:
             end_sessions(config.users_file, user.name)  # every session of this user, not only this cookie
         except OSError:  # a read-only users file: this cookie still ends; the others only time out
-            log.warning("sign-out could not write the users file; the user's other sessions end only when they time out")
+            log.warning(
+                "sign-out could not write the users file; the user's other sessions end only when they time out"
+            )
         audit = request_audit(request)
         audit.user, audit.event = user.name, "logout"
     request.session.clear()

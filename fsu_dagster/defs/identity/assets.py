@@ -84,7 +84,9 @@ def cw_person_links(
     connect_person_roles: pl.DataFrame,
 ) -> Produced:
     link = identity.controlworks_linker(settings.link_mode, settings.fuzzy_threshold)
-    out = with_window_month(link(cw_logs, identity_index, connect_person_roles), month).with_columns(pl.lit(settings.link_mode).alias("link_mode"))
+    out = with_window_month(link(cw_logs, identity_index, connect_person_roles), month).with_columns(
+        pl.lit(settings.link_mode).alias("link_mode")
+    )
     by_reason = out.group_by("role", "reason").len().sort("role", "reason")
     return Produced(
         out,
@@ -93,9 +95,12 @@ def cw_person_links(
             "links": out.height,
             "logs": cw_logs.height,
             "links_by_role_and_reason": [
-                {"role": r["role"], "reason": r["reason"], "links": int(r["len"])} for r in by_reason.iter_rows(named=True)
+                {"role": r["role"], "reason": r["reason"], "links": int(r["len"])}
+                for r in by_reason.iter_rows(named=True)
             ],
-            "provisional_cw_individuals": int(out.filter(pl.col("person_id").str.starts_with("CW:"))["person_id"].n_unique()),
+            "provisional_cw_individuals": int(
+                out.filter(pl.col("person_id").str.starts_with("CW:"))["person_id"].n_unique()
+            ),
         },
     )
 

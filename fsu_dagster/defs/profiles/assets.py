@@ -35,7 +35,9 @@ def _link_function(settings: FsuSettings) -> LinkFunction:
 @window_multi_asset(
     layer=LAYER,
     name="custody_profiles",
-    outputs=_tables("custody_summary", "custody_records", "custody_outcomes", "custody_file_types", "custody_arrest_reasons"),
+    outputs=_tables(
+        "custody_summary", "custody_records", "custody_outcomes", "custody_file_types", "custody_arrest_reasons"
+    ),
     ins={"cohort": COHORT, "connect_custody": source_in("connect_custody")},
     description="Custody (method 5.1.4 step 2): records, hours, outcomes, file types and arrests per cohort member.",
 )
@@ -76,7 +78,9 @@ def custody_profiles(
         "connect_person_roles": source_in("connect_person_roles"),
         "connect_relationships": source_in("connect_relationships"),
     },
-    description="Investigations (method 5.1.4 step 3a–3f): roles, outcomes, locations, relationships per cohort member.",
+    description=(
+        "Investigations (method 5.1.4 step 3a–3f): roles, outcomes, locations, relationships per cohort member."
+    ),
 )
 def investigation_profiles(
     month: dt.date,
@@ -124,7 +128,9 @@ def investigation_profiles(
         "connect_persons": source_in("connect_persons"),
         "person_relationships": hop_in(LAYER, "person_relationships"),
     },
-    description="ControlWorks (method 5.1.4 step 4a–4j): logs, callers, handling time, types, grades, locations, resources.",
+    description=(
+        "ControlWorks (method 5.1.4 step 4a–4j): logs, callers, handling time, types, grades, locations, resources."
+    ),
 )
 def controlworks_profiles(
     month: dt.date,
@@ -157,8 +163,14 @@ def controlworks_profiles(
     layer=LAYER,
     name="missing_profiles",
     outputs=_tables("missing_episodes", "missing_summary", "missing_risk_levels"),
-    ins={"cohort": COHORT, "compact_missing": source_in("compact_missing"), "connect_persons": source_in("connect_persons")},
-    description="Missing episodes from Compact (linked by person ID, else by identity matching): count, hours, risk levels.",
+    ins={
+        "cohort": COHORT,
+        "compact_missing": source_in("compact_missing"),
+        "connect_persons": source_in("connect_persons"),
+    },
+    description=(
+        "Missing episodes from Compact (linked by person ID, else by identity matching): count, hours, risk levels."
+    ),
 )
 def missing_profiles(
     month: dt.date,
@@ -168,7 +180,9 @@ def missing_profiles(
     compact_missing: pl.DataFrame,
     connect_persons: pl.DataFrame,
 ):
-    episodes = profiles.missing_episodes(cohort, compact_missing, connect_persons, link=_link_function(settings), month=month)
+    episodes = profiles.missing_episodes(
+        cohort, compact_missing, connect_persons, link=_link_function(settings), month=month
+    )
     return {
         "missing_episodes": episodes,
         "missing_summary": profiles.missing_summary(cohort, episodes, month=month),
@@ -199,7 +213,12 @@ def theme_profiles(
 ):
     return {
         "person_themes": profiles.person_themes(
-            cohort, connect_investigations, connect_person_roles, settings.themes, missing_summary=missing_summary, month=month
+            cohort,
+            connect_investigations,
+            connect_person_roles,
+            settings.themes,
+            missing_summary=missing_summary,
+            month=month,
         ),
         "person_priority_crimes": profiles.person_priority_crimes(
             cohort, connect_investigations, connect_person_roles, settings.priority_crime_types, month=month

@@ -144,7 +144,8 @@ def _volume_history(conn: Any, extract: Extract, months: list[dt.date]) -> tuple
     if table_exists(conn, VOLUME_ACCEPTANCES_TABLE):
         rows = read_frame(
             conn,
-            f"select distinct month from {VOLUME_ACCEPTANCES_TABLE} where extract = ? and month in ({_in_list(months)})",
+            f"select distinct month from {VOLUME_ACCEPTANCES_TABLE} "
+            f"where extract = ? and month in ({_in_list(months)})",
             [extract.name],
         )
         accepted = set(rows.get_column(MONTH_COLUMN).to_list())
@@ -215,7 +216,10 @@ def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
         missing = [month_folder(p.month) for p in parsed if p.source_file is None]
         context.log.info(
             f"{extract.name}, {len(parsed)} months: "
-            + ", ".join(f"{sum(p.stats[k] for p in parsed):,} {k.removeprefix('rows_')}" for k in ("rows_read", "rows_valid", "rows_quarantined"))
+            + ", ".join(
+                f"{sum(p.stats[k] for p in parsed):,} {k.removeprefix('rows_')}"
+                for k in ("rows_read", "rows_valid", "rows_quarantined")
+            )
             + (f"; no file (empty extract) for {', '.join(missing)}" if missing else "")
         )
         frame = pl.concat([p.valid for p in parsed]) if parsed else empty_frame(extract)

@@ -27,7 +27,9 @@ def source_check_specs(extract: Extract, key: dg.AssetKey) -> list[dg.AssetCheck
             f"{extract.name}_schema",
             asset=key,
             blocking=True,
-            description="Pandera schema from the landing contract: dtypes, required, allowed values, ranges, unique key.",
+            description=(
+                "Pandera schema from the landing contract: dtypes, required, allowed values, ranges, unique key."
+            ),
         ),
         dg.AssetCheckSpec(
             f"{extract.name}_quarantine_rate",
@@ -82,12 +84,13 @@ def volume_message(extract: Extract, failing: list[VolumeVerdict], band: float) 
     parts = [
         f"{extract.name} {month_folder(v.month)}: {v.rows:,} rows read"
         + (" (empty, header-only or missing file)" if v.rows == 0 else "")
-        + f", outside {band:.0%}..{1 / band:.0%} of the median {v.median:,.0f} of the {v.history} previous landed months"
+        + f", outside {band:.0%}..{1 / band:.0%} of the median {v.median:,.0f}"
+        + f" of the {v.history} previous landed months"
         for v in failing
     ]
     fix = (
         f"fix the landing file, or accept with: fsu accept-volume --extract {extract.name} "
-        f"--month {month_folder(failing[0].month)} --reason \"...\""
+        f'--month {month_folder(failing[0].month)} --reason "..."'
     )
     return "; ".join(parts) + f" ({fix})"
 
@@ -100,7 +103,12 @@ def volume_check(extract: Extract, verdicts: list[VolumeVerdict], band: float) -
         "band": band,
         "per_month": dg.MetadataValue.json(
             {
-                month_folder(v.month): {"rows_read": v.rows, "median": v.median, "history": v.history, "status": v.status}
+                month_folder(v.month): {
+                    "rows_read": v.rows,
+                    "median": v.median,
+                    "history": v.history,
+                    "status": v.status,
+                }
                 for v in verdicts
             }
         ),

@@ -69,7 +69,12 @@ def person_totals(
     cw_person_links: pl.DataFrame,
 ):
     out = stage1.person_totals(
-        connect_person_roles, connect_custody, cw_person_links, cw_logs, month=month, cap_hours=settings.custody_cap_hours
+        connect_person_roles,
+        connect_custody,
+        cw_person_links,
+        cw_logs,
+        month=month,
+        cap_hours=settings.custody_cap_hours,
     )
     nonzero = {t: int((out[t] > 0).sum()) for t in stage1.TOTALS}
     return Produced(out, {"universe": out.height, "persons_with_nonzero": nonzero})
@@ -135,7 +140,8 @@ def person_harm(
     unrated = stage1.unrated_offence_codes(connect_person_roles, connect_investigations, cchi)
     if unrated.height:
         context.log.warning(
-            f"{int(unrated['investigations'].sum())} investigations have offence codes with no CCHI value (counted as 0)"
+            f"{int(unrated['investigations'].sum())} investigations have offence codes "
+            "with no CCHI value (counted as 0)"
         )
     return Produced(
         out,
@@ -157,7 +163,9 @@ def person_harm(
         "person_totals": hop_in(LAYER, "person_totals"),
     },
     schema=schemas.PersonHomeLpa,
-    description="Each universe person's home LPA by the configured rule (default: the contract's, most investigations).",
+    description=(
+        "Each universe person's home LPA by the configured rule (default: the contract's, most investigations)."
+    ),
 )
 def person_home_lpa(
     month: dt.date,
@@ -169,7 +177,11 @@ def person_home_lpa(
     person_totals: pl.DataFrame,
 ):
     out = stage1.person_home_lpa(
-        connect_person_roles, connect_investigations, person_totals, rule=settings.home_lpa_rule, missing=compact_missing
+        connect_person_roles,
+        connect_investigations,
+        person_totals,
+        rule=settings.home_lpa_rule,
+        missing=compact_missing,
     )
     counts = out.group_by("home_lpa").len().sort("home_lpa", nulls_last=True)
     return Produced(

@@ -8,7 +8,6 @@ numbers and counts. Used by the Stage 1 asset checks.
 
 from __future__ import annotations
 
-
 import pandera.polars as pa
 import polars as pl
 
@@ -25,6 +24,7 @@ __all__ = [
     "PersonTotals",
     "STAGE1_SCHEMAS",
 ]
+
 
 class _Monthly(pa.DataFrameModel):
     """A rolling output: ``month`` (window month M, first day) first."""
@@ -114,8 +114,15 @@ class PersonTotals(_PerPerson):
     def in_universe(cls, data) -> pl.LazyFrame:
         """Every row has at least one non-zero total."""
         cols = [
-            "suspect_total", "offender_total", "victim_total", "custody_total", "custody_hours",
-            "originator_calls", "originator_hours", "subject_calls", "subject_hours",
+            "suspect_total",
+            "offender_total",
+            "victim_total",
+            "custody_total",
+            "custody_hours",
+            "originator_calls",
+            "originator_hours",
+            "subject_calls",
+            "subject_hours",
         ]
         return data.lazyframe.select(pl.any_horizontal(pl.col(c) != 0 for c in cols).alias("ok"))
 
@@ -138,6 +145,8 @@ def _metric():
 
 def _rank():
     return pa.Field(nullable=False, ge=1)
+
+
 _RANK_COLUMNS = ("rank_investigations_custody", "rank_originator", "rank_subject", "rank_overall")
 
 

@@ -48,8 +48,9 @@ def test_audit_log_holds_no_names_or_passwords(app, client, published):
         client.get(f"/people/{pid}")
     text = app.state.config.audit_file.read_text()
     names = snapshot_query(
-        published, "select forename, surname, cast(dob as varchar) from fsu.person_names where person_id in "
-        "(select person_id from fsu.cohort order by 1 limit 5)"
+        published,
+        "select forename, surname, cast(dob as varchar) from fsu.person_names where person_id in "
+        "(select person_id from fsu.cohort order by 1 limit 5)",
     )
     for forename, surname, dob in names:
         for value in (forename, surname, dob):
@@ -73,6 +74,17 @@ def test_one_audit_record_per_request_makes_one_line():
     assert RequestAudit().line("/", 303) is None
     assert RequestAudit(role="admin").line("/", 200) is None
     viewed = RequestAudit(user="vera", role="viewer", person_id="P1", month="2026-10").line("/people/P1", 404)
-    assert viewed == {"user": "vera", "event": "view", "path": "/people/P1", "status": 404, "person_id": "P1", "month": "2026-10"}
+    assert viewed == {
+        "user": "vera",
+        "event": "view",
+        "path": "/people/P1",
+        "status": 404,
+        "person_id": "P1",
+        "month": "2026-10",
+    }
     failed = RequestAudit(user="(invalid name)", event="login_failed").line("/login", 401)
-    assert failed is not None and (failed["user"], failed["event"], failed["person_id"]) == ("(invalid name)", "login_failed", None)
+    assert failed is not None and (failed["user"], failed["event"], failed["person_id"]) == (
+        "(invalid name)",
+        "login_failed",
+        None,
+    )

@@ -14,7 +14,15 @@ from fsu_dagster.settings import load_settings
 
 from ..conftest import PASSWORDS, csrf_token, make_app, sign_in
 
-PROTECTED = ["/", "/?lpa=COVENTRY", "/?month=2026-10", "/people/P00000001", "/method", "/audit", "/people/x?month=1999-01"]
+PROTECTED = [
+    "/",
+    "/?lpa=COVENTRY",
+    "/?month=2026-10",
+    "/people/P00000001",
+    "/method",
+    "/audit",
+    "/people/x?month=1999-01",
+]
 
 
 @pytest.mark.parametrize("path", PROTECTED)
@@ -55,7 +63,9 @@ def test_sign_in_needs_the_form_token(client):
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
 def test_next_never_leaves_the_site(client, target):
     """The ``next`` parameter cannot be used to send a signed-in user to another site."""
     assert sign_in(client, "vera", next=target).headers["location"] == "/"
@@ -102,7 +112,13 @@ def test_add_user_rejects(tmp_path, name, password, role):
 
 @pytest.mark.parametrize(
     ("env", "secret", "starts"),
-    [("", "", False), ("production", "short", False), ("", "changethis", False), ("", "s" * 40, True), ("local", "", True)],
+    [
+        ("", "", False),
+        ("production", "short", False),
+        ("", "changethis", False),
+        ("", "s" * 40, True),
+        ("local", "", True),
+    ],
 )
 def test_session_secret_required_outside_local(monkeypatch, tmp_path, env, secret, starts):
     """Without a strong FSU_SESSION_SECRET anyone could forge a session cookie: refuse to start unless local."""

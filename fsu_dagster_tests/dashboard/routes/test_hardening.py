@@ -39,7 +39,12 @@ def some_person(published) -> str:
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/no-such-page", 404), ("POST", "/method", 405), ("GET", "/people/P1?month=1999-01", 404), ("GET", "/?sort=x&lpa=NOWHERE", 400)],
+    [
+        ("GET", "/no-such-page", 404),
+        ("POST", "/method", 405),
+        ("GET", "/people/P1?month=1999-01", 404),
+        ("GET", "/?sort=x&lpa=NOWHERE", 400),
+    ],
 )
 def test_error_pages_carry_the_security_headers(viewer, method, path, status):
     response = viewer.request(method, path, follow_redirects=False)
@@ -48,7 +53,11 @@ def test_error_pages_carry_the_security_headers(viewer, method, path, status):
 
 
 def test_anonymous_errors_carry_the_security_headers(client):
-    for response in (client.get("/no-such-page"), client.post("/login", data={}), client.get("/", follow_redirects=False)):
+    for response in (
+        client.get("/no-such-page"),
+        client.post("/login", data={}),
+        client.get("/", follow_redirects=False),
+    ):
         assert_security_headers(response)
 
 
@@ -90,7 +99,12 @@ def test_a_damaged_snapshot_gives_a_clear_page_and_an_audit_line(tmp_path, publi
     assert "cannot be read" in response.text and "2026-11" in response.text
     assert "Traceback" not in response.text and "IO Error" not in response.text
     last = audit_records(tmp_path)[-1]
-    assert (last["event"], last["status"], last["month"], last["user"]) == ("snapshot_unreadable", 503, "2026-11", "vera")
+    assert (last["event"], last["status"], last["month"], last["user"]) == (
+        "snapshot_unreadable",
+        503,
+        "2026-11",
+        "vera",
+    )
     # The other months still work.
     assert client.get("/?month=2026-10").status_code == 200
 

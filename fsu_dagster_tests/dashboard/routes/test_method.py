@@ -11,7 +11,14 @@ import pytest
 def test_method_page_explains_the_ranking_and_limits(viewer):
     """Users must have clear information on how the list is made and what it is not (method section 4)."""
     text = viewer.get("/method").text
-    for phrase in ["Nine totals", "Four metrics", "top 100", "does not predict", "No special category data", "How to use it"]:
+    for phrase in [
+        "Nine totals",
+        "Four metrics",
+        "top 100",
+        "does not predict",
+        "No special category data",
+        "How to use it",
+    ]:
         assert phrase in text
 
 
@@ -39,6 +46,13 @@ def test_pages_load_nothing_from_elsewhere_and_run_no_script(admin, path):
 def test_templates_and_static_ship_with_the_package():
     """The package data (templates, stylesheet) is found where the app looks for it."""
     root = files("fsu_dagster.dashboard")
-    for name in ["templates/base.html", "templates/pages/main.html", "templates/pages/details.html",
-                 "templates/pages/login.html", "templates/pages/method.html", "templates/pages/error.html", "static/app.css"]:
+    for name in [
+        "templates/base.html",
+        "templates/pages/main.html",
+        "templates/pages/details.html",
+        "templates/pages/login.html",
+        "templates/pages/method.html",
+        "templates/pages/error.html",
+        "static/app.css",
+    ]:
         assert root.joinpath(name).is_file(), name

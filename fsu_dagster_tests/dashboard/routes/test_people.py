@@ -35,10 +35,13 @@ def test_main_page_lists_the_cohort_by_overall_rank(viewer, wh):
     assert page.status_code == 200
     ids = row_ids(page.text)
     assert set(ids) == _cohort(wh) and len(ids) == len(set(ids))
-    expected = [r[0] for r in wh(
-        "select m.person_id from fsu.person_metrics m join fsu.cohort c using (month, person_id) "
-        "where m.month = ? order by m.rank_overall, m.person_id"
-    )]
+    expected = [
+        r[0]
+        for r in wh(
+            "select m.person_id from fsu.person_metrics m join fsu.cohort c using (month, person_id) "
+            "where m.month = ? order by m.rank_overall, m.person_id"
+        )
+    ]
     assert ids == expected
 
 
@@ -76,7 +79,11 @@ def test_lpa_filters_partition_the_cohort_without_reranking(viewer, wh):
     [
         ("theme", "DA", "select person_id from fsu.person_themes where month = ? and theme = 'DA'"),
         ("theme", "MISSING", "select person_id from fsu.missing_summary where month = ? and missing_reports > 0"),
-        ("priority", "violent_crime", "select person_id from fsu.person_priority_crimes where month = ? and priority_crime_type = 'violent_crime'"),
+        (
+            "priority",
+            "violent_crime",
+            "select person_id from fsu.person_priority_crimes where month = ? and priority_crime_type = 'violent_crime'",
+        ),
     ],
 )
 def test_theme_and_priority_filters(viewer, wh, param, value, sql):
@@ -100,7 +107,9 @@ def test_sort_by_harm_caused(viewer, wh):
     assert values == sorted(values, reverse=True) and values[0] > 0
 
 
-@pytest.mark.parametrize("query", [{"lpa": "ATLANTIS"}, {"theme": "XX"}, {"sort": "name"}, {"priority": "drop table"}, {"month": "2026-1"}])
+@pytest.mark.parametrize(
+    "query", [{"lpa": "ATLANTIS"}, {"theme": "XX"}, {"sort": "name"}, {"priority": "drop table"}, {"month": "2026-1"}]
+)
 def test_unknown_filter_is_a_bad_request(viewer, query):
     """Only offered filter values are accepted (nothing from the address reaches SQL unchecked)."""
     assert viewer.get("/", params=query).status_code == 400
@@ -132,12 +141,26 @@ def test_details_page_shows_every_section(viewer, wh):
     page = viewer.get(f"/people/{pid}")
     assert page.status_code == 200
     text = unescape(page.text)
-    for heading in ["Why this person is listed", "Monthly trend", "Investigations", "Incidents (ControlWorks)",
-                    "Custody records and arrests", "Missing episodes", "Location of investigations by LPA", "Resource groups"]:
+    for heading in [
+        "Why this person is listed",
+        "Monthly trend",
+        "Investigations",
+        "Incidents (ControlWorks)",
+        "Custody records and arrests",
+        "Missing episodes",
+        "Location of investigations by LPA",
+        "Resource groups",
+    ]:
         assert heading in text
-    investigations = {r[0] for r in wh("select investigation_id from fsu.investigation_list where month = ? and person_id = ?", [pid])}
+    investigations = {
+        r[0] for r in wh("select investigation_id from fsu.investigation_list where month = ? and person_id = ?", [pid])
+    }
     custody_investigations = {
-        r[0] for r in wh("select investigation_id from fsu.custody_records where month = ? and person_id = ? and investigation_id is not null", [pid])
+        r[0]
+        for r in wh(
+            "select investigation_id from fsu.custody_records where month = ? and person_id = ? and investigation_id is not null",
+            [pid],
+        )
     }
     linked = set(re.findall(r'href="https://connect\.test/inv/([^"]+)"', text))
     assert investigations and linked == investigations | custody_investigations
@@ -145,8 +168,14 @@ def test_details_page_shows_every_section(viewer, wh):
         assert f'href="https://connect.test/custody/{custody_id}"' in text
     logs = wh("select incident_id from fsu.cw_log_list where month = ? and person_id = ?", [pid])
     assert len(re.findall(r'href="https://cw\.test/log/', text)) == len(logs)
-    for (lpa, n) in wh("select location_lpa, investigations from fsu.investigation_lpas where month = ? and person_id = ?", [pid]):
-        assert re.search(rf'<span class="bar-label"[^>]*>{re.escape(lpa)}</span>.*?<span class="bar-value">{n}</span>', text, re.DOTALL)
+    for lpa, n in wh(
+        "select location_lpa, investigations from fsu.investigation_lpas where month = ? and person_id = ?", [pid]
+    ):
+        assert re.search(
+            rf'<span class="bar-label"[^>]*>{re.escape(lpa)}</span>.*?<span class="bar-value">{n}</span>',
+            text,
+            re.DOTALL,
+        )
 
 
 @pytest.mark.parametrize("pid", ["P00000000", "nobody", "'; drop table fsu.cohort; --"])
@@ -156,8 +185,11 @@ def test_details_unknown_person_is_404(viewer, pid):
 
 def test_details_person_outside_cohort_is_404(viewer, wh):
     """A person ranked in the universe but not in the month's list is not shown (only the cohort is published)."""
-    outside = wh("select person_id from fsu.person_metrics where month = ? and person_id not in "
-                 "(select person_id from fsu.cohort where month = ?) limit 1", [M])
+    outside = wh(
+        "select person_id from fsu.person_metrics where month = ? and person_id not in "
+        "(select person_id from fsu.cohort where month = ?) limit 1",
+        [M],
+    )
     assert outside, "tiny data should have people outside the cohort"
     assert viewer.get(f"/people/{outside[0][0]}").status_code == 404
 
