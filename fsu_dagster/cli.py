@@ -182,7 +182,8 @@ def export(
     import getpass
     import os
 
-    from fsu_dagster.publish import SnapshotError, export_snapshot
+    from fsu_dagster.export import export_snapshot
+    from fsu_dagster.publish import SnapshotError
     from fsu_dagster.settings import load_settings
 
     settings = load_settings()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -100,6 +101,7 @@ def volume_verdicts(
     min_history: int = 3,
     accepted: Iterable[dt.date] = (),
     absent: Iterable[dt.date] = (),
+    noise_sigmas: float = 4.0,
 ) -> dict[dt.date, VolumeVerdict]:
     """Judge each month of ``counts`` (rows read; 0 for an empty, header-only or missing file).
 
@@ -107,7 +109,11 @@ def volume_verdicts(
     read and held rows), taken from ``history`` (months loaded earlier) and from ``counts`` itself
     (a fresh warehouse loading twelve months compares each with the months before it in the
     range). With fewer than ``min_history`` such months the month passes (``no history``).
-    Otherwise it fails below ``band`` x median or above median / ``band``, unless accepted.
+    Otherwise it fails below ``band`` x median or above median / ``band``, unless accepted, and
+    only if it is also more than ``noise_sigmas`` x sqrt(median) from the median: a month's count
+    varies by about sqrt(median) by chance (Poisson), which on a small extract (a median of 25
+    missing reports) is more than the band. An empty month (0 rows) after landed months always
+    fails.
     ``band`` 0 turns the guard off. ``absent`` months (no landing file of any extract) are
     missing months, left to the window check: they pass with status ``month missing``.
     """
@@ -126,7 +132,9 @@ def volume_verdicts(
             out[month] = VolumeVerdict(month, rows, median, len(before), VOLUME_NO_HISTORY if band > 0 else VOLUME_OK)
             continue
         median = float(statistics.median(landed[m] for m in before))
-        inside = band * median <= rows <= median / band
+        inside = (band * median <= rows <= median / band) or (
+            rows > 0 and abs(rows - median) <= noise_sigmas * math.sqrt(median)
+        )
         status = VOLUME_OK if inside else (VOLUME_ACCEPTED if month in accepted else VOLUME_OUTSIDE)
         out[month] = VolumeVerdict(month, rows, median, len(before), status)
     return out

@@ -89,6 +89,9 @@ class FsuSettings(BaseSettings):
     )
     volume_history_months: int = Field(6, ge=1, description="Volume guard: previous landed months in the median.")
     volume_min_history: int = Field(3, ge=1, description="Volume guard: months with fewer previous months pass.")
+    volume_noise_sigmas: float = Field(
+        4.0, ge=0, description="Volume guard: a non-empty month must also be this many sqrt(median) from the median."
+    )
     landing_encoding: str | None = Field(
         None,
         description="Fallback encoding for landing CSVs that are not UTF-8 (e.g. cp1252); None: such a file fails.",
@@ -105,8 +108,8 @@ class FsuSettings(BaseSettings):
     warehouse_compress_strings: bool = Field(
         False, description="Compress text columns in the warehouse: a ~3x smaller file, writes about twice as slow."
     )
-    load_cache_mb: int = Field(512, ge=0, description="Loaded tables a run keeps for its later steps, in MB.")
-    warehouse_memory_mb: int = Field(512, ge=64, description="DuckDB's memory cap during a run, in MB.")
+    load_cache_mb: int = Field(256, ge=0, description="Loaded tables a run keeps for its later steps, in MB.")
+    warehouse_memory_mb: int = Field(256, ge=64, description="DuckDB's memory cap during a run, in MB.")
 
     # Profiles.
     home_lpa_rule: Literal["most_investigations", "most_recent_investigation", "most_recent_missing"] = (

@@ -44,6 +44,15 @@ def test_a_month_outside_the_band_around_the_trailing_median_fails(rows, passes)
     assert all(v.passed for m, v in verdicts.items() if m != OCT)
 
 
+@pytest.mark.parametrize(("rows", "passes"), [(0, False), (2, False), (12, True), (24, True), (48, True), (70, False)])
+def test_a_small_extracts_chance_variation_is_not_a_shrink(rows, passes):
+    """With a median of 25 a month varies by about 5 (sqrt 25) by chance: 12 is outside the band but
+    within 4 of those, so it passes; an empty month, or one 4 deviations off, still fails."""
+    counts = {dt.date(2026, m, 1): 25 for m in range(4, 10)} | {OCT: rows}
+    assert volume_verdicts(counts, {}, band=BAND)[OCT].passed is passes
+    assert volume_verdicts(counts, {}, band=BAND, noise_sigmas=0)[OCT].passed is (12.5 <= rows <= 50)
+
+
 def test_first_months_have_no_history_and_pass():
     """A fresh warehouse loading twelve months compares each with the months before it in the range."""
     verdicts = volume_verdicts(_flat(m2025_11=1, m2025_12=1000, m2026_01=5), {}, band=BAND)

@@ -236,6 +236,7 @@ def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
             band=settings.volume_band,
             months_back=settings.volume_history_months,
             min_history=settings.volume_min_history,
+            noise_sigmas=settings.volume_noise_sigmas,
             accepted=accepted,
             absent=[m for m in months if not _month_has_files(settings, m)],
         )
