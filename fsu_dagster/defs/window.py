@@ -169,6 +169,9 @@ def window_multi_asset(
                     "dagster/row_count": frame.height,
                     "window": f"{window_months(month)[0]:%Y-%m} .. {month:%Y-%m}",
                     "columns": ", ".join(frame.columns),
+                    "dagster/column_schema": dg.TableSchema(
+                        columns=[dg.TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()]
+                    ),
                     **produced.metadata,
                 }
                 if missing:

@@ -161,3 +161,29 @@ def test_metrics_empty_universe():
     out = person_metrics(totals_frame({}), top_n=1000)
     assert out.height == 0 and "rank_overall" in out.columns
     assert cohort(out).height == 0
+
+
+def test_cohort_metadata_counts_list_overlap_and_describes_the_metric_distribution():
+    """The cohort asset's metadata: how many members are on 1..4 lists, and a Markdown table of
+    each metric's cohort min / median / max against the universe's median (aggregates only)."""
+    import polars as pl
+
+    from fsu_dagster.stage1.cohort import cohort, list_overlap, metric_distribution
+    from fsu_dagster.stage1.ranking import METRIC_CATALOGUE, rank_metrics
+
+    metrics = rank_metrics(
+        pl.DataFrame(
+            {"person_id": ["A", "B", "C", "D"]}
+            | {
+                m.column: [4.0, 3.0, 0.0, 1.0] if i % 2 else [1.0, 0.0, 5.0, 2.0]
+                for i, m in enumerate(METRIC_CATALOGUE)
+            }
+        )
+    )
+    members = cohort(metrics, list_size=1)
+    assert sorted(members["person_id"]) == ["A", "C"]
+    assert list_overlap(members) == {"on 2 lists": 2}
+    table = metric_distribution(metrics, members)
+    lines = table.splitlines()
+    assert len(lines) == 2 + len(METRIC_CATALOGUE) and lines[0].startswith("| metric |")
+    assert f"| {METRIC_CATALOGUE[0].label} | 1.000 | 3.000 | 5.000 | 1.500 |" in lines

@@ -16,6 +16,7 @@ from fsu_dagster.defs.stage1 import schemas
 from fsu_dagster.defs.window import Produced, hop_in, source_in, window_asset
 from fsu_dagster.reference import load_cchi
 from fsu_dagster.settings import FsuSettings
+from fsu_dagster.stage1.cohort import list_overlap, metric_distribution
 
 LAYER = "stage1"
 
@@ -113,7 +114,16 @@ def cohort(
 ):
     out = stage1.cohort(person_metrics, settings.list_size)
     per_list = {c: int(out[c].sum()) for c in stage1.IN_TOP.values()}
-    return Produced(out, {"cohort_size": out.height, "list_size": settings.list_size, "per_list": per_list})
+    return Produced(
+        out,
+        {
+            "cohort_size": out.height,
+            "list_size": settings.list_size,
+            "per_list": per_list,
+            "list_overlap": dg.MetadataValue.json(list_overlap(out)),
+            "metric_distribution": dg.MetadataValue.md(metric_distribution(person_metrics, out)),
+        },
+    )
 
 
 @window_asset(
