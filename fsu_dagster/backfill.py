@@ -26,8 +26,17 @@ from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES, DagsterR
 
 from fsu_dagster.landing import month_key, months_between, window_of
 from fsu_dagster.publish import list_snapshots, parse_month
-from fsu_dagster.runner import PipelineFailed, StepReport, _execute, _instance, _Progress, _step_labels
+from fsu_dagster.runner import (
+    PipelineFailed,
+    StepReport,
+    _execute,
+    _instance,
+    _Progress,
+    _step_labels,
+    data_quality_summary,
+)
 from fsu_dagster.settings import FsuSettings
+from fsu_dagster.warehouse import utc_now
 
 __all__ = ["BackfillReport", "WriterBusy", "backfill", "warehouse_months"]
 
@@ -134,17 +143,23 @@ def backfill(
                 f"{len(source_steps)} source extracts) in one run"
             )
             sources = _Progress(source_steps, 0, len(source_steps), echo)
-            _execute(
-                defs,
-                instance,
-                sources,
-                tags={
-                    **tags,
-                    LANDING_TAG: f"{first_m:%Y-%m}..{last_m:%Y-%m}",
-                    "dagster/asset_partition_range_start": month_key(first_m),
-                    "dagster/asset_partition_range_end": month_key(last_m),
-                },
-            )
+            started = utc_now()
+            try:
+                _execute(
+                    defs,
+                    instance,
+                    sources,
+                    tags={
+                        **tags,
+                        LANDING_TAG: f"{first_m:%Y-%m}..{last_m:%Y-%m}",
+                        "dagster/asset_partition_range_start": month_key(first_m),
+                        "dagster/asset_partition_range_end": month_key(last_m),
+                    },
+                )
+            finally:
+                # As at the end of `fsu run`: what the load read, refused and flagged (also on failure).
+                for line in data_quality_summary(settings.warehouse, landing, since=started):
+                    echo(line)
             report.steps += sources.reports
         for i, month in enumerate(work, 1):
             run_tags = {**tags, WINDOW_TAG: f"{month:%Y-%m}"}

@@ -31,6 +31,14 @@ def test_backfill_builds_every_month_into_the_warehouse(backfilled):
         assert f"Window month {month:%Y-%m} ({i}/3)" in backfilled.output
 
 
+def test_backfill_prints_the_data_quality_summary_of_what_it_loaded(backfilled):
+    """Like `fsu run`, a backfill ends its load with the data-quality summary (counts only)."""
+    with connect(str(backfilled.warehouse), read_only=True) as conn:
+        rows_read = conn.execute("select sum(rows_read) from fsu.data_quality").fetchone()[0]
+    assert "Data quality, 9 extracts x 14 months (2025-09 .. 2026-10)" in backfilled.output
+    assert f"{rows_read:,} rows read" in backfilled.output
+
+
 def test_backfill_publishes_each_month_and_records_it_in_dagster(backfilled):
     snapshots = list_snapshots(backfilled.snapshots)
     assert sorted(snapshots) == MONTHS
