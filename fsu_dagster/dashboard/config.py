@@ -14,6 +14,11 @@ Values come from the environment (on top of :class:`fsu_dagster.settings.FsuSett
   :data:`fsu_dagster.dashboard.ids.CONNECT_ID_PATTERN`). ``CW:`` IDs always have their own shape.
 * ``FSU_FILE_MODE`` — the mode of the users file and the audit log (default ``0600``; see
   :mod:`fsu_dagster.filemodes`).
+* ``FSU_LOGIN_LIMIT_ACCOUNT`` / ``FSU_LOGIN_LIMIT_ADDRESS`` — sign-in attempts allowed per account
+  and per client address (moving window, default ``5/minute`` and ``20/minute``;
+  :mod:`fsu_dagster.dashboard.throttle`).
+* ``FSU_LOCKOUT_FAILURES`` — consecutive wrong passwords that lock an account (default 10).
+* ``FSU_OIDC_*`` — optional single sign-on (:mod:`fsu_dagster.dashboard.oidc`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from fsu_dagster.dashboard.oidc import OidcConfig, OidcConfigError
+from fsu_dagster.dashboard.throttle import DEFAULT_ACCOUNT_LIMIT, DEFAULT_ADDRESS_LIMIT, parse_limit
+from fsu_dagster.dashboard.users import DEFAULT_LOCKOUT_FAILURES
 from fsu_dagster.filemodes import file_mode
 from fsu_dagster.settings import FsuSettings
 
@@ -57,6 +65,14 @@ class DashboardConfig:
     person_id_pattern: str | None = None
     #: Mode of the users file and the audit log.
     file_mode: int = 0o600
+    #: Sign-in attempts per account name (``limits`` notation, moving window).
+    login_limit_account: str = DEFAULT_ACCOUNT_LIMIT
+    #: Sign-in attempts per client address.
+    login_limit_address: str = DEFAULT_ADDRESS_LIMIT
+    #: Consecutive wrong passwords that lock an account (an admin unlocks it).
+    lockout_failures: int = DEFAULT_LOCKOUT_FAILURES
+    #: Single sign-on with the force's identity provider (None: off).
+    oidc: OidcConfig | None = None
 
     @classmethod
     def from_env(
@@ -86,6 +102,20 @@ class DashboardConfig:
             )
         idle = _positive(env, "FSU_SESSION_IDLE_MINUTES", 30) * 60
         max_age = _positive(env, "FSU_SESSION_MAX_HOURS", 8) * 3600
+        limits = {}
+        for key, default in (
+            ("FSU_LOGIN_LIMIT_ACCOUNT", DEFAULT_ACCOUNT_LIMIT),
+            ("FSU_LOGIN_LIMIT_ADDRESS", DEFAULT_ADDRESS_LIMIT),
+        ):
+            limits[key] = env.get(key, "").strip() or default
+            try:
+                parse_limit(limits[key])
+            except ValueError as exc:
+                raise InsecureConfig(f"{key}: {exc}") from None
+        try:
+            oidc = OidcConfig.from_env(env)
+        except (OidcConfigError, OSError) as exc:
+            raise InsecureConfig(f"single sign-on: {exc}") from None
         return cls(
             snapshot_dir=Path(snapshot_dir or env.get("FSU_SNAPSHOT_DIR") or data / "snapshots"),
             users_file=Path(users_file or env.get("FSU_USERS_FILE") or data / "users.json"),
@@ -97,6 +127,10 @@ class DashboardConfig:
             session_idle_timeout=idle,
             person_id_pattern=env.get("FSU_PERSON_ID_PATTERN") or None,
             file_mode=file_mode(),
+            login_limit_account=limits["FSU_LOGIN_LIMIT_ACCOUNT"],
+            login_limit_address=limits["FSU_LOGIN_LIMIT_ADDRESS"],
+            lockout_failures=_positive(env, "FSU_LOCKOUT_FAILURES", DEFAULT_LOCKOUT_FAILURES),
+            oidc=oidc,
         )
 
 

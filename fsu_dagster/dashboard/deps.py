@@ -28,6 +28,7 @@ from fastapi import Depends, HTTPException, Query, Request
 
 from fsu_dagster.dashboard.audit import request_audit
 from fsu_dagster.dashboard.config import DashboardConfig
+from fsu_dagster.dashboard.oidc import sso_session_user
 from fsu_dagster.dashboard.queries import snapshot_info
 from fsu_dagster.dashboard.users import User, lookup
 from fsu_dagster.publish import (
@@ -109,7 +110,8 @@ def session_user(request: Request, config: DashboardConfig) -> User | None:
     if not isinstance(name, str):
         return None
     now = get_clock(request)()
-    user = lookup(config.users_file, name)
+    # A single sign-on session carries its role and LPAs (not in the users file): dashboard.oidc.
+    user = sso_session_user(session) if "oidc" in session else lookup(config.users_file, name)
     since, seen, version = session.get("since"), session.get("seen"), session.get("ver")
     if user is None or not _number(version) or version != user.session_version:
         ended = "session_revoked"  # signed out elsewhere, password reset, role changed, disabled, removed
@@ -119,6 +121,8 @@ def session_user(request: Request, config: DashboardConfig) -> User | None:
         ended = "session_expired"
     elif now - cast(float, seen) > config.session_idle_timeout:
         ended = "session_expired"
+    elif "until" in session and not (_number(session["until"]) and now < session["until"]):
+        ended = "session_expired"  # an SSO session's own end (FSU_OIDC_SESSION_MINUTES)
     else:
         session["seen"] = now
         return user

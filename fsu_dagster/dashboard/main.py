@@ -42,8 +42,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fsu_dagster.dashboard.audit import AuditLog, RequestAudit, request_audit
 from fsu_dagster.dashboard.config import DashboardConfig
 from fsu_dagster.dashboard.deps import LoginRequired, NoSnapshot, SnapshotUnreadable
+from fsu_dagster.dashboard.oidc import build_client
 from fsu_dagster.dashboard.rendering import PACKAGE_DIR, render_error, templates
-from fsu_dagster.dashboard.routes import audit, auth, method, people
+from fsu_dagster.dashboard.routes import admin_users, audit, auth, method, people, sso
+from fsu_dagster.dashboard.throttle import LoginThrottle
 from fsu_dagster.settings import FsuSettings, load_settings
 
 __all__ = ["PACKAGE_DIR", "SECURITY_HEADERS", "SecurityHeaders", "create_app", "templates"]
@@ -142,6 +144,10 @@ def create_app(
     app.state.config = config
     app.state.audit = AuditLog(config.audit_file, mode=config.file_mode)
     app.state.clock = clock or time.time
+    app.state.login_throttle = LoginThrottle(config.login_limit_account, config.login_limit_address)
+    if config.oidc is not None:
+        config.oidc.check_lpas(settings.lpas)
+    app.state.oidc = build_client(config.oidc) if config.oidc is not None else None
     # The router's trailing-slash redirect builds an absolute URL from the Host header: off.
     app.router.redirect_slashes = False
 
@@ -149,6 +155,8 @@ def create_app(
     app.include_router(people.router)
     app.include_router(method.router)
     app.include_router(audit.router)
+    app.include_router(sso.router)
+    app.include_router(admin_users.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
 
     @app.middleware("http")
@@ -223,7 +231,13 @@ def create_app(
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404 and (target := _without_trailing_slash(request)) is not None:
             return RedirectResponse(target, status_code=307)
-        titles = {403: "Not allowed", 404: "Not found", 400: "Bad request", 405: "Method not allowed"}
+        titles = {
+            403: "Not allowed",
+            404: "Not found",
+            400: "Bad request",
+            405: "Method not allowed",
+            429: "Too many requests",
+        }
         message = exc.detail if isinstance(exc.detail, str) else ""
         return render_error(request, exc.status_code, titles.get(exc.status_code, "Error"), message)
 

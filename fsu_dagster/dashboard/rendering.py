@@ -11,7 +11,6 @@ Filters: ``local`` (a naive-UTC timestamp in UK local time), ``num`` (thousands 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,6 +20,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from fsu_dagster.dashboard.audit import request_audit
+from fsu_dagster.dashboard.csrf import csrf_token
 from fsu_dagster.settings import FsuSettings
 
 __all__ = ["PACKAGE_DIR", "render_error", "templates"]
@@ -64,20 +64,13 @@ templates.env.filters["num"] = _num
 templates.env.filters["month_label"] = _month_label
 
 
-def _csrf(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = request.session["csrf"] = secrets.token_urlsafe(32)
-    return token
-
-
 def _context_processor(request: Request) -> dict[str, Any]:
     settings: FsuSettings = request.app.state.settings
     return {
         "force_name": settings.force_name,
         "signed_in": request.session.get("user"),
         "is_admin": request_audit(request).role == "admin",
-        "csrf_token": _csrf(request),
+        "csrf_token": csrf_token(request),
     }
 
 

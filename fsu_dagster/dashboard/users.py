@@ -50,6 +50,8 @@ __all__ = [
     "remove_user",
     "reset_password",
     "set_role",
+    "sign_in",
+    "unlock_user",
 ]
 
 Role = Literal["viewer", "admin"]
@@ -222,6 +224,8 @@ def authenticate(path: str | Path, name: str, password: str) -> User | None:
         return None
     if not stored or not isinstance(entry, dict) or entry.get("role") not in ROLES or entry.get("disabled"):
         return None
+    if is_locked(entry):  # locked out (issue 13): refused even with the right password
+        return None
     return User(name, entry["role"], _version(entry))
 
 
@@ -231,3 +235,106 @@ def lookup(path: str | Path, name: str) -> User | None:
     if not isinstance(entry, dict) or entry.get("role") not in ROLES or entry.get("disabled"):
         return None
     return User(name, entry["role"], _version(entry))
+
+
+# --- Lock-out after repeated failures (issue 13) ------------------------------------------------
+# Two more fields per entry: ``failed_logins`` (consecutive wrong passwords since the last success
+# or unlock) and ``locked_at`` (UTC, ISO 8601; set when ``failed_logins`` reaches the limit). A
+# locked account cannot sign in even with the right password until an admin unlocks it
+# (``fsu user unlock NAME`` or the users page). Locking does not end sessions already open.
+
+#: Consecutive wrong passwords that lock an account (``FSU_LOCKOUT_FAILURES``).
+DEFAULT_LOCKOUT_FAILURES = 10
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of :func:`sign_in`: the user when it succeeded; else why not (never shown to the client)."""
+
+    user: User | None
+    #: The account is locked (this attempt was refused whatever the password).
+    locked: bool = False
+    #: This attempt's wrong password locked the account.
+    just_locked: bool = False
+
+
+def failed_logins(entry: dict) -> int:
+    value = entry.get("failed_logins", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def is_locked(entry: dict) -> bool:
+    """Whether a users-file entry is locked out."""
+    return bool(entry.get("locked_at"))
+
+
+def _update_entry(path: Path, name: str, change: Callable[[dict], bool]) -> dict | None:
+    """A locked read-modify-write of ``name``'s entry without touching the session version.
+
+    ``change`` returns whether it changed anything (then the file is written). None: no such user.
+    """
+    with _locked(path):
+        users = load_users(path)
+        entry = users.get(name)
+        if not isinstance(entry, dict):
+            return None
+        if change(entry):
+            _save(path, users)
+        return entry
+
+
+def sign_in(path: str | Path, name: str, password: str, *, max_failures: int = DEFAULT_LOCKOUT_FAILURES) -> SignIn:
+    """Check a password and keep the lock-out count: the dashboard's sign-in.
+
+    The password is verified first, with the same cost for a wrong name, a wrong password and a
+    locked account. A wrong password for an existing user adds one to ``failed_logins``; reaching
+    ``max_failures`` sets ``locked_at``. A right password resets the count (unless locked). A
+    users file that cannot be written keeps the sign-in working (and logs nothing about the user).
+    """
+    p = Path(path)
+    entry = load_users(p).get(name) if _NAME.match(name or "") else None
+    stored = entry.get("password_hash") if isinstance(entry, dict) else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+        right = bool(stored)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        right = False
+    if not isinstance(entry, dict):
+        return SignIn(None)
+    if is_locked(entry):
+        return SignIn(None, locked=True)
+    if right:
+        if failed_logins(entry):
+            with contextlib.suppress(OSError):
+                _update_entry(p, name, lambda e: e.pop("failed_logins", None) is not None)
+        return SignIn(lookup(p, name))
+    locked_now = False
+
+    def count(e: dict) -> bool:
+        nonlocal locked_now
+        e["failed_logins"] = failed_logins(e) + 1
+        if e["failed_logins"] >= max_failures and not is_locked(e):
+            e["locked_at"] = utc_now().isoformat(timespec="seconds")
+            locked_now = True
+        return True
+
+    with contextlib.suppress(OSError):
+        _update_entry(p, name, count)
+    return SignIn(None, locked=locked_now, just_locked=locked_now)
+
+
+def unlock_user(path: str | Path, name: str) -> bool:
+    """Unlock ``name`` and clear their failure count. True when they were locked; UnknownUser when no such user."""
+    was_locked = False
+
+    def unlock(e: dict) -> bool:
+        nonlocal was_locked
+        was_locked = is_locked(e)
+        changed = was_locked or failed_logins(e) > 0
+        e.pop("locked_at", None)
+        e.pop("failed_logins", None)
+        return changed
+
+    if _update_entry(Path(path), name, unlock) is None:
+        raise UnknownUser(name)
+    return was_locked

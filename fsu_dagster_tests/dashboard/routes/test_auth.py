@@ -59,7 +59,7 @@ def test_sign_in_needs_the_form_token(client):
     """A sign-in posted from another site (no CSRF token from our form) is refused."""
     client.get("/login")
     response = client.post("/login", data={"username": "vera", "password": PASSWORDS["vera"], "csrf": "forged"})
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
