@@ -312,6 +312,28 @@ def user_enable(name: str = typer.Argument(..., help="User name.")) -> None:
     _change_user(name, "enabled", lambda path: enable_user(path, name))
 
 
+@user_app.command("unlock")
+def user_unlock(name: str = typer.Argument(..., help="User name.")) -> None:
+    """Unlock an account locked after repeated wrong passwords (clears its failure count); audit-logged."""
+    import getpass
+    import os
+
+    from fsu_dagster.dashboard.audit import AuditLog
+    from fsu_dagster.dashboard.users import UnknownUser, unlock_user
+
+    path = _users_file()
+    try:
+        was_locked = unlock_user(path, name)
+    except UnknownUser:
+        typer.echo(f"no user {name} in {path}", err=True)
+        raise typer.Exit(1) from None
+    from fsu_dagster.settings import load_settings
+
+    audit_file = Path(os.environ.get("FSU_AUDIT_LOG") or load_settings().data_dir / "audit.log")
+    AuditLog(audit_file).write(user=getpass.getuser(), event="unlock", path="cli:fsu user unlock", account=name)
+    typer.echo(f"User {name}: {'unlocked' if was_locked else 'was not locked; failure count cleared'} ({path})")
+
+
 @user_app.command("remove")
 def user_remove(name: str = typer.Argument(..., help="User name.")) -> None:
     """Remove a dashboard user (their open sessions stop working at once)."""
