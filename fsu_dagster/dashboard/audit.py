@@ -1,7 +1,8 @@
 """The access log: one JSON line per page view — who looked at whom, when.
 
 Fields: ``time`` (UTC, ISO 8601), ``user``, ``event`` (``view``, ``login``, ``login_failed``,
-``logout``, ``session_revoked``, ``session_expired``, ``snapshot_unreadable``, ``error``),
+``logout``, ``session_revoked``, ``session_expired``, ``snapshot_unreadable``, ``error``; sign-in:
+``throttled``, ``locked``, ``login_locked``, ``unlock``, ``csrf_failed``, ``sso_failed``, ``sso_refused``),
 ``path``, ``status``, ``person_id`` (when a person's page was viewed), ``month``.
 Never a name, date of birth or other personal value of the people shown: the person is named by
 ``person_id`` only, and only once it has the shape of a person ID (otherwise ``"invalid id"``,
