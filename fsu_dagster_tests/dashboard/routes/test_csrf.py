@@ -99,3 +99,12 @@ def test_csrf_ok_is_strict():
     assert not csrf_ok(Req({}), "")
     assert not csrf_ok(Req({"csrf": ""}), "")
     assert not csrf_ok(Req({"csrf": "abc"}), None)
+
+
+def test_unlock_form_partial_posts_with_the_token(walk_app):
+    """The users page's unlock button (``partials/unlock_form.html``) posts to the unlock route with the token."""
+    from fsu_dagster.dashboard.rendering import templates
+
+    html = templates.env.get_template("partials/unlock_form.html").render(name="vera", csrf_token="tok-123")
+    assert 'action="/users/vera/unlock"' in html and 'method="post"' in html
+    assert 'name="csrf" value="tok-123"' in html
