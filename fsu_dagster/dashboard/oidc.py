@@ -201,7 +201,7 @@ def grant_for(claims: Mapping[str, Any], config: OidcConfig) -> RoleGrant | None
         return None
     rank = {role: i for i, role in enumerate(_PRECEDENCE)}
     role = min((g.role for g in grants), key=lambda r: rank.get(r, len(rank)))
-    lpas = tuple(dict.fromkeys(lpa for g in grants if g.role == role for lpa in g.lpas))
+    lpas = tuple(sorted({lpa for g in grants if g.role == role for lpa in g.lpas}))  # sorted, as users.py keeps them
     return RoleGrant(role, lpas)
 
 
