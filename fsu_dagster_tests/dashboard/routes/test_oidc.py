@@ -312,7 +312,7 @@ def test_lpa_grants_need_an_lpa_and_add_up():
     with pytest.raises(OidcConfigError, match="at least one LPA"):
         parse_role_map('{"g": {"role": "lpa"}}')
     role_map = parse_role_map(
-        '{"a": {"role": "lpa", "lpas": ["coventry"]}, "b": {"role": "lpa", "lpas": ["SOLIHULL"]}}'
+        '{"a": {"role": "lpa", "lpas": ["solihull"]}, "b": {"role": "lpa", "lpas": ["COVENTRY"]}}'
     )
     config = OidcConfig("https://x", "c", "s", "https://x/cb", role_map)
     assert grant_for({"groups": ["a", "b"]}, config) == RoleGrant("lpa", ("COVENTRY", "SOLIHULL"))
