@@ -43,7 +43,7 @@ from fsu_dagster.dashboard.audit import AuditLog, RequestAudit, request_audit
 from fsu_dagster.dashboard.config import DashboardConfig
 from fsu_dagster.dashboard.deps import LoginRequired, NoSnapshot, SnapshotUnreadable
 from fsu_dagster.dashboard.rendering import PACKAGE_DIR, render_error, templates
-from fsu_dagster.dashboard.routes import audit, auth, method, people
+from fsu_dagster.dashboard.routes import audit, auth, exports, method, people, printing, quality, users
 from fsu_dagster.settings import FsuSettings, load_settings
 
 __all__ = ["PACKAGE_DIR", "SECURITY_HEADERS", "SecurityHeaders", "create_app", "templates"]
@@ -147,6 +147,10 @@ def create_app(
 
     app.include_router(auth.router)
     app.include_router(people.router)
+    app.include_router(printing.router)
+    app.include_router(exports.router)
+    app.include_router(quality.router)
+    app.include_router(users.router)
     app.include_router(method.router)
     app.include_router(audit.router)
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
