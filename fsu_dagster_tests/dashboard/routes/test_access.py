@@ -233,3 +233,30 @@ def test_details_page_links_to_print_and_export(access):  # noqa: F811
     assert f'href="/people/{access.people.other}/export.csv?month={MONTH}"' in page
     main = access.clients["force"].get("/", params={"sort": "subject"}).text
     assert f'href="/export/list.csv?month={MONTH}&amp;sort=subject"' in main
+
+
+def test_a_hand_edited_scope_ends_the_session(published, tmp_path):
+    """The session carries the role and LPAs it was granted: editing them in the file (no version bump) ends it."""
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from fsu_dagster.dashboard.users import add_user
+
+    from ..access import people_of
+    from ..conftest import make_app, sign_in
+
+    people = people_of(published)
+    users = tmp_path / "users.json"
+    add_user(users, "lee", "hand-edited-pass-1", "lpa", [people.lpa])
+    client = TestClient(make_app(tmp_path, published.snapshot_dir, users))
+    assert sign_in(client, "lee", "hand-edited-pass-1").status_code == 303
+    assert client.get("/").status_code == 200
+    data = json.loads(users.read_text())
+    data["users"]["lee"]["lpas"] = sorted({people.lpa, "DUDLEY", "WALSALL"} - {people.lpa})
+    users.write_text(json.dumps(data))
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == SIGN_IN
+    assert json.loads((tmp_path / "audit.log").read_text().splitlines()[-1])["event"] == "session_revoked"
+    assert sign_in(client, "lee", "hand-edited-pass-1").status_code == 303
+    assert client.get("/").status_code == 200
