@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from fsu_dagster.dashboard import queries, views
 from fsu_dagster.dashboard.audit import request_audit
-from fsu_dagster.dashboard.deps import ConfigDep, CurrentUser, SettingsDep, SnapshotDep
+from fsu_dagster.dashboard.deps import ConfigDep, CurrentUser, SettingsDep, Snapshot, SnapshotDep
 from fsu_dagster.dashboard.ids import INVALID_ID, valid_person_id
 from fsu_dagster.dashboard.rendering import templates
 from fsu_dagster.dashboard.scope import Scope
@@ -96,4 +96,16 @@ def person_page(
     context = views.details_context(snap, settings, person_id)
     if context is None:
         raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
+    unlink_out_of_scope(context, snap, Scope.of(user))
     return templates.TemplateResponse(request, "pages/details.html", context)
+
+
+def unlink_out_of_scope(context: dict, snap: Snapshot, scope: Scope) -> None:
+    """Related people outside the user's scope keep their ID but lose the link (it would only answer 403)."""
+    if scope.everything:
+        return
+    for r in context.get("related", []):
+        if r.get("href") and not scope.allows(
+            queries.person_home_lpa(snap.conn, snap.month, r["related_person_id"])[1]
+        ):
+            r["href"] = None

@@ -260,3 +260,24 @@ def test_a_hand_edited_scope_ends_the_session(published, tmp_path):
     assert json.loads((tmp_path / "audit.log").read_text().splitlines()[-1])["event"] == "session_revoked"
     assert sign_in(client, "lee", "hand-edited-pass-1").status_code == 303
     assert client.get("/").status_code == 200
+
+
+def test_related_people_outside_the_scope_are_not_linked(access, published):  # noqa: F811
+    """On an in-scope person's page, a related listed person of another LPA keeps their ID but loses the link."""
+    from ..conftest import snapshot_query
+
+    pairs = snapshot_query(
+        published,
+        "select r.person_id, r.related_person_id from fsu.person_relationships r "
+        "join fsu.cohort c on c.person_id = r.related_person_id "
+        "join fsu.person_home_lpa a on a.person_id = r.person_id "
+        "left join fsu.person_home_lpa b on b.person_id = r.related_person_id "
+        "where a.home_lpa = ? and coalesce(b.home_lpa, '') <> ? order by 1, 2 limit 1",
+        [access.people.lpa, access.people.lpa],
+    )
+    assert pairs, "the tiny data should relate people across LPAs"
+    pid, related = pairs[0]
+    link = f'href="/people/{related}?month={MONTH}"'
+    page = access.clients["lpa"].get(f"/people/{pid}").text
+    assert related in page and link not in page
+    assert link in access.clients["force"].get(f"/people/{pid}").text
