@@ -202,8 +202,33 @@ app.add_typer(user_app, name="user")
 
 
 class Role(enum.StrEnum):
-    viewer = "viewer"
     admin = "admin"
+    force = "force"
+    lpa = "lpa"
+    viewer = "viewer"  # the old name of force: stored as force
+
+
+_ROLE_HELP = (
+    "admin: every LPA, the audit log and the users page; force: every LPA; lpa: only the --lpa LPAs "
+    "(viewer: the old name of force)."
+)
+_LPA_OPTION = typer.Option(
+    None, "--lpa", help="An LPA an lpa user may see (repeat for more); must be one of the configured lpas."
+)
+
+
+def _checked_lpas(role: Role, lpas: list[str] | None) -> list[str]:
+    """``--lpa`` values, upper-cased and checked against the configured LPAs (exit 1 naming a bad one)."""
+    from fsu_dagster.dashboard.users import check_lpas
+    from fsu_dagster.settings import load_settings
+
+    if not lpas:
+        return []
+    try:
+        return list(check_lpas(lpas, load_settings().lpas))
+    except ValueError as exc:
+        typer.echo(f"not saved: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _users_file() -> Path:
@@ -240,7 +265,8 @@ _PASSWORD_STDIN = typer.Option(
 @user_app.command("add")
 def user_add(
     name: str = typer.Argument(..., help="User name (letters, digits, . _ -)."),
-    role: Role = typer.Option(Role.viewer, "--role", help="viewer: the pages; admin: also the audit log."),
+    role: Role = typer.Option(Role.force, "--role", help=_ROLE_HELP),
+    lpa: list[str] | None = _LPA_OPTION,
     password_stdin: bool = _PASSWORD_STDIN,
 ) -> None:
     """Add a dashboard user (or replace their password and role, ending their sessions); stores an argon2 hash only.
@@ -251,13 +277,15 @@ def user_add(
     from fsu_dagster.dashboard.users import add_user
 
     path = _users_file()
+    lpas = _checked_lpas(role, lpa)
     password = _read_password(password_stdin)
     try:
-        add_user(path, name, password, role.value)
+        user = add_user(path, name, password, role.value, lpas)
     except ValueError as exc:
         typer.echo(f"not added: {exc}", err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"User {name} ({role.value}) saved in {path}")
+    scope = f": {', '.join(user.lpas)}" if user.lpas else ""
+    typer.echo(f"User {name} ({user.role}{scope}) saved in {path}")
 
 
 def _change_user(name: str, done: str, change) -> None:
@@ -288,12 +316,40 @@ def user_reset_password(
 
 @user_app.command("set-role")
 def user_set_role(
-    name: str = typer.Argument(..., help="User name."), role: Role = typer.Argument(..., help="The new role.")
+    name: str = typer.Argument(..., help="User name."),
+    role: Role = typer.Argument(..., help=_ROLE_HELP),
+    lpa: list[str] | None = _LPA_OPTION,
 ) -> None:
-    """Change a user's role; every session they have ends (they sign in again with the new role)."""
-    from fsu_dagster.dashboard.users import set_role
+    """Change a user's role (and LPAs); every session they have ends (they sign in again with the new scope)."""
+    from fsu_dagster.dashboard.users import OLD_ROLES, set_role
 
-    _change_user(name, f"role {role.value}, sessions ended", lambda path: set_role(path, name, role.value))
+    lpas = _checked_lpas(role, lpa)
+    stored = OLD_ROLES.get(role.value, role.value)
+    scope = f" ({', '.join(lpas)})" if lpas else ""
+    _change_user(name, f"role {stored}{scope}, sessions ended", lambda path: set_role(path, name, role.value, lpas))
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """The users: name, role, LPAs and status (never a password hash)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from fsu_dagster.dashboard.users import list_users
+
+    path = _users_file()
+    users = list_users(path)
+    if not users:
+        typer.echo(f"no users in {path}")
+        return
+    table = Table(title=f"Users ({path})")
+    for column in ("user", "role", "LPAs", "status", "changed"):
+        table.add_column(column)
+    for u in users:
+        status = f"cannot sign in: {u.problem}" if u.problem else ("disabled" if u.disabled else "active")
+        lpas = ", ".join(u.lpas) if u.role == "lpa" else "all"
+        table.add_row(u.name, u.role, lpas, status, u.updated_at or u.created_at or "")
+    Console(width=120).print(table)
 
 
 @user_app.command("disable")

@@ -15,6 +15,10 @@ month M only, person-level tables restricted to M's cohort, plus two tables buil
   their identity variants (what the dashboard shows next to the ID);
 * ``fsu.snapshot_info`` — one row: ``month, published_at, universe_size, cohort_size``.
 
+When the warehouse has them, ``fsu.data_quality`` (the window's twelve landing months) and
+``fsu.link_quality`` (month M's link rates per mode and log month) are copied too, for the
+dashboard's data-quality page (aggregates only).
+
 File modes: snapshots hold names and addresses, so the snapshot files, their temporary files
 and ``latest`` are written mode ``0600`` (``FSU_FILE_MODE``, e.g. ``0640`` for a group the
 dashboard's account is in), and a snapshot folder created here gets ``0700`` (``0750``); see
@@ -207,6 +211,12 @@ def _copy_tables(warehouse_path: Path, target: Path, month: dt.date) -> None:
             conn.execute(
                 f"CREATE TABLE snap.fsu.data_quality AS SELECT * FROM {WAREHOUSE_ALIAS}.fsu.data_quality "
                 "WHERE month BETWEEN $m::DATE - INTERVAL 11 MONTH AND $m::DATE",
+                {"m": month},
+            )
+        if "link_quality" in present:  # link rates per mode and log month, for the data-quality page (issue 13)
+            conn.execute(
+                f"CREATE TABLE snap.fsu.link_quality AS SELECT * FROM {WAREHOUSE_ALIAS}.fsu.link_quality "
+                "WHERE month = $m",
                 {"m": month},
             )
         conn.execute(

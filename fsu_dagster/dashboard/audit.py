@@ -1,9 +1,11 @@
 """The access log: one JSON line per page view — who looked at whom, when.
 
 Fields: ``time`` (UTC, ISO 8601), ``user``, ``event`` (``view``, ``login``, ``login_failed``,
-``logout``, ``session_revoked``, ``session_expired``, ``snapshot_unreadable``, ``error``; sign-in:
-``throttled``, ``locked``, ``login_locked``, ``unlock``, ``csrf_failed``, ``sso_failed``, ``sso_refused``),
-``path``, ``status``, ``person_id`` (when a person's page was viewed), ``month``.
+``logout``, ``session_revoked``, ``session_expired``, ``snapshot_unreadable``, ``error``,
+``refused`` (a person outside the user's LPAs, :mod:`fsu_dagster.dashboard.scope`), ``print``
+(an evidence pack), ``export`` (a CSV); sign-in: ``throttled``, ``locked``, ``login_locked``, ``unlock``,
+``csrf_failed``, ``sso_failed``, ``sso_refused``), ``path``, ``status``, ``person_id`` (when a person's
+page was viewed, printed, exported or refused), ``month``; an export adds ``format`` and ``rows``.
 Never a name, date of birth or other personal value of the people shown: the person is named by
 ``person_id`` only, and only once it has the shape of a person ID (otherwise ``"invalid id"``,
 and the path is recorded without it). The file is written mode ``0600`` (``FSU_FILE_MODE``).
@@ -18,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,8 @@ class RequestAudit:
     month: str | None = None
     #: The path to record instead of the request's (when the path holds a value that failed validation).
     path: str | None = None
+    #: More fields for the line (an export's ``format`` and ``rows``): aggregates and IDs only.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def line(self, path: str, status: int | None) -> dict[str, Any] | None:
         """The fields for :meth:`AuditLog.write`, or ``None`` for an anonymous page view (not logged)."""
@@ -58,6 +62,7 @@ class RequestAudit:
             "status": status,
             "person_id": self.person_id,
             "month": self.month,
+            **self.extra,
         }
 
 

@@ -5,8 +5,10 @@
   disabled, and their ``session_version`` is the one signed into the cookie (sign-out, password
   reset, role change and disable each add one: :mod:`fsu_dagster.dashboard.users`), and while it
   is younger than ``session_max_age`` and was used within ``session_idle_timeout`` (the app's
-  clock, ``app.state.clock``, so tests can move time on). A session that fails is cleared and
-  the audit line records ``session_revoked`` or ``session_expired``.
+  clock, ``app.state.clock``, so tests can move time on). The session also carries the role
+  and LPAs it was first used with (``scope``, :func:`session_scope`): a role or LPA change ends
+  it even when the users file was edited by hand without a new session version. A session that
+  fails is cleared and the audit line records ``session_revoked`` or ``session_expired``.
 * ``AdminUser`` / ``RequireRole("admin")`` — as ``CurrentUser``, and 403 for other roles.
 * ``SnapshotDep`` — the published snapshot for ``?month=YYYY-MM`` (default: the latest), opened
   read-only for the request and closed after it. Depends on ``CurrentUser``, so no snapshot is
@@ -51,6 +53,7 @@ __all__ = [
     "Snapshot",
     "SnapshotDep",
     "SnapshotUnreadable",
+    "session_scope",
     "session_user",
 ]
 
@@ -100,6 +103,11 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def session_scope(user: User) -> str:
+    """The role and LPAs a session was granted, as kept in its cookie (``lpa:COVENTRY,SOLIHULL``)."""
+    return f"{user.role}:{','.join(user.lpas)}"
+
+
 def session_user(request: Request, config: DashboardConfig) -> User | None:
     """The session's user when the session is still valid; otherwise None, and the session is cleared.
 
@@ -113,8 +121,11 @@ def session_user(request: Request, config: DashboardConfig) -> User | None:
     # A single sign-on session carries its role and LPAs (not in the users file): dashboard.oidc.
     user = sso_session_user(session) if "oidc" in session else lookup(config.users_file, name)
     since, seen, version = session.get("since"), session.get("seen"), session.get("ver")
+    scope = session.get("scope")
     if user is None or not _number(version) or version != user.session_version:
         ended = "session_revoked"  # signed out elsewhere, password reset, role changed, disabled, removed
+    elif scope is not None and scope != session_scope(user):
+        ended = "session_revoked"  # role or LPAs changed without a new session version (a hand-edited file)
     elif not (_number(since) and _number(seen)):
         ended = "session_expired"
     elif now - cast(float, since) > config.session_max_age or now < cast(float, since):
@@ -125,6 +136,7 @@ def session_user(request: Request, config: DashboardConfig) -> User | None:
         ended = "session_expired"  # an SSO session's own end (FSU_OIDC_SESSION_MINUTES)
     else:
         session["seen"] = now
+        session["scope"] = session_scope(user)
         return user
     session.clear()
     audit = request_audit(request)

@@ -44,7 +44,18 @@ from fsu_dagster.dashboard.config import DashboardConfig
 from fsu_dagster.dashboard.deps import LoginRequired, NoSnapshot, SnapshotUnreadable
 from fsu_dagster.dashboard.oidc import build_client
 from fsu_dagster.dashboard.rendering import PACKAGE_DIR, render_error, templates
-from fsu_dagster.dashboard.routes import admin_users, audit, auth, method, people, sso
+from fsu_dagster.dashboard.routes import (
+    admin_users,
+    audit,
+    auth,
+    exports,
+    method,
+    people,
+    printing,
+    quality,
+    sso,
+    users,
+)
 from fsu_dagster.dashboard.throttle import LoginThrottle
 from fsu_dagster.settings import FsuSettings, load_settings
 
@@ -153,6 +164,10 @@ def create_app(
 
     app.include_router(auth.router)
     app.include_router(people.router)
+    app.include_router(printing.router)
+    app.include_router(exports.router)
+    app.include_router(quality.router)
+    app.include_router(users.router)
     app.include_router(method.router)
     app.include_router(audit.router)
     app.include_router(sso.router)

@@ -20,6 +20,7 @@ __all__ = [
     "SORTS",
     "cohort_rows",
     "person_header",
+    "person_home_lpa",
     "person_rows",
     "person_single",
     "related_people",
@@ -80,14 +81,20 @@ def cohort_rows(
     theme: str | None = None,
     priority: str | None = None,
     sort: str = "overall",
+    lpas: frozenset[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The main table: one row per cohort member, filtered; ranks stay those of the whole universe.
 
     ``lpa`` filters on the home LPA (``UNKNOWN`` = no home LPA); ``theme`` on ``person_themes``
-    (including ``MISSING``); ``priority`` on ``person_priority_crimes``.
+    (including ``MISSING``); ``priority`` on ``person_priority_crimes``. ``lpas`` is the user's
+    scope (:class:`fsu_dagster.dashboard.scope.Scope`): only people whose home LPA is one of them
+    (None = everyone).
     """
     where = ["c.month = $month"]
     params: dict[str, Any] = {"month": month}
+    if lpas is not None:
+        where.append("list_contains($lpas, l.home_lpa)")
+        params["lpas"] = sorted(lpas)
     if lpa == "UNKNOWN":
         where.append("l.home_lpa IS NULL")
     elif lpa:
@@ -174,3 +181,13 @@ def related_people(conn: duckdb.DuckDBPyConnection, month: dt.date, person_id: s
         ORDER BY r.investigations DESC, r.related_person_id
     """
     return _rows(conn, sql, {"month": month, "person_id": person_id})
+
+
+def person_home_lpa(conn: duckdb.DuckDBPyConnection, month: dt.date, person_id: str) -> tuple[bool, str | None]:
+    """(in the month's cohort, home LPA or None): what the scope check needs before anything else is read."""
+    rows = conn.execute(
+        "SELECT l.home_lpa FROM fsu.cohort c LEFT JOIN fsu.person_home_lpa l "
+        "ON l.month = c.month AND l.person_id = c.person_id WHERE c.month = $month AND c.person_id = $person_id",
+        {"month": month, "person_id": person_id},
+    ).fetchall()
+    return (True, rows[0][0]) if rows else (False, None)

@@ -5,7 +5,7 @@ Kept apart from :mod:`fsu_dagster.dashboard.main` so imports run one way: ``main
 
 Filters: ``local`` (a naive-UTC timestamp in UK local time), ``num`` (thousands separators,
 ``yes``/``no`` for booleans), ``month_label`` (``Oct 2026``). Every page also gets
-``force_name``, ``signed_in``, ``is_admin`` and ``csrf_token``.
+``force_name``, ``signed_in``, ``is_admin``, ``role`` and ``csrf_token``.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ def _context_processor(request: Request) -> dict[str, Any]:
         "force_name": settings.force_name,
         "signed_in": request.session.get("user"),
         "is_admin": request_audit(request).role == "admin",
+        "role": request_audit(request).role,
         "csrf_token": csrf_token(request),
     }
 

@@ -2,8 +2,16 @@
 
 JSON, written by ``fsu user add`` (and ``reset-password``, ``set-role``, ``disable``, ``enable``)::
 
-    {"users": {"alice": {"role": "viewer", "password_hash": "$argon2id$...", "created_at": "...",
-                         "session_version": 3, "disabled": false}}}
+    {"users": {"alice": {"role": "lpa", "lpas": ["COVENTRY", "SOLIHULL"], "password_hash": "$argon2id$...",
+                         "created_at": "...", "session_version": 3, "disabled": false}}}
+
+**Roles** (:data:`ROLES`): ``admin`` (every LPA, the audit log, the users page, the data-quality
+page), ``force`` (every LPA and the data-quality page) and ``lpa`` (only the people whose home LPA
+is one of the user's ``lpas``; see :mod:`fsu_dagster.dashboard.scope`). An ``lpa`` user has at
+least one LPA; the other roles have none. A users file from before roles existed says
+``viewer``: it reads as ``force`` (the old viewer saw every LPA), and ``add_user`` /
+``set_role`` accept ``viewer`` as another name for ``force`` and store ``force``. The LPA names
+are upper case; the CLI checks them against the configured ``lpas`` (:func:`check_lpas`).
 
 Only argon2 hashes are stored (argon2-cffi's ``PasswordHasher`` defaults, argon2id). The file is
 re-read on every request, so adding or removing a user needs no restart.
@@ -23,10 +31,10 @@ import fcntl
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -36,15 +44,19 @@ from fsu_dagster.warehouse import utc_now
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
+    "OLD_ROLES",
     "ROLES",
     "Role",
     "UnknownUser",
     "User",
+    "UserInfo",
     "add_user",
     "authenticate",
+    "check_lpas",
     "disable_user",
     "enable_user",
     "end_sessions",
+    "list_users",
     "load_users",
     "lookup",
     "remove_user",
@@ -54,8 +66,10 @@ __all__ = [
     "unlock_user",
 ]
 
-Role = Literal["viewer", "admin"]
-ROLES: tuple[str, ...] = ("viewer", "admin")
+Role = Literal["admin", "force", "lpa"]
+ROLES: tuple[str, ...] = ("admin", "force", "lpa")
+#: Role names of older users files, and what they read as.
+OLD_ROLES: dict[str, str] = {"viewer": "force"}
 MIN_PASSWORD_LENGTH = 12
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _hasher = PasswordHasher()
@@ -69,10 +83,37 @@ class User:
     role: str
     #: The user's current session version (a session signed with another one is refused).
     session_version: int = 0
+    #: An ``lpa`` user's LPAs (upper case, sorted); empty for ``admin`` and ``force``.
+    lpas: tuple[str, ...] = ()
+
+    @property
+    def version(self) -> int:
+        return self.session_version
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def all_lpas(self) -> bool:
+        """Sees every LPA (``admin`` or ``force``)."""
+        return self.role in ("admin", "force")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """One line of ``fsu user list`` and the users page: never a hash."""
+
+    name: str
+    role: str
+    lpas: tuple[str, ...]
+    disabled: bool
+    #: Whatever makes the entry unusable (an unknown role, an lpa user with no LPA), else None.
+    problem: str | None
+    created_at: str | None
+    updated_at: str | None
+    #: Locked out after repeated wrong passwords (an admin unlocks it).
+    locked: bool = False
 
 
 def load_users(path: str | Path) -> dict[str, dict]:
@@ -144,16 +185,54 @@ def _check_password(password: str) -> None:
         raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
 
 
-def _check_role(role: str) -> None:
+def _normal_lpas(lpas: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({str(x).strip().upper() for x in lpas if str(x).strip()}))
+
+
+def _check_role(role: str, lpas: Iterable[str] = ()) -> tuple[str, tuple[str, ...]]:
+    """The role as stored (``viewer`` -> ``force``) and its LPAs; ValueError for a role / LPAs that do not fit."""
+    role = OLD_ROLES.get(role, role)
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    names = _normal_lpas(lpas)
+    if role == "lpa" and not names:
+        raise ValueError("an lpa user needs at least one LPA (--lpa NAME)")
+    if role != "lpa" and names:
+        raise ValueError(f"a {role} user sees every LPA: give --lpa only with --role lpa")
+    return role, names
 
 
-def add_user(path: str | Path, name: str, password: str, role: str = "viewer") -> User:
-    """Add ``name`` (or replace their password and role, ending their sessions) in the users file."""
+def check_lpas(lpas: Iterable[str], configured: Iterable[str]) -> tuple[str, ...]:
+    """``lpas`` upper-cased, when each is one of the ``configured`` LPAs; ValueError naming any that is not."""
+    known = {x.upper() for x in configured}
+    names = _normal_lpas(lpas)
+    unknown = [x for x in names if x not in known]
+    if unknown:
+        raise ValueError(
+            f"unknown LPA {', '.join(unknown)}; the configured LPAs are {', '.join(sorted(known)) or '(none)'}"
+        )
+    return names
+
+
+def _entry_user(name: str, entry: Any) -> User | None:
+    """The entry as a :class:`User`; None when it cannot sign in (disabled, unknown role, lpa without LPAs)."""
+    if not isinstance(entry, dict) or entry.get("disabled"):
+        return None
+    role = OLD_ROLES.get(entry.get("role"), entry.get("role"))  # type: ignore[arg-type]
+    raw = entry.get("lpas") or []
+    if role not in ROLES or not isinstance(raw, list):
+        return None
+    lpas = _normal_lpas(raw) if role == "lpa" else ()
+    if role == "lpa" and not lpas:
+        return None  # an lpa user with no LPA sees nothing: refused rather than shown an empty list
+    return User(name, str(role), _version(entry), lpas)
+
+
+def add_user(path: str | Path, name: str, password: str, role: str = "force", lpas: Iterable[str] = ()) -> User:
+    """Add ``name`` (or replace their password, role and LPAs, ending their sessions) in the users file."""
     if not _NAME.match(name):
         raise ValueError("user name: letters, digits, '.', '_' or '-', at most 64 characters")
-    _check_role(role)
+    role, names = _check_role(role, lpas)
     _check_password(password)
     p = Path(path)
     with _locked(p):
@@ -162,13 +241,14 @@ def add_user(path: str | Path, name: str, password: str, role: str = "viewer") -
         version = _version(old) + 1 if isinstance(old, dict) else 0
         users[name] = {
             "role": role,
+            "lpas": list(names),
             "password_hash": _hasher.hash(password),
             "created_at": utc_now().isoformat(timespec="seconds"),
             "session_version": version,
             "disabled": False,
         }
         _save(p, users)
-    return User(name, role, version)
+    return User(name, role, version, names)
 
 
 def reset_password(path: str | Path, name: str, password: str) -> None:
@@ -178,10 +258,10 @@ def reset_password(path: str | Path, name: str, password: str) -> None:
     _change(path, name, lambda e: e.update(password_hash=new_hash))
 
 
-def set_role(path: str | Path, name: str, role: str) -> None:
-    """Change ``name``'s role; every session they have ends (they sign in again with the new role)."""
-    _check_role(role)
-    _change(path, name, lambda e: e.update(role=role))
+def set_role(path: str | Path, name: str, role: str, lpas: Iterable[str] = ()) -> None:
+    """Change ``name``'s role and LPAs; every session they have ends (they sign in again with the new scope)."""
+    role, names = _check_role(role, lpas)
+    _change(path, name, lambda e: e.update(role=role, lpas=list(names)))
 
 
 def disable_user(path: str | Path, name: str) -> None:
@@ -222,19 +302,47 @@ def authenticate(path: str | Path, name: str, password: str) -> User | None:
         _hasher.verify(stored or _DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
-    if not stored or not isinstance(entry, dict) or entry.get("role") not in ROLES or entry.get("disabled"):
+    if not stored:
         return None
-    if is_locked(entry):  # locked out (issue 13): refused even with the right password
+    if not isinstance(entry, dict) or is_locked(entry):  # locked out (issue 13): refused even with the right password
         return None
-    return User(name, entry["role"], _version(entry))
+    return _entry_user(name, entry)
 
 
 def lookup(path: str | Path, name: str) -> User | None:
     """The user as currently in the file; None when removed or disabled (their sessions stop working)."""
-    entry = load_users(path).get(name)
-    if not isinstance(entry, dict) or entry.get("role") not in ROLES or entry.get("disabled"):
-        return None
-    return User(name, entry["role"], _version(entry))
+    return _entry_user(name, load_users(path).get(name))
+
+
+def list_users(path: str | Path) -> list[UserInfo]:
+    """Every user in the file, by name: role, LPAs, disabled, and what is wrong with an unusable entry."""
+    out = []
+    for name, entry in sorted(load_users(path).items()):
+        if not isinstance(entry, dict):
+            out.append(UserInfo(name, "?", (), False, "not an object", None, None))
+            continue
+        raw_role = entry.get("role")
+        role = OLD_ROLES.get(raw_role, raw_role)  # type: ignore[arg-type]
+        raw = entry.get("lpas") or []
+        lpas = _normal_lpas(raw) if isinstance(raw, list) else ()
+        problem = None
+        if role not in ROLES:
+            problem = f"unknown role {raw_role!r}"
+        elif role == "lpa" and not lpas:
+            problem = "lpa user with no LPA"
+        out.append(
+            UserInfo(
+                name,
+                str(role),
+                lpas,
+                bool(entry.get("disabled")),
+                problem,
+                entry.get("created_at"),
+                entry.get("updated_at"),
+                is_locked(entry),
+            )
+        )
+    return out
 
 
 # --- Lock-out after repeated failures (issue 13) ------------------------------------------------

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 
 from fsu_dagster.dashboard import queries
 from fsu_dagster.dashboard.deps import Snapshot
+from fsu_dagster.dashboard.scope import Scope
 from fsu_dagster.settings import FsuSettings
 
 __all__ = [
@@ -82,9 +83,10 @@ def _month_str(month: dt.date) -> str:
     return f"{month:%Y-%m}"
 
 
-def _filter_options(settings: FsuSettings) -> dict[str, list[tuple[str, str]]]:
+def _filter_options(settings: FsuSettings, scope: Scope | None = None) -> dict[str, list[tuple[str, str]]]:
+    lpas = (scope or Scope(None)).filter_options(settings.lpas)
     return {
-        "lpa": [(x, x.title()) for x in settings.lpas] + [(UNKNOWN_LPA, "No home LPA")],
+        "lpa": [(x, "No home LPA" if x == UNKNOWN_LPA else x.title()) for x in lpas],
         "theme": [(k, v.label) for k, v in settings.themes.items()] + [MISSING_THEME],
         "priority": [(k, v.label) for k, v in settings.priority_crime_types.items()],
     }
@@ -105,9 +107,14 @@ def cohort_context(
     theme: str | None = None,
     priority: str | None = None,
     sort: str | None = None,
+    scope: Scope | None = None,
 ) -> dict[str, Any]:
-    """The main page (method 6.1): the cohort table with LPA / theme / priority-crime filters."""
-    options = _filter_options(settings)
+    """The main page (method 6.1): the cohort table with LPA / theme / priority-crime filters.
+
+    ``scope``: the user's (:mod:`fsu_dagster.dashboard.scope`); rows and LPA filter buttons outside it
+    are left out (None = everything).
+    """
+    options = _filter_options(settings, scope)
     chosen = {"lpa": lpa or None, "theme": theme or None, "priority": priority or None}
     for key, value in chosen.items():
         if value is not None and value not in {k for k, _ in options[key]}:
@@ -115,7 +122,7 @@ def cohort_context(
     sort = sort or "overall"
     if sort not in queries.SORTS:
         raise BadFilter("unknown sort")
-    rows = queries.cohort_rows(snap.conn, snap.month, sort=sort, **chosen)
+    rows = queries.cohort_rows(snap.conn, snap.month, sort=sort, lpas=scope.lpas if scope else None, **chosen)
     month = _month_str(snap.month)
 
     def href(**changes: str | None) -> str:
@@ -153,6 +160,7 @@ def cohort_context(
         "rows": rows,
         "filtered": any(chosen.values()),
         "clear_href": href(lpa=None, theme=None, priority=None),
+        "export_href": "/export/list.csv" + href().removeprefix("/"),
     }
 
 
@@ -250,6 +258,8 @@ def details_context(snap: Snapshot, settings: FsuSettings, person_id: str) -> di
         "info": snap.info,
         "person": header,
         "back_href": f"/?month={month}",
+        "print_href": f"/people/{quote(person_id, safe='')}/print?month={month}",
+        "export_href": f"/people/{quote(person_id, safe='')}/export.csv?month={month}",
         "themes": [{**t, "label": theme_labels.get(t["theme"], t["label"])} for t in rows("person_themes")],
         "priority_crimes": rows("person_priority_crimes"),
         "changes": rows("cohort_changes"),

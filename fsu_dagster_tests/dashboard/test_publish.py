@@ -60,7 +60,13 @@ def test_parse_month_rejects(text):
 
 def test_snapshot_holds_the_dashboard_tables_for_the_cohort(tiny_built, published):
     """The dashboard reads only the snapshot: every table it needs is there, for month M and the cohort only."""
-    assert _tables(published.path) == {*SNAPSHOT_TABLES, "person_names", "snapshot_info", "data_quality"}
+    assert _tables(published.path) == {
+        *SNAPSHOT_TABLES,
+        "person_names",
+        "snapshot_info",
+        "data_quality",
+        "link_quality",
+    }
     wh = connect(str(tiny_built.warehouse), read_only=True)
     snap = connect(str(published.path), read_only=True)
     try:

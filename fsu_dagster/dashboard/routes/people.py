@@ -1,4 +1,10 @@
-"""The main page (the cohort table, method 6.1) and the details page (one person, method 6.2)."""
+"""The main page (the cohort table, method 6.1) and the details page (one person, method 6.2).
+
+Both are scoped (:mod:`fsu_dagster.dashboard.scope`): the main page lists only the people whose
+home LPA the user may see, and every one-person route (details, print, person export) takes the
+person through :func:`scoped_person`, which refuses anyone outside the user's scope with 403 and
+an audit line ``refused`` naming the person's ID.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from fsu_dagster.dashboard import views
+from fsu_dagster.dashboard import queries, views
 from fsu_dagster.dashboard.audit import request_audit
-from fsu_dagster.dashboard.deps import ConfigDep, CurrentUser, SettingsDep, SnapshotDep
+from fsu_dagster.dashboard.deps import ConfigDep, CurrentUser, SettingsDep, Snapshot, SnapshotDep
 from fsu_dagster.dashboard.ids import INVALID_ID, valid_person_id
 from fsu_dagster.dashboard.rendering import templates
+from fsu_dagster.dashboard.scope import Scope
 
 router = APIRouter(tags=["people"])
 
@@ -28,7 +35,9 @@ def cohort_page(
     sort: str | None = None,
 ) -> Response:
     try:
-        context = views.cohort_context(snap, settings, lpa=lpa, theme=theme, priority=priority, sort=sort)
+        context = views.cohort_context(
+            snap, settings, lpa=lpa, theme=theme, priority=priority, sort=sort, scope=Scope.of(user)
+        )
     except views.BadFilter as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
     return templates.TemplateResponse(request, "pages/main.html", context)
@@ -48,10 +57,38 @@ def checked_person_id(request: Request, person_id: str, user: CurrentUser, confi
     return person_id
 
 
+REFUSED = "This person is outside the LPAs you may see. The request has been recorded."
+
+
+def scoped_person(
+    request: Request,
+    person_id: Annotated[str, Depends(checked_person_id)],
+    user: CurrentUser,
+    snap: SnapshotDep,
+) -> str:
+    """The person's ID when they are in the month's cohort and in the user's scope.
+
+    Out of scope: 403 and an audit line with event ``refused``. For an LPA user a person who is
+    not in the month's list is refused the same way (so the answer does not tell them whether
+    somebody outside their LPAs is listed); for all-LPA users it is a 404.
+    """
+    in_cohort, home_lpa = queries.person_home_lpa(snap.conn, snap.month, person_id)
+    scope = Scope.of(user)
+    if in_cohort and scope.allows(home_lpa):
+        return person_id
+    if not in_cohort and scope.everything:
+        raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
+    request_audit(request).event = "refused"
+    raise HTTPException(status_code=403, detail=REFUSED)
+
+
+ScopedPerson = Annotated[str, Depends(scoped_person)]
+
+
 @router.get("/people/{person_id}")
 def person_page(
     request: Request,
-    person_id: Annotated[str, Depends(checked_person_id)],
+    person_id: ScopedPerson,
     user: CurrentUser,
     snap: SnapshotDep,
     settings: SettingsDep,
@@ -59,4 +96,16 @@ def person_page(
     context = views.details_context(snap, settings, person_id)
     if context is None:
         raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
+    unlink_out_of_scope(context, snap, Scope.of(user))
     return templates.TemplateResponse(request, "pages/details.html", context)
+
+
+def unlink_out_of_scope(context: dict, snap: Snapshot, scope: Scope) -> None:
+    """Related people outside the user's scope keep their ID but lose the link (it would only answer 403)."""
+    if scope.everything:
+        return
+    for r in context.get("related", []):
+        if r.get("href") and not scope.allows(
+            queries.person_home_lpa(snap.conn, snap.month, r["related_person_id"])[1]
+        ):
+            r["href"] = None

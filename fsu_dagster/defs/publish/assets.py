@@ -27,11 +27,13 @@ UPSTREAM_LAYERS = {
     "person_harm": "stage1",
     "person_home_lpa": "stage1",
     "identity_variants": "identity",
+    "link_quality": "identity",
 }
 
 
 def _upstream_keys() -> list[dg.AssetKey]:
-    tables = [*SNAPSHOT_TABLES, "identity_variants"]
+    # link_quality: copied for the dashboard's data-quality page, so it must be built before publishing.
+    tables = [*SNAPSHOT_TABLES, "identity_variants", "link_quality"]
     return [dg.AssetKey([UPSTREAM_LAYERS.get(t, "profiles"), t]) for t in tables]
 
 

