@@ -240,3 +240,19 @@ def test_cli_unlock(tmp_path, users, monkeypatch):
     assert (last["event"], last["account"], last["path"]) == ("unlock", "vera", "cli:fsu user unlock")
     assert runner.invoke(cli_app, ["user", "unlock", "nobody"]).exit_code == 1
     assert unlock_user(users, "vera") is False  # nothing to unlock any more
+
+
+def test_users_page_offers_unlock_for_a_locked_account(tmp_path, published, users):
+    """The admin users page marks a locked account and its unlock button posts with the page's token."""
+    app = build(tmp_path, published, users, lockout_failures=2)
+    for _ in range(2):
+        sign_in(users, "vera", "wrong-password-000", max_failures=2)
+    admin = admin_client(app)
+    page = admin.get("/users").text
+    vera = re.search(r'<tr data-user="vera">.*?</tr>', page, flags=re.S).group(0)
+    olga = re.search(r'<tr data-user="olga">.*?</tr>', page, flags=re.S).group(0)
+    assert "locked" in vera and 'action="/users/vera/unlock"' in vera
+    assert "unlock" not in olga
+    token = re.search(r'name="csrf" value="([^"]+)"', vera).group(1)
+    assert admin.post("/users/vera/unlock", data={"csrf": token}, follow_redirects=False).status_code == 303
+    assert 'action="/users/vera/unlock"' not in admin.get("/users").text
