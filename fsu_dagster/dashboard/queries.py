@@ -167,12 +167,15 @@ def cohort_rows(
     order = order_by(sort if sort in SORTS else "overall", direction)
     metric_cols = ", ".join(f"m.metric_{k}, m.rank_{k}, c.in_top_{k}" for k, _, _ in METRICS)
     sql = f"""
+        WITH th AS (
+            SELECT person_id, string_agg(theme, ' ' ORDER BY theme) AS themes
+            FROM fsu.person_themes WHERE month = $month GROUP BY person_id
+        )
         SELECT c.person_id, n.forename, n.surname, n.dob, {metric_cols},
                coalesce(h.harm_caused, 0) AS harm_caused, coalesce(h.harm_received, 0) AS harm_received,
-               l.home_lpa, ch.status,
-               (SELECT string_agg(t.theme, ' ' ORDER BY t.theme) FROM fsu.person_themes t
-                 WHERE t.month = c.month AND t.person_id = c.person_id) AS themes
+               l.home_lpa, ch.status, th.themes
         FROM fsu.cohort c
+        LEFT JOIN th ON th.person_id = c.person_id
         JOIN fsu.person_metrics m ON m.month = c.month AND m.person_id = c.person_id
         LEFT JOIN fsu.person_harm h ON h.month = c.month AND h.person_id = c.person_id
         LEFT JOIN fsu.person_home_lpa l ON l.month = c.month AND l.person_id = c.person_id

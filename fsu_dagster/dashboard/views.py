@@ -205,9 +205,10 @@ def cohort_context(
             "next": "descending" if next_dir == "desc" else "ascending",
         }
     theme_labels = dict(options["theme"])
+    select_base = href(selected=None) + "&selected="  # one urlencode for the page, not one per row
     for r in rows:
         r["href"] = f"/people/{quote(r['person_id'], safe='')}?month={month}"
-        r["select_href"] = href("#chart", selected=r["person_id"])
+        r["select_href"] = select_base + quote(r["person_id"], safe="") + "#chart"
         r["selected"] = r["person_id"] == selected
         r["cw_only"] = r["person_id"].startswith(CW_PREFIX)
         r["themes"] = [(t, theme_labels.get(t, t)) for t in (r["themes"] or "").split()]
