@@ -198,3 +198,39 @@ def test_cw_people_show_their_most_common_controlworks_name_marked_not_on_connec
     assert pid in row_ids(main.text)
     row = re.search(rf'<tr data-person-id="{re.escape(pid)}".*?</tr>', main.text, re.DOTALL)[0]
     assert name in _text(row) and "not on Connect" in _text(row)
+
+
+def test_household_members_outside_the_users_scope_show_by_id_only(published, wh):
+    """With LPA scope, another member whose home LPA is not the user's is listed by ID only: no name, DOB or link."""
+    from fsu_dagster.dashboard import views
+    from fsu_dagster.dashboard.deps import Snapshot
+    from fsu_dagster.settings import load_settings
+
+    household_id = wh(
+        "select household_id from fsu.home_addresses where month = ? and household_id is not null "
+        "group by 1 having count(*) >= 2 order by 1 limit 1"
+    )[0][0]
+    members = sorted(
+        r[0]
+        for r in wh("select person_id from fsu.home_addresses where month = ? and household_id = ?", [household_id])
+    )
+
+    class OnlyHome:  # the Scope interface views relies on (D1's dashboard.scope.Scope)
+        lpas = frozenset({"NOWHERE"})
+
+        def allows(self, home_lpa):
+            return home_lpa in self.lpas
+
+    conn = connect(str(published.path), read_only=True)
+    try:
+        snap = Snapshot(month=M, path=published.path, conn=conn, months=[M])
+        full = views.details_context(snap, load_settings(), members[0])["household"]
+        scoped = views.details_context(snap, load_settings(), members[0], scope=OnlyHome())["household"]
+    finally:
+        conn.close()
+    assert [m["person_id"] for m in full["members"]] == [m["person_id"] for m in scoped["members"]] == members
+    assert all(m["name"] and m["visible"] for m in full["members"])
+    assert all(m["href"] for m in full["others"])
+    me, *others = scoped["members"]
+    assert me["is_self"] and me["name"]
+    assert others and all(m["name"] is None and m["dob"] is None and m["href"] is None for m in others)
