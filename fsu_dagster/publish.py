@@ -43,6 +43,7 @@ from fsu_dagster.warehouse import WAREHOUSE_ALIAS, connect, utc_now
 __all__ = [
     "COHORT_TABLES",
     "SNAPSHOT_TABLES",
+    "SOURCE_TABLES",
     "SnapshotError",
     "latest_snapshot",
     "list_snapshots",
