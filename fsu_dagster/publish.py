@@ -9,10 +9,17 @@ the new complete file, never a half-written one; ``latest`` only moves after the
 complete. Republishing a month replaces that month's file and nothing else.
 
 Snapshot layout: schema ``fsu`` with the same table names and columns as the warehouse, rows of
-month M only, person-level tables restricted to M's cohort, plus two tables built here:
+month M only, person-level tables restricted to M's cohort, plus tables built here:
 
+* ``fsu.identity_variants`` — the warehouse table for the cohort, forenames, surnames, DOBs and
+  PNC IDs only (method 5.1.4's lists; phone numbers are not shown, so not copied);
+* ``fsu.cw_identity_variants`` — for ControlWorks-only cohort members (``CW:`` IDs, no Connect
+  record): every forename, surname, DOB and PNC ID on the ControlWorks logs linked to them,
+  ``month, person_id, field, value, mentions`` (linked mentions carrying it), ``first_seen,
+  last_seen`` (dates of the first and last such log);
 * ``fsu.person_names`` — per cohort member, the most common forename, surname and DOB among
-  their identity variants (what the dashboard shows next to the ID);
+  their identity variants (Connect), or among their ControlWorks mentions for ``CW:`` people
+  (what the dashboard shows next to the ID);
 * ``fsu.snapshot_info`` — one row: ``month, published_at, universe_size, cohort_size``.
 
 When the warehouse has them, ``fsu.data_quality`` (the window's twelve landing months) and
@@ -32,12 +39,15 @@ import os
 import re
 from pathlib import Path
 
+import duckdb
+
 from fsu_dagster.filemodes import file_mode, make_private_dir, private_umask, restrict
 from fsu_dagster.warehouse import WAREHOUSE_ALIAS, connect, utc_now
 
 __all__ = [
     "COHORT_TABLES",
     "SNAPSHOT_TABLES",
+    "SOURCE_TABLES",
     "SnapshotError",
     "latest_snapshot",
     "list_snapshots",
@@ -74,7 +84,14 @@ SNAPSHOT_TABLES = (
     "cw_caller_relationship_counts",
     "missing_summary",
     "missing_episodes",
+    "households",
 )
+
+#: Warehouse tables read to build the snapshot's own tables (not copied as they are).
+SOURCE_TABLES = ("identity_variants", "cw_person_links", "cw_logs")
+
+#: The identity fields the details page shows (method 5.1.4: names, DOB, PNC ID).
+SHOWN_FIELDS = ("forename", "surname", "dob", "pnc_id")
 
 LATEST = "latest"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -147,6 +164,70 @@ def _fsync(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+def _identity_tables(conn: duckdb.DuckDBPyConnection, month: dt.date) -> None:
+    """``identity_variants``, ``cw_identity_variants`` and ``person_names`` for month ``month``'s cohort."""
+    src = f"{WAREHOUSE_ALIAS}.fsu"
+    cohort = f"(SELECT person_id FROM {src}.cohort WHERE month = $m)"
+    params = {"m": month, "fields": list(SHOWN_FIELDS)}
+    conn.execute(
+        f"CREATE TABLE snap.fsu.identity_variants AS SELECT * FROM {src}.identity_variants "
+        f"WHERE month = $m AND list_contains($fields, field) AND person_id IN {cohort}",
+        params,
+    )
+    # One row per (linked mention, field): the mention's own details (originator_* or subject_*).
+    values = ", ".join(
+        f"('{f}', CASE WHEN k.role = 'originator' THEN CAST(g.originator_{f} AS VARCHAR) "
+        f"ELSE CAST(g.subject_{f} AS VARCHAR) END)"
+        for f in SHOWN_FIELDS
+    )
+    conn.execute(
+        f"""
+        CREATE TABLE snap.fsu.cw_identity_variants AS
+        WITH mentions AS (
+            SELECT k.person_id, k.incident_id, k.role, CAST(g.created_at AS DATE) AS seen,
+                   v.field, trim(v.value) AS value
+            FROM {src}.cw_person_links k
+            JOIN {src}.cw_logs g ON g.month = k.month AND g.incident_id = k.incident_id
+            CROSS JOIN (VALUES {values}) AS v(field, value)
+            WHERE k.month = $m AND k.person_id LIKE 'CW:%' AND k.person_id IN {cohort}
+        )
+        SELECT $m::DATE AS month, person_id, field, value,
+               count(DISTINCT (incident_id, role))::BIGINT AS mentions, min(seen) AS first_seen, max(seen) AS last_seen
+        FROM mentions WHERE value IS NOT NULL AND value <> ''
+        GROUP BY person_id, field, value
+        """,
+        {"m": month},
+    )
+    # Most common forename / surname / DOB per cohort member (Connect: most versions, then most months
+    # seen, latest, A-Z; CW: people: most mentions, latest, A-Z).
+    conn.execute(
+        f"""
+        CREATE TABLE snap.fsu.person_names AS
+        WITH candidates AS (
+            SELECT person_id, field, value, n_versions AS weight, n_months AS weight2, last_seen
+            FROM snap.fsu.identity_variants
+            UNION ALL
+            SELECT person_id, field, value, mentions, 0, last_seen FROM snap.fsu.cw_identity_variants
+        ),
+        v AS (
+            SELECT person_id, field, value,
+                   row_number() OVER (PARTITION BY person_id, field
+                                      ORDER BY weight DESC, weight2 DESC, last_seen DESC, value) AS rn
+            FROM candidates WHERE field IN ('forename', 'surname', 'dob')
+        )
+        SELECT $m::DATE AS month, c.person_id,
+               max(CASE WHEN field = 'forename' THEN value END) AS forename,
+               max(CASE WHEN field = 'surname' THEN value END) AS surname,
+               TRY_CAST(max(CASE WHEN field = 'dob' THEN value END) AS DATE) AS dob
+        FROM {src}.cohort c
+        LEFT JOIN v ON v.person_id = c.person_id AND v.rn = 1
+        WHERE c.month = $m
+        GROUP BY c.person_id
+        """,
+        {"m": month},
+    )
+
+
 def _copy_tables(warehouse_path: Path, target: Path, month: dt.date) -> None:
     conn = connect(str(warehouse_path), read_only=True)
     try:
@@ -157,7 +238,7 @@ def _copy_tables(warehouse_path: Path, target: Path, month: dt.date) -> None:
                 [WAREHOUSE_ALIAS],
             ).fetchall()
         }
-        missing = [t for t in SNAPSHOT_TABLES if t not in present]
+        missing = [t for t in (*SNAPSHOT_TABLES, *SOURCE_TABLES) if t not in present]
         if missing:
             raise SnapshotError(
                 f"warehouse lacks table(s) {', '.join('fsu.' + t for t in missing)}; run `fsu run` first"
@@ -180,33 +261,7 @@ def _copy_tables(warehouse_path: Path, target: Path, month: dt.date) -> None:
             if table in COHORT_TABLES:
                 where += f" and person_id in (select person_id from {WAREHOUSE_ALIAS}.fsu.cohort where month = $m)"
             conn.execute(f"CREATE TABLE snap.fsu.{table} AS SELECT * FROM {src} WHERE {where}", {"m": month})
-        # Most common forename / surname / DOB per cohort member (ties: most months seen, latest, A-Z).
-        conn.execute(
-            f"""
-            CREATE TABLE snap.fsu.person_names AS
-            WITH v AS (
-                SELECT person_id, field, value,
-                       row_number() OVER (PARTITION BY person_id, field
-                                          ORDER BY n_versions DESC, n_months DESC, last_seen DESC, value) AS rn
-                FROM {WAREHOUSE_ALIAS}.fsu.identity_variants
-                WHERE month = $m AND field IN ('forename', 'surname', 'dob')
-                  AND person_id IN (SELECT person_id FROM {WAREHOUSE_ALIAS}.fsu.cohort WHERE month = $m)
-            )
-            SELECT $m::DATE AS month, c.person_id,
-                   max(CASE WHEN field = 'forename' THEN value END) AS forename,
-                   max(CASE WHEN field = 'surname' THEN value END) AS surname,
-                   TRY_CAST(max(CASE WHEN field = 'dob' THEN value END) AS DATE) AS dob
-            FROM {WAREHOUSE_ALIAS}.fsu.cohort c
-            LEFT JOIN v ON v.person_id = c.person_id AND v.rn = 1
-            WHERE c.month = $m
-            GROUP BY c.person_id
-            """
-            if "identity_variants" in present
-            else "CREATE TABLE snap.fsu.person_names AS SELECT $m::DATE AS month, person_id, "
-            "NULL::VARCHAR AS forename, NULL::VARCHAR AS surname, NULL::DATE AS dob "
-            f"FROM {WAREHOUSE_ALIAS}.fsu.cohort WHERE month = $m",
-            {"m": month},
-        )
+        _identity_tables(conn, month)
         if "data_quality" in present:  # the window's twelve landing months (aggregates only; issue 12)
             conn.execute(
                 f"CREATE TABLE snap.fsu.data_quality AS SELECT * FROM {WAREHOUSE_ALIAS}.fsu.data_quality "

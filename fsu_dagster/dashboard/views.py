@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from fsu_dagster.dashboard import queries
@@ -21,6 +21,9 @@ from fsu_dagster.settings import FsuSettings
 __all__ = [
     "TOTAL_LABELS",
     "BadFilter",
+    "NotListed",
+    "OutOfScope",
+    "ScopeLike",
     "cohort_context",
     "details_context",
     "method_context",
@@ -64,6 +67,28 @@ class BadFilter(ValueError):
     """A filter or sort value that the page does not offer."""
 
 
+class NotListed(LookupError):
+    """The selected person is not in the month's cohort (404)."""
+
+
+class OutOfScope(PermissionError):
+    """The selected person's home LPA is outside the user's scope (403)."""
+
+
+class ScopeLike(Protocol):
+    """What the pages need of ``dashboard.scope.Scope`` (D1): the user's LPAs (None = all) and the check."""
+
+    @property
+    def lpas(self) -> frozenset[str] | None: ...
+
+    def allows(self, home_lpa: str | None) -> bool: ...
+
+
+CW_PREFIX = "CW:"
+SORT_DIRECTIONS = ("asc", "desc")
+ARIA_SORT = {"asc": "ascending", "desc": "descending"}
+
+
 def pct(value: float | None, maximum: float | None) -> int:
     """``value`` as a whole percentage of ``maximum`` (0-100); any non-zero value shows at least 1."""
     if not value or not maximum or maximum <= 0:
@@ -83,8 +108,8 @@ def _month_str(month: dt.date) -> str:
     return f"{month:%Y-%m}"
 
 
-def _filter_options(settings: FsuSettings, scope: Scope | None = None) -> dict[str, list[tuple[str, str]]]:
-    lpas = (scope or Scope(None)).filter_options(settings.lpas)
+def _filter_options(settings: FsuSettings, scope: ScopeLike | None = None) -> dict[str, list[tuple[str, str]]]:
+    lpas = Scope(scope.lpas if scope is not None else None).filter_options(settings.lpas)
     return {
         "lpa": [(x, "No home LPA" if x == UNKNOWN_LPA else x.title()) for x in lpas],
         "theme": [(k, v.label) for k, v in settings.themes.items()] + [MISSING_THEME],
@@ -92,11 +117,9 @@ def _filter_options(settings: FsuSettings, scope: Scope | None = None) -> dict[s
     }
 
 
-def _sort_options() -> list[tuple[str, str]]:
-    return [(k, label) for k, label, _ in queries.METRICS] + [
-        ("harm_caused", "Harm caused"),
-        ("harm_received", "Harm received"),
-    ]
+def _display_name(row: dict[str, Any]) -> str:
+    name = " ".join(x for x in (row.get("forename"), row.get("surname")) if x)
+    return name or str(row["person_id"])
 
 
 def cohort_context(
@@ -107,12 +130,17 @@ def cohort_context(
     theme: str | None = None,
     priority: str | None = None,
     sort: str | None = None,
-    scope: Scope | None = None,
+    direction: str | None = None,
+    entrants: bool = False,
+    selected: str | None = None,
+    scope: ScopeLike | None = None,
 ) -> dict[str, Any]:
-    """The main page (method 6.1): the cohort table with LPA / theme / priority-crime filters.
+    """The main page (method 6.1): the cohort table with LPA / theme / priority-crime / entrant filters,
+    sortable by every column, and the selected person's investigation locations by LPA beside it.
 
-    ``scope``: the user's (:mod:`fsu_dagster.dashboard.scope`); rows and LPA filter buttons outside it
-    are left out (None = everything).
+    ``scope`` limits the rows and the LPA filter buttons to the user's home LPAs (None: everyone). ``selected`` must be a
+    cohort member (else :class:`NotListed`) within ``scope`` (else :class:`OutOfScope`); the caller
+    has checked its shape.
     """
     options = _filter_options(settings, scope)
     chosen = {"lpa": lpa or None, "theme": theme or None, "priority": priority or None}
@@ -122,45 +150,95 @@ def cohort_context(
     sort = sort or "overall"
     if sort not in queries.SORTS:
         raise BadFilter("unknown sort")
-    rows = queries.cohort_rows(snap.conn, snap.month, sort=sort, lpas=scope.lpas if scope else None, **chosen)
+    if direction is not None and direction not in SORT_DIRECTIONS:
+        raise BadFilter("unknown sort direction")
+    column = queries.SORTS[sort]
+    direction = direction or column.default
+    lpas = scope.lpas if scope is not None else None
+    chart = None
+    if selected:
+        chart = queries.selected_person(snap.conn, snap.month, selected)
+        if chart is None:
+            raise NotListed(selected)
+        if scope is not None and not scope.allows(chart["home_lpa"]):
+            raise OutOfScope(selected)
+    rows = queries.cohort_rows(
+        snap.conn, snap.month, sort=sort, direction=direction, entrants=entrants, lpas=lpas, **chosen
+    )
+    changes = queries.entrants_summary(snap.conn, snap.month, lpas=lpas)
     month = _month_str(snap.month)
+    state: dict[str, str | None] = {
+        "month": month,
+        **chosen,
+        "entrants": "1" if entrants else None,
+        "sort": sort,
+        "dir": direction,
+        "selected": selected or None,
+    }
 
-    def href(**changes: str | None) -> str:
-        params = {"month": month, **chosen, "sort": sort, **changes}
-        return "/?" + urlencode({k: v for k, v in params.items() if v})
+    def href(anchor: str = "", /, **changes: str | None) -> str:
+        params = {**state, **changes}
+        return "/?" + urlencode({k: v for k, v in params.items() if v}) + anchor
 
+    # Changing a filter changes the list, so it drops the selection; sorting keeps it.
     filters = [
         {
             "key": key,
             "label": {"lpa": "Home LPA", "theme": "Theme", "priority": "Priority crime"}[key],
-            "all_href": href(**{key: None}),
+            "all_href": href(**{key: None, "selected": None}),
             "all_active": chosen[key] is None,
             "buttons": [
-                {"value": v, "label": label, "active": chosen[key] == v, "href": href(**{key: v})}
+                {"value": v, "label": label, "active": chosen[key] == v, "href": href(**{key: v, "selected": None})}
                 for v, label in options[key]
             ],
         }
         for key in ("lpa", "theme", "priority")
     ]
+    columns = {}
+    for key, col in queries.SORTS.items():
+        active = key == sort
+        next_dir = ("desc" if direction == "asc" else "asc") if active else col.default
+        columns[key] = {
+            "key": key,
+            "label": col.label,
+            "active": active,
+            "aria_sort": ARIA_SORT[direction] if active else None,
+            "href": href(sort=key, dir=next_dir),
+            "next": "descending" if next_dir == "desc" else "ascending",
+        }
     theme_labels = dict(options["theme"])
-    max_harm = max((r["harm_caused"] for r in rows), default=0) or 0
+    select_base = href(selected=None) + "&selected="  # one urlencode for the page, not one per row
     for r in rows:
         r["href"] = f"/people/{quote(r['person_id'], safe='')}?month={month}"
+        r["select_href"] = select_base + quote(r["person_id"], safe="") + "#chart"
+        r["selected"] = r["person_id"] == selected
+        r["cw_only"] = r["person_id"].startswith(CW_PREFIX)
         r["themes"] = [(t, theme_labels.get(t, t)) for t in (r["themes"] or "").split()]
-        r["harm_caused_pct"] = pct(r["harm_caused"], max_harm)
+    if chart is not None:
+        chart["name"] = _display_name(chart)
+        chart["bars"] = _bars(chart["lpas"], "investigations")
+        chart["total"] = sum(x["investigations"] for x in chart["lpas"])
+        chart["href"] = f"/people/{quote(chart['person_id'], safe='')}?month={month}"
+        chart["close_href"] = href(selected=None)
     return {
         "month": month,
         "months": [_month_str(m) for m in reversed(snap.months)],
         "info": snap.info,
         "filters": filters,
-        "sorts": [
-            {"key": k, "label": label, "active": k == sort, "href": href(sort=k)} for k, label in _sort_options()
-        ],
+        "sorts": list(columns.values()),
+        "columns": columns,
         "metrics": queries.METRICS,
         "rows": rows,
-        "filtered": any(chosen.values()),
-        "clear_href": href(lpa=None, theme=None, priority=None),
-        "export_href": "/export/list.csv" + href().removeprefix("/"),
+        "chart": chart,
+        "entrants": {
+            **changes,
+            "active": entrants,
+            "href": href(entrants="1", selected=None),
+            "all_href": href(entrants=None, selected=None),
+        },
+        "filtered": any(chosen.values()) or entrants,
+        "clear_href": href(lpa=None, theme=None, priority=None, entrants=None, selected=None),
+        "export_href": "/export/list.csv" + href(selected=None).removeprefix("/"),
     }
 
 
@@ -229,12 +307,69 @@ def _bars(rows: list[dict[str, Any]], value: str) -> list[dict[str, Any]]:
     return [{**r, "pct": pct(r[value], peak)} for r in rows]
 
 
-def details_context(snap: Snapshot, settings: FsuSettings, person_id: str) -> dict[str, Any] | None:
-    """The details page (method 6.2) for one cohort member; None when they are not in the month's cohort."""
+#: Identity fields in the order the details page lists them, and their headings.
+VARIANT_LABELS = {"forename": "Forenames", "surname": "Surnames", "dob": "Dates of birth", "pnc_id": "PNC IDs"}
+
+
+def _variants(rows: list[dict[str, Any]], count: str) -> list[dict[str, Any]]:
+    """Variant rows (one per field and value, in display order) grouped per field, with ``count`` as ``n``."""
+    by_field: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_field[r["field"]].append({**r, "n": r[count]})
+    return [
+        {"field": f, "label": label, "values": by_field[f], "total": sum(v["n"] for v in by_field[f])}
+        for f, label in VARIANT_LABELS.items()
+    ]
+
+
+def _household(rows: list[dict[str, Any]], month: str, scope: ScopeLike | None) -> dict[str, Any] | None:
+    """The household section: the shared address, combined totals and members (others first by ID).
+
+    A member outside the user's scope is shown by ID only: no name, DOB or link."""
+    if not rows:
+        return None
+    first = rows[0]
+    members = []
+    for r in rows:
+        visible = r["is_self"] or scope is None or scope.allows(r["member_home_lpa"])
+        members.append(
+            {
+                "person_id": r["member_id"],
+                "is_self": r["is_self"],
+                "visible": visible,
+                "name": _display_name({**r, "person_id": r["member_id"]}) if visible else None,
+                "dob": r["dob"] if visible else None,
+                "home_lpa": r["member_home_lpa"],
+                "href": f"/people/{quote(r['member_id'], safe='')}?month={month}"
+                if visible and r["in_cohort"] and not r["is_self"]
+                else None,
+            }
+        )
+    return {
+        "household_id": first["household_id"],
+        "address": first["home_address"],
+        "postcode": first["home_postcode"],
+        "lpa": first["home_lpa"],
+        "size": first["members"],
+        "members": members,
+        "others": [m for m in members if not m["is_self"]],
+        "totals": [(TOTAL_LABELS[k], first[k]) for k in TOTAL_LABELS],
+    }
+
+
+def details_context(
+    snap: Snapshot, settings: FsuSettings, person_id: str, *, scope: ScopeLike | None = None
+) -> dict[str, Any] | None:
+    """The details page (method 6.2) for one cohort member; None when they are not in the month's cohort.
+
+    ``scope`` (the user's LPAs) hides the names of household members outside it; whether the
+    person themselves may be shown is the route's check.
+    """
     header = queries.person_header(snap.conn, snap.month, person_id)
     if header is None:
         return None
     month = _month_str(snap.month)
+    cw_only = person_id.startswith(CW_PREFIX)
 
     def rows(table: str) -> list[dict[str, Any]]:
         return queries.person_rows(snap.conn, table, snap.month, person_id)
@@ -284,6 +419,11 @@ def details_context(snap: Snapshot, settings: FsuSettings, person_id: str) -> di
         "arrests": [r for r in custody if r["arrested_at"] is not None],
         "missing_summary": queries.person_single(snap.conn, "missing_summary", snap.month, person_id),
         "missing": rows("missing_episodes"),
+        "cw_only": cw_only,
+        # Connect people: method 5.1.4's "all versions"; CW: people: what their ControlWorks mentions say.
+        "variants": None if cw_only else _variants(rows("identity_variants"), "n_versions"),
+        "cw_variants": _variants(rows("cw_identity_variants"), "mentions") if cw_only else None,
+        "household": _household(queries.household(snap.conn, snap.month, person_id), month, scope),
     }
 
 

@@ -62,6 +62,8 @@ def test_snapshot_holds_the_dashboard_tables_for_the_cohort(tiny_built, publishe
     """The dashboard reads only the snapshot: every table it needs is there, for month M and the cohort only."""
     assert _tables(published.path) == {
         *SNAPSHOT_TABLES,
+        "identity_variants",
+        "cw_identity_variants",
         "person_names",
         "snapshot_info",
         "data_quality",
@@ -88,6 +90,40 @@ def test_snapshot_holds_the_dashboard_tables_for_the_cohort(tiny_built, publishe
         snap.close()
     assert (published.snapshot_dir / "latest").read_text().strip() == "fsu-2026-10.duckdb"
     assert latest_snapshot(published.snapshot_dir) == published.path
+
+
+def test_identity_variants_are_the_cohorts_names_dobs_and_pnc_ids_only(tiny_built, published):
+    """The details page's "all versions" (method 5.1.4): copied for the cohort, without phone numbers
+    (not shown, so not published); every other row is copied as the warehouse has it."""
+    wh = connect(str(tiny_built.warehouse), read_only=True)
+    snap = connect(str(published.path), read_only=True)
+    try:
+        cols = "person_id, field, value, n_versions, n_months, first_seen, last_seen"
+        expected = wh.execute(
+            f"select {cols} from fsu.identity_variants where month = ? and field <> 'phone' "
+            "and person_id in (select person_id from fsu.cohort where month = ?) order by all",
+            [M, M],
+        ).fetchall()
+        got = snap.execute(f"select {cols} from fsu.identity_variants order by all").fetchall()
+        assert got == expected and expected
+        assert wh.execute(
+            "select count(*) from fsu.identity_variants where month = ? and field = 'phone'", [M]
+        ).fetchone()[0]
+        assert {r[0] for r in snap.execute("select distinct field from fsu.identity_variants").fetchall()} <= {
+            "forename",
+            "surname",
+            "dob",
+            "pnc_id",
+        }
+        # Households are the cohort's (every member listed), copied whole.
+        members = {
+            p for (ids,) in snap.execute("select person_ids from fsu.households").fetchall() for p in ids.split(";")
+        }
+        cohort = {r[0] for r in snap.execute("select person_id from fsu.cohort").fetchall()}
+        assert members and members <= cohort
+    finally:
+        wh.close()
+        snap.close()
 
 
 def test_latest_moves_only_after_the_snapshot_is_complete(tiny_built, tmp_path, monkeypatch):

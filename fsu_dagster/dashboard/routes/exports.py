@@ -21,9 +21,9 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from fsu_dagster.dashboard import queries, views
@@ -121,10 +121,22 @@ def export_list(
     theme: str | None = None,
     priority: str | None = None,
     sort: str | None = None,
+    direction: Annotated[str | None, Query(alias="dir")] = None,
+    entrants: str | None = None,
 ) -> Response:
+    if entrants not in (None, "", "0", "1"):
+        raise HTTPException(status_code=400, detail="unknown entrants filter")
     try:
         context = views.cohort_context(
-            snap, settings, lpa=lpa, theme=theme, priority=priority, sort=sort, scope=Scope.of(user)
+            snap,
+            settings,
+            lpa=lpa,
+            theme=theme,
+            priority=priority,
+            sort=sort,
+            direction=direction or None,
+            entrants=entrants == "1",
+            scope=Scope.of(user),
         )
     except views.BadFilter as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
@@ -166,7 +178,7 @@ def export_person(
     snap: SnapshotDep,
     settings: SettingsDep,
 ) -> Response:
-    context = views.details_context(snap, settings, person_id)
+    context = views.details_context(snap, settings, person_id, scope=Scope.of(user))
     if context is None:
         raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
     body, n = _csv(("section", "item", "field", "value"), person_rows(context))

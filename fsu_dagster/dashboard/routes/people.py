@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from fsu_dagster.dashboard import queries, views
@@ -29,17 +29,49 @@ def cohort_page(
     user: CurrentUser,
     snap: SnapshotDep,
     settings: SettingsDep,
+    config: ConfigDep,
     lpa: str | None = None,
     theme: str | None = None,
     priority: str | None = None,
     sort: str | None = None,
+    direction: Annotated[str | None, Query(alias="dir")] = None,
+    entrants: str | None = None,
+    selected: str | None = None,
 ) -> Response:
+    if entrants not in (None, "", "0", "1"):
+        raise HTTPException(status_code=400, detail="unknown entrants filter")
+    if selected:
+        # Selecting a person shows their data: the same ID check and audit line as their details page.
+        audit = request_audit(request)
+        if not valid_person_id(selected, config.person_id_pattern):
+            audit.person_id = INVALID_ID
+            raise HTTPException(status_code=404, detail="There is no person with that ID.")
+        audit.person_id = selected
+    scope = Scope.of(user)
     try:
         context = views.cohort_context(
-            snap, settings, lpa=lpa, theme=theme, priority=priority, sort=sort, scope=Scope.of(user)
+            snap,
+            settings,
+            lpa=lpa,
+            theme=theme,
+            priority=priority,
+            sort=sort,
+            direction=direction or None,
+            entrants=entrants == "1",
+            selected=selected or None,
+            scope=scope,
         )
     except views.BadFilter as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
+    except views.NotListed:
+        if scope.everything:
+            raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.") from None
+        # An LPA user is refused the same way in or out of the list (see scoped_person).
+        request_audit(request).event = "refused"
+        raise HTTPException(status_code=403, detail=REFUSED) from None
+    except views.OutOfScope:
+        request_audit(request).event = "refused"
+        raise HTTPException(status_code=403, detail=REFUSED) from None
     return templates.TemplateResponse(request, "pages/main.html", context)
 
 
@@ -93,7 +125,7 @@ def person_page(
     snap: SnapshotDep,
     settings: SettingsDep,
 ) -> Response:
-    context = views.details_context(snap, settings, person_id)
+    context = views.details_context(snap, settings, person_id, scope=Scope.of(user))
     if context is None:
         raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
     unlink_out_of_scope(context, snap, Scope.of(user))

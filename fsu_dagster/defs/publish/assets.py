@@ -15,11 +15,12 @@ import duckdb
 from fsu_dagster.defs.partitions import landing_month
 from fsu_dagster.defs.resources import SettingsResource
 from fsu_dagster.defs.sources.assets import WAREHOUSE_POOL
-from fsu_dagster.publish import SNAPSHOT_TABLES, publish_snapshot
+from fsu_dagster.publish import SNAPSHOT_TABLES, SOURCE_TABLES, publish_snapshot
 
 KEY = dg.AssetKey(["publish", "dashboard_snapshot"])
 
-#: The assets whose tables the snapshot copies (layer/table); ``identity_variants`` gives the names shown.
+#: The assets whose tables the snapshot copies or reads (layer/table; others are profiles): ``identity_variants``
+#: gives the names and variants shown, ``cw_person_links`` + ``cw_logs`` those of ControlWorks-only people.
 UPSTREAM_LAYERS = {
     "cohort": "stage1",
     "person_metrics": "stage1",
@@ -28,12 +29,14 @@ UPSTREAM_LAYERS = {
     "person_home_lpa": "stage1",
     "identity_variants": "identity",
     "link_quality": "identity",
+    "cw_person_links": "identity",
+    "cw_logs": "stage1",
 }
 
 
 def _upstream_keys() -> list[dg.AssetKey]:
     # link_quality: copied for the dashboard's data-quality page, so it must be built before publishing.
-    tables = [*SNAPSHOT_TABLES, "identity_variants", "link_quality"]
+    tables = [*SNAPSHOT_TABLES, *SOURCE_TABLES, "link_quality"]
     return [dg.AssetKey([UPSTREAM_LAYERS.get(t, "profiles"), t]) for t in tables]
 
 
