@@ -12,7 +12,9 @@
    by a signed-in client, one request at a time: ``--requests`` each of the sign-in page (the baseline: a
    template and the middleware, no snapshot), the main page (whole cohort), the main page filtered by the
    largest LPA and sorted by harm, and the details page (cycling through every cohort member), after a
-   warm-up. Median of each run, median over ``--repeat`` runs, and the ratio to the baseline.
+   warm-up. Median of each run, median over ``--repeat`` runs, and the ratio to the baseline. Then the main
+   and details pages again with the snapshot opened afresh on every request (``connect``, as before
+   ``dashboard/snapshot_pool.py``): the pool's speed-up, measured in the same invocation.
 3. **Over loopback**: the same app served by uvicorn in a subprocess (``--serve``, under ``/usr/bin/time -v``
    for its peak RSS) on 127.0.0.1; the same requests, one at a time, with ``httpx``. The server time is read
    from the ``Server-Timing`` header the timing middleware adds; the client time is the round trip.
@@ -349,7 +351,7 @@ def main() -> None:
         default=131,
         help="FSU_LIST_SIZE, the top-N per metric: 131 gives 300 people at small seed 7",
     )
-    parser.add_argument("--requests", type=int, default=200, help="requests per page and run")
+    parser.add_argument("--requests", type=int, default=100, help="requests per page and run")
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--clients", type=int, default=50)
@@ -388,11 +390,36 @@ def main() -> None:
                 flush=True,
             )
         medians = {k: round(statistics.median(run[k]["median"] for run in runs), 2) for k in paths}
+
+        # The same app opening the snapshot afresh on every request (as before snapshot_pool), same invocation.
+        from fsu_dagster.dashboard import snapshot_pool
+        from fsu_dagster.warehouse import connect
+
+        pooled = snapshot_pool.cursor
+        snapshot_pool.cursor = lambda path: connect(str(path), read_only=True)  # type: ignore[assignment]
+        try:
+            fresh_paths = {k: v for k, v in paths.items() if k in ("main", "details")}
+            fresh_runs = []
+            for r in range(args.repeat):
+                fresh_runs.append(
+                    asyncio.run(in_process(build_app(snapshots, users_file, work), fresh_paths, args.warmup))
+                )
+                print(
+                    f"in-process run {r + 1}, connect per request: "
+                    + ", ".join(f"{k} {v['median']} ms" for k, v in fresh_runs[-1].items()),
+                    flush=True,
+                )
+        finally:
+            snapshot_pool.cursor = pooled  # type: ignore[method-assign]
+        fresh = {k: round(statistics.median(run[k]["median"] for run in fresh_runs), 2) for k in fresh_paths}
         base = medians[BASELINE]
         result["in_process"] = {
             "median_ms": medians,
             "ratio_to_baseline": {k: round(v / base, 1) for k, v in medians.items()},
+            "connect_per_request_median_ms": fresh,
+            "pool_speedup": {k: round(fresh[k] / medians[k], 2) for k in fresh},
             "runs": runs,
+            "connect_per_request_runs": fresh_runs,
         }
 
         port = free_port()
@@ -450,6 +477,7 @@ def main() -> None:
         f"{c['clients']} clients, {c['seconds']} s: {c['requests']} requests ({c['requests_per_s']}/s), "
         f"{c['errors']} errors {c['errors_by_kind']}; latency ms {c['latency_ms_all']}"
     )
+    print(f"connect per request (no pool): {fresh} ms; pool speed-up {result['in_process']['pool_speedup']}")
     print(f"server peak RSS {result['server_peak_rss_mb']} MB; targets {result['targets']}")
     out = ROOT / "bench" / "results" / "dashboard.json"
     out.parent.mkdir(parents=True, exist_ok=True)
