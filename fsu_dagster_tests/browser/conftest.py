@@ -211,7 +211,7 @@ def sign_in(page: Any, name: str, password: str = PASSWORD) -> None:
     page.goto("/login")
     page.get_by_label("User name").fill(name)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_load_state()
 
 

@@ -50,7 +50,7 @@ def test_sign_in_lands_on_the_list_and_both_pages_are_accessible(context, live):
 
     page.get_by_label("User name").fill(live.accounts["signout"].name)
     page.get_by_label("Password").fill("not-the-password-at-all")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     assert _path(page) == "/login"
     assert page.get_by_role("alert").count() == 1, "a failed sign-in says so"
     assert_accessible(page)
@@ -62,7 +62,7 @@ def test_sign_in_lands_on_the_list_and_both_pages_are_accessible(context, live):
     assert page.get_by_text(live.accounts["signout"].name, exact=True).count() >= 1, "the page names who is signed in"
     assert_accessible(page)
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.goto("/")
     assert _path(page) == "/login", "after signing out the list needs a new sign-in"
 

@@ -117,9 +117,15 @@ def test_sort_by_clicking_a_column_header(page_as, live):
 def test_entrants_count_and_filter(page_as, live):
     page = page_as("force")
     page.goto("/")
-    (entrants,) = live.query("SELECT count(*) FROM fsu.cohort_changes WHERE metric = 'overall' AND status = 'NEW'")[0]
-    shown = re.search(r"\d[\d,]*", page.locator("#entrants").inner_text())
-    assert shown and int(shown.group().replace(",", "")) == entrants
+    (entrants, compared) = live.query(
+        "SELECT count(*) FILTER (WHERE status = 'NEW'), count(rank_previous) FROM fsu.cohort_changes WHERE metric = 'overall'"
+    )[0]
+    text = page.locator("#entrants").inner_text()
+    if compared == 0:  # the tiny build has one month: nobody was on a previous list
+        assert "no previous month" in text, text
+    else:
+        shown = re.search(r"\d[\d,]*", text)
+        assert shown and int(shown.group().replace(",", "")) == entrants, text
     page.goto("/?entrants=1")
     assert len(row_ids(page)) == entrants
 
@@ -131,7 +137,8 @@ def test_print_view(page_as, live):
     assert page.goto(f"/people/{quote(person, safe='')}/print?month={MONTH}").status == 200
     assert live.accounts["force"].name in page.locator("#printed-by").inner_text()
     assert page.get_by_text(person).count() >= 1
-    assert page.get_by_text("October 2026").count() >= 1, "the pack names its month"
+    body = page.locator("body").inner_text()
+    assert MONTH in body or "October 2026" in body, "the pack names its month"
     assert_accessible(page)
     page.emulate_media(media="print")
     assert_accessible(page)
