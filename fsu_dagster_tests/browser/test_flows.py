@@ -165,3 +165,13 @@ def test_a_request_outside_the_site_is_caught(context, guard):
         page.goto("http://example.invalid/x")
     assert guard.external == ["http://example.invalid/x"]
     guard.external.clear()  # this test's own request, made on purpose
+
+
+def test_a_content_security_policy_report_is_caught(context, guard):
+    """The guard itself: a script the page's CSP refuses shows up in the console and would fail the test."""
+    page = context.new_page()
+    page.goto("/login")
+    page.evaluate("() => { const s = document.createElement('script'); s.textContent = '1'; document.body.append(s); }")
+    page.wait_for_timeout(200)
+    assert any("Content Security Policy" in line for line in guard.console), guard.console
+    guard.console.clear()  # this test's own violation, made on purpose
