@@ -16,7 +16,7 @@ DEMO_USER ?= demo
 DEMO_PASSWORD ?= demo-password-local
 export DAGSTER_HOME ?= $(abspath $(DEMO_DIR))/dagster_home
 
-.PHONY: install lint test demo demo-data demo-run demo-publish demo-home dashboard ui bench bench-synth bench-linkage bench-pipeline bench-ui bench-all clean
+.PHONY: install lint test demo demo-data demo-run demo-publish demo-home dashboard ui bench bench-synth bench-linkage bench-pipeline bench-ui bench-dashboard bench-all clean
 
 install: $(STAMP)
 
@@ -78,7 +78,7 @@ BENCH_DATA_ARG := $(if $(BENCH_DATA),--data $(BENCH_DATA),)
 bench: install
 	$(BIN)/python bench/bench_pipeline.py --scale $(BENCH_SCALE) --repeat $(BENCH_REPEAT) $(BENCH_DATA_ARG)
 
-bench-all: bench bench-synth bench-linkage bench-ui
+bench-all: bench bench-synth bench-linkage bench-ui bench-dashboard
 
 bench-synth: install
 	$(BIN)/python bench/bench_synth.py
@@ -92,6 +92,11 @@ bench-pipeline: install
 # A month through Dagster as the UI launches it (execute_job, default executor) vs fsu run, tiny scale.
 bench-ui: install
 	$(BIN)/python bench/bench_ui_run.py --scale tiny
+
+# The dashboard: median server time of the main and details pages for a 300-person cohort (small scale,
+# FSU_LIST_SIZE=131), in-process and over loopback, then 50 signed-in clients for 60 s (docs/performance.md).
+bench-dashboard: install
+	$(BIN)/python bench/bench_dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

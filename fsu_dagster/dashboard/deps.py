@@ -28,6 +28,7 @@ from typing import Annotated, Any, cast
 import duckdb
 from fastapi import Depends, HTTPException, Query, Request
 
+from fsu_dagster.dashboard import snapshot_pool
 from fsu_dagster.dashboard.audit import request_audit
 from fsu_dagster.dashboard.config import DashboardConfig
 from fsu_dagster.dashboard.oidc import sso_session_user
@@ -40,7 +41,6 @@ from fsu_dagster.publish import (
     snapshot_path,
 )
 from fsu_dagster.settings import FsuSettings
-from fsu_dagster.warehouse import connect
 
 __all__ = [
     "AdminUser",
@@ -197,7 +197,7 @@ def get_snapshot(
     snap_month = parse_month(path.stem.removeprefix("fsu-"))
     audit.month = f"{snap_month:%Y-%m}"
     try:
-        conn = connect(str(path), read_only=True)
+        conn = snapshot_pool.cursor(path)  # a cursor on the cached read-only attach (snapshot_pool.py)
     except (duckdb.Error, OSError):
         raise SnapshotUnreadable(audit.month) from None
     try:

@@ -138,9 +138,9 @@ def cohort_context(
     """The main page (method 6.1): the cohort table with LPA / theme / priority-crime / entrant filters,
     sortable by every column, and the selected person's investigation locations by LPA beside it.
 
-    ``scope`` limits the rows and the LPA filter buttons to the user's home LPAs (None: everyone). ``selected`` must be a
-    cohort member (else :class:`NotListed`) within ``scope`` (else :class:`OutOfScope`); the caller
-    has checked its shape.
+    ``scope`` limits the rows and the LPA filter buttons to the user's home LPAs (None: everyone).
+    ``selected`` must be a cohort member (else :class:`NotListed`) within ``scope`` (else
+    :class:`OutOfScope`); the caller has checked its shape.
     """
     options = _filter_options(settings, scope)
     chosen = {"lpa": lpa or None, "theme": theme or None, "priority": priority or None}
