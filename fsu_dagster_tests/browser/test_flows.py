@@ -119,7 +119,7 @@ def test_details_page_from_the_list(page_as, live):
     assert investigations > 0
     links = page.locator('#investigations a[href^="https://connect.test/inv/"]')
     assert links.count() == investigations, "every investigation is listed, linked to Connect"
-    # axe-core on this page: test_pending.py::test_details_page_is_accessible (the contrast fix is D3's)
+    # axe-core on this page: test_pages.py::test_details_page_is_accessible
 
     page.get_by_role("link", name="Back to the list", exact=False).click()
     assert _path(page) == "/" and _query(page).get("month") == [MONTH]

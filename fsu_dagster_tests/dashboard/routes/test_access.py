@@ -232,7 +232,7 @@ def test_details_page_links_to_print_and_export(access):  # noqa: F811
     assert f'href="/people/{access.people.other}/print?month={MONTH}"' in page
     assert f'href="/people/{access.people.other}/export.csv?month={MONTH}"' in page
     main = access.clients["force"].get("/", params={"sort": "subject"}).text
-    assert f'href="/export/list.csv?month={MONTH}&amp;sort=subject"' in main
+    assert f'href="/export/list.csv?month={MONTH}&amp;sort=subject&amp;dir=asc"' in main
 
 
 def test_a_hand_edited_scope_ends_the_session(published, tmp_path):

@@ -1,9 +1,6 @@
-"""Browser flows for what the other issue-13 helpers are building, against the agreed URLs and ids.
-
-Written before the routes exist (print, exports, data quality and the LPA role come with D1; the chart
-beside the list, column-header sorting, entrants and the new details sections with D3, who also fixes
-the details page's contrast). Each is ``xfail(strict=True)`` until the lead merges those branches and
-removes the marks, so a test that starts passing early is reported too.
+"""Browser flows for the pages issue 13 added: the details page's variants and household, the LPA chart
+beside the list, column-header sorting, entrants, the print view, the CSV download, the data-quality
+page, an LPA user's scope and the users page; each page checked by axe-core.
 """
 
 from __future__ import annotations
@@ -13,13 +10,9 @@ import io
 import re
 from urllib.parse import quote, urlsplit
 
-import pytest
 
 from fsu_dagster_tests.browser.conftest import assert_accessible, row_ids
 from fsu_dagster_tests.dashboard.conftest import MONTH
-
-D1 = pytest.mark.xfail(strict=True, reason="route lands with D1")
-D3 = pytest.mark.xfail(strict=True, reason="page feature lands with D3")
 
 
 def _biggest_lpa(live) -> tuple[str, list[str]]:
@@ -39,7 +32,6 @@ def _details_href(person_id: str) -> str:
     return f'a[href^="/people/{quote(person_id, safe="")}"]'
 
 
-@pytest.mark.xfail(strict=True, reason="count-badge contrast (4.37:1) on the details page: D3 fixes it in app.css")
 def test_details_page_is_accessible(page_as, live):
     page = page_as("force")
     (person,) = live.query("SELECT person_id FROM fsu.person_metrics ORDER BY rank_overall LIMIT 1")[0]
@@ -47,7 +39,6 @@ def test_details_page_is_accessible(page_as, live):
     assert_accessible(page)
 
 
-@D3
 def test_details_page_has_identity_variants_and_household(page_as, live):
     page = page_as("force")
     (person,) = live.query("SELECT person_id FROM fsu.person_metrics ORDER BY rank_overall LIMIT 1")[0]
@@ -60,7 +51,6 @@ def test_details_page_has_identity_variants_and_household(page_as, live):
     assert_accessible(page)
 
 
-@D3
 def test_selecting_a_person_shows_their_lpa_chart_beside_the_list(page_as, live):
     lpa, people = _biggest_lpa(live)
     page = page_as("force")
@@ -88,7 +78,6 @@ def test_selecting_a_person_shows_their_lpa_chart_beside_the_list(page_as, live)
     assert urlsplit(page.url).path == f"/people/{person}", "the chart links to the details page"
 
 
-@D3
 def test_sort_by_clicking_a_column_header(page_as, live):
     lpa, people = _biggest_lpa(live)
     page = page_as("force")
@@ -113,7 +102,6 @@ def test_sort_by_clicking_a_column_header(page_as, live):
     assert [harm[i] for i in row_ids(page)] == sorted(values, reverse=flipped == "descending")
 
 
-@D3
 def test_entrants_count_and_filter(page_as, live):
     page = page_as("force")
     page.goto("/")
@@ -130,7 +118,6 @@ def test_entrants_count_and_filter(page_as, live):
     assert len(row_ids(page)) == entrants
 
 
-@D1
 def test_print_view(page_as, live):
     page = page_as("force")
     (person,) = live.query("SELECT person_id FROM fsu.person_metrics ORDER BY rank_overall LIMIT 1")[0]
@@ -144,7 +131,6 @@ def test_print_view(page_as, live):
     assert_accessible(page)
 
 
-@D1
 def test_download_the_filtered_list(page_as, live):
     lpa, people = _biggest_lpa(live)
     page = page_as("force")
@@ -159,7 +145,6 @@ def test_download_the_filtered_list(page_as, live):
     assert [r["person_id"] for r in rows] == people, "the rows of the list as filtered, in its order"
 
 
-@D1
 def test_data_quality_page(page_as):
     for role in ("admin", "force"):
         page = page_as(role)
@@ -171,7 +156,6 @@ def test_data_quality_page(page_as):
     assert_accessible(page)
 
 
-@D1
 def test_an_lpa_user_sees_only_their_area(page_as, live):
     (lpa,) = live.accounts["lpa"].lpas
     page = page_as("lpa")
@@ -192,7 +176,6 @@ def test_an_lpa_user_sees_only_their_area(page_as, live):
     assert_accessible(page)
 
 
-@D1
 def test_users_page_for_admin_only(page_as, live):
     page = page_as("admin")
     assert page.goto("/users").status == 200
