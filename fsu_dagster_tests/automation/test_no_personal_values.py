@@ -1,6 +1,6 @@
 """No generated person's name, date of birth, phone number or address in anything Dagster keeps.
 
-Every event of every run of the backfill (sources, the three window months, the three
+Every event of every run of the backfill (sources, the two window months, the two
 snapshots): log lines, asset materialisations and their metadata, check results, run tags.
 """
 
