@@ -3,7 +3,8 @@
 ``build_definitions(settings)`` wires the one settings object it is given into the
 ``fsu_settings`` resource, so every asset sees exactly those settings (the CLI and tests build
 them with :func:`~fsu_dagster.settings.load_settings` and pass them in). The Dagster UI's code
-location, ``defs`` below, reads them from the environment and YAML file once, at import.
+location, ``defs`` below, reads them from the environment and YAML file once, when first used
+(``fsu_dagster.definitions:defs``); importing the module builds nothing.
 """
 
 from __future__ import annotations
@@ -38,4 +39,19 @@ def build_definitions(settings: FsuSettings | None = None) -> dg.Definitions:
     )
 
 
-defs = build_definitions()
+def __getattr__(name: str) -> dg.Definitions:
+    """``defs``, built on first use: importing ``build_definitions`` (``fsu run``, the tests) builds nothing."""
+    if name == "defs":
+        if name not in _built:
+            _built[name] = build_definitions()
+        return _built[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # Dagster's module loader (`module_name` without an attribute) lists the module's members.
+    return sorted([*globals(), "defs"])
+
+
+#: ``defs`` once built (in a dict, so that Dagster's loader finds one Definitions in the module).
+_built: dict[str, dg.Definitions] = {}

@@ -103,14 +103,17 @@ def test_window_reads_all_twelve_landing_months(tiny_built):
     assert logs == landed
 
 
-def test_rerunning_a_month_replaces_it(tiny_landing, tmp_path):
-    """Re-running must not duplicate a window month (nor the twelve source months under it)."""
+def test_rerunning_a_month_replaces_it(tiny_built, tmp_path):
+    """Re-running must not duplicate a window month (nor the twelve source months under it).
+
+    The first run is the session's ``tiny_built`` (the same data, month and mode), copied."""
     db = tmp_path / "wh.duckdb"
-    build_pipeline(tiny_landing, db, link_mode="exact")
+    shutil.copy(tiny_built.warehouse, db)
     counts = {
         t: q(db, f"select count(*) as n from fsu.{t}")["n"].item() for t in ("cw_incidents", "person_totals", "cohort")
     }
-    build_pipeline(tiny_landing, db, link_mode="exact")
+    assert all(counts.values()), counts
+    build_pipeline(tiny_built.data_dir, db, link_mode="exact")
     assert {t: q(db, f"select count(*) as n from fsu.{t}")["n"].item() for t in counts} == counts
 
 

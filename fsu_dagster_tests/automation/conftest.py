@@ -10,7 +10,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_START, DATA_END = "2025-08", "2026-10"
-BACKFILL = ("2026-08", "2026-10")
+# Two window months: what the backfill tests claim of several windows (one sources run for the union
+# of their windows, each month built and published in order, the later one seeing the earlier one's
+# cohort, a rerun skipping both) holds for two as it did for three, at two thirds of the rolling runs.
+BACKFILL = ("2026-09", "2026-10")
 
 
 @dataclass
@@ -42,7 +45,7 @@ def dagster_home(folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def backfilled(tiny15, tmp_path_factory) -> Backfilled:
-    """``fsu backfill --from 2026-08 --to 2026-10 --link-mode exact`` into a temporary DAGSTER_HOME."""
+    """``fsu backfill --from 2026-09 --to 2026-10 --link-mode exact`` into a temporary DAGSTER_HOME."""
     from typer.testing import CliRunner
 
     from fsu_dagster.cli import app

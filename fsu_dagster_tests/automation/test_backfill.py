@@ -1,4 +1,4 @@
-"""``fsu backfill`` builds and publishes three window months; ``fsu export`` writes and logs them."""
+"""``fsu backfill`` builds and publishes two window months; ``fsu export`` writes and logs them."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from fsu_dagster.defs.publish.assets import KEY as PUBLISH_KEY
 from fsu_dagster.publish import latest_snapshot, list_snapshots
 from fsu_dagster.warehouse import connect
 
-MONTHS = [dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1)]
+MONTHS = [dt.date(2026, 9, 1), dt.date(2026, 10, 1)]
 
 
 def test_backfill_builds_every_month_into_the_warehouse(backfilled):
@@ -24,18 +24,19 @@ def test_backfill_builds_every_month_into_the_warehouse(backfilled):
         cohort = dict(conn.execute("select month, count(*) from fsu.cohort group by month order by month").fetchall())
         loaded = conn.execute("select min(month), max(month) from fsu.landing_manifest").fetchone()
     assert sorted(cohort) == MONTHS and all(n > 0 for n in cohort.values())
-    # One sources run loaded every landing month the three windows need: 2025-09 .. 2026-10.
-    assert loaded == (dt.date(2025, 9, 1), dt.date(2026, 10, 1))
-    assert "Loading landing months 2025-09 .. 2026-10 (14 months" in backfilled.output
+    # One sources run loaded every landing month the two windows need, 2025-10 .. 2026-10 (the landing
+    # area starts at 2025-08).
+    assert loaded == (dt.date(2025, 10, 1), dt.date(2026, 10, 1))
+    assert "Loading landing months 2025-10 .. 2026-10 (13 months" in backfilled.output
     for i, month in enumerate(MONTHS, 1):
-        assert f"Window month {month:%Y-%m} ({i}/3)" in backfilled.output
+        assert f"Window month {month:%Y-%m} ({i}/2)" in backfilled.output
 
 
 def test_backfill_prints_the_data_quality_summary_of_what_it_loaded(backfilled):
     """Like `fsu run`, a backfill ends its load with the data-quality summary (counts only)."""
     with connect(str(backfilled.warehouse), read_only=True) as conn:
         rows_read = conn.execute("select sum(rows_read) from fsu.data_quality").fetchone()[0]
-    assert "Data quality, 9 extracts x 14 months (2025-09 .. 2026-10)" in backfilled.output
+    assert "Data quality, 9 extracts x 13 months (2025-10 .. 2026-10)" in backfilled.output
     assert f"{rows_read:,} rows read" in backfilled.output
 
 
@@ -54,9 +55,9 @@ def test_backfill_publishes_each_month_and_records_it_in_dagster(backfilled):
 
 
 def test_backfill_again_skips_what_is_done(backfilled):
-    result = CliRunner().invoke(app, ["backfill", "--from", "2026-08", "--to", "2026-10"], env=backfilled.env)
+    result = CliRunner().invoke(app, ["backfill", "--from", "2026-09", "--to", "2026-10"], env=backfilled.env)
     assert result.exit_code == 0, result.output
-    assert "Nothing to do." in result.output and "skipped: 3" in result.output
+    assert "Nothing to do." in result.output and "skipped: 2" in result.output
 
 
 def test_backfill_rejects_a_reversed_range(backfilled):

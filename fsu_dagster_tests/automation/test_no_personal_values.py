@@ -1,6 +1,6 @@
 """No generated person's name, date of birth, phone number or address in anything Dagster keeps.
 
-Every event of every run of the backfill (sources, the three window months, the three
+Every event of every run of the backfill (sources, the two window months, the two
 snapshots): log lines, asset materialisations and their metadata, check results, run tags.
 """
 
@@ -70,7 +70,12 @@ def test_no_personal_value_in_any_event_log_line_or_metadata(backfilled):
     leaked_names = sorted(
         n
         for n in values["name"]
-        if (n in words if WORD.fullmatch(n) else re.search(rf"(?<![a-z0-9_]){re.escape(n)}(?![a-z0-9_])", lower))
+        # A name of several words is looked for as a substring first (fast), then as whole words.
+        if (
+            n in words
+            if WORD.fullmatch(n)
+            else n in lower and re.search(rf"(?<![a-z0-9_]){re.escape(n)}(?![a-z0-9_])", lower)
+        )
     )
     assert not leaked_names, leaked_names[:20]
     # Dates and phone numbers as they are written anywhere (inside timestamps too); addresses and
@@ -78,7 +83,12 @@ def test_no_personal_value_in_any_event_log_line_or_metadata(backfilled):
     assert not values["dob"] & set(re.findall(r"\d{4}-\d{2}-\d{2}", blob))
     assert not values["phone"] & set(re.findall(r"\d{7,}", blob))
     tokens = re.findall(r"[a-z0-9]+", lower)
-    addresses = {tuple(re.findall(r"[a-z0-9]+", a.lower())) for a in values["address"]}
-    runs = {tuple(tokens[i : i + n]) for n in {len(a) for a in addresses} for i in range(len(tokens) - n + 1)}
+    addresses = {tuple(re.findall(r"[a-z0-9]+", a.lower())) for a in values["address"]} - {()}
+    # Every run of whole tokens as long as an address, starting where an address could start (at a
+    # token that begins one): the same runs as every n-token window, without building all of them.
+    firsts = {a[0] for a in addresses}
+    lengths = {len(a) for a in addresses}
+    starts = [i for i, token in enumerate(tokens) if token in firsts]
+    runs = {tuple(tokens[i : i + n]) for i in starts for n in lengths}
     leaked = sorted(" ".join(a) for a in addresses & runs)
     assert not leaked, leaked[:5]

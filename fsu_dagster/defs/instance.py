@@ -1,0 +1,193 @@
+"""The Dagster instance's event log, lighter on the disk: what ``dagster.yaml`` names.
+
+Dagster's ``SqliteEventLogStorage`` keeps one SQLite file per run plus an index file, and for
+every event it builds a SQLAlchemy engine, opens the file, commits (an ``fsync`` of the WAL) and
+closes it again; an asset event is written twice (the run's file and the index). A tiny month is
+about 900 events, and on a shared disk each commit's ``fsync`` took 5-10 ms: most of what a
+UI-launched month cost over ``fsu run`` (docs/performance.md, "A month through Dagster").
+
+:class:`FsuSqliteEventLogStorage` is the same storage, same files and schema, with two changes:
+
+* **Connections are kept.** One engine (a small pool) per file, for the index and the most recent
+  runs, instead of a new engine and connection per event.
+* **Commits are not fsynced** (``PRAGMA synchronous=NORMAL`` on files in WAL mode, which every
+  file Dagster creates is): SQLite's documented setting for WAL, still atomic and never corrupt;
+  a power cut (not a crash of the process) may lose the last events. The run history is the only
+  thing at stake; the warehouse is DuckDB and not affected.
+
+Because a kept connection does not checkpoint the WAL into the run's file on every write, the UI's
+live log view (a file watch on the run's ``.db``) also watches the run's ``-wal`` file.
+
+:class:`FsuInstance` is a plain ``DagsterInstance`` whose default event log storage is this one
+(the same folder, ``$DAGSTER_HOME/history/runs``); ``dagster.yaml`` selects it with
+``instance_class``. An ``event_log_storage`` block in ``dagster.yaml`` still overrides it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from dagster import DagsterInstance
+from dagster._core.instance.ref import InstanceRef
+from dagster._core.storage.base_storage import DagsterStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    SqliteEventLogStorage,
+    SqliteEventLogStorageWatchdog,
+)
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
+from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import create_db_conn_string
+from dagster._core.storage.sqlite_storage import (
+    DagsterSqliteStorage,
+    _event_logs_directory,
+    _runs_directory,
+    _schedule_directory,
+)
+from dagster._serdes import ConfigurableClassData
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+#: Run files whose engine is kept open (the index's is always kept); older ones are closed.
+KEPT_RUN_FILES = 4
+#: SQLite's busy timeout, as Dagster's storage sets it (another process holds the write lock).
+BUSY_TIMEOUT_SECONDS = 120
+
+
+def _no_fsync_in_wal(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()
+        if mode and str(mode[0]).lower() == "wal":
+            cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+class FsuSqliteEventLogStorage(SqliteEventLogStorage):
+    """``SqliteEventLogStorage`` keeping its connections, with WAL commits not fsynced (see module)."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines_lock = threading.Lock()
+        super().__init__(base_dir, inst_data=inst_data)
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> FsuSqliteEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
+
+    def _engine(self, shard: str) -> Engine:
+        with self._engines_lock:
+            engine = self._engines.get(shard)
+            if engine is not None:
+                self._engines.move_to_end(shard)
+                return engine
+            engine = create_engine(
+                create_db_conn_string(self._base_dir, shard),
+                connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
+                pool_size=1,
+                max_overflow=4,
+            )
+            event.listen(engine, "connect", _no_fsync_in_wal)
+            self._engines[shard] = engine
+            runs = [k for k in self._engines if k != "index"]
+            for old in runs[:-KEPT_RUN_FILES]:
+                self._engines.pop(old).dispose()
+            return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                # A new file is switched to WAL by _initdb, after the pool's first connection was
+                # made (and left fsyncing): reconnect so the WAL setting applies.
+                engine.dispose()
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+
+    def watch(self, run_id: str, cursor: str | None, callback: Any) -> None:
+        from watchdog.observers import Observer
+
+        if not self._obs:
+            self._obs = Observer()  # type: ignore[assignment]  # Dagster types it as None
+            self._obs.start()  # type: ignore[attr-defined]
+        observer: Any = self._obs
+        watchdog = _WalWatchdog(self, run_id, callback, cursor)
+        self._watchers[run_id][callback] = (watchdog, observer.schedule(watchdog, self._base_dir, recursive=True))
+
+    def dispose(self) -> None:
+        super().dispose()
+        with self._engines_lock:
+            while self._engines:
+                self._engines.popitem()[1].dispose()
+
+
+class _WalWatchdog(SqliteEventLogStorageWatchdog):
+    """Dagster's watch on a run's file, also firing when the run's ``-wal`` file changes."""
+
+    def __init__(self, storage: SqliteEventLogStorage, run_id: str, callback: Any, cursor: str | None) -> None:
+        super().__init__(storage, run_id, callback, cursor)
+        self._paths = {self._log_path, self._log_path + "-wal"}
+        # PatternMatchingEventHandler: match the WAL file too.
+        self._patterns = sorted(self._paths)
+
+    def on_modified(self, event: Any) -> None:
+        if event.src_path in self._paths:
+            self._process_log()
+
+
+class FsuSqliteStorage(DagsterSqliteStorage):
+    """Dagster's SQLite storage (runs, schedules, event log in ``base_dir``) with :class:`FsuSqliteEventLogStorage`."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self.base_dir = base_dir
+        self._run_storage = SqliteRunStorage.from_local(_runs_directory(base_dir))
+        self._event_log_storage = FsuSqliteEventLogStorage(_event_logs_directory(base_dir))
+        self._schedule_storage = SqliteScheduleStorage.from_local(_schedule_directory(base_dir))
+        self._inst_data = inst_data
+        DagsterStorage.__init__(self)  # type: ignore[arg-type]  # what DagsterSqliteStorage does
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
+    ) -> FsuSqliteStorage:
+        return cls.from_local(inst_data=inst_data, **config_value)
+
+    @property
+    def event_storage_data(self) -> ConfigurableClassData | None:
+        return ConfigurableClassData(
+            __name__,
+            FsuSqliteEventLogStorage.__name__,
+            json.dumps({"base_dir": _event_logs_directory(self.base_dir)}),
+        )
+
+
+class FsuInstance(DagsterInstance):
+    """A ``DagsterInstance`` whose default storage uses :class:`FsuSqliteEventLogStorage` (same files)."""
+
+    @classmethod
+    def config_schema(cls) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def config_defaults(base_dir: str) -> Mapping[str, ConfigurableClassData | None]:
+        # Config is YAML; JSON is YAML.
+        defaults = dict(InstanceRef.config_defaults(base_dir))
+        defaults["storage"] = ConfigurableClassData(
+            __name__, FsuSqliteStorage.__name__, json.dumps({"base_dir": base_dir})
+        )
+        defaults["event_log_storage"] = ConfigurableClassData(
+            __name__, FsuSqliteEventLogStorage.__name__, json.dumps({"base_dir": _event_logs_directory(base_dir)})
+        )
+        return defaults

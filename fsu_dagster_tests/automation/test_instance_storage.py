@@ -1,0 +1,110 @@
+"""The shipped dagster.yaml's instance: Dagster's SQLite files, written with kept connections, no fsync per event."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import dagster as dg
+
+from fsu_dagster.defs.instance import KEPT_RUN_FILES, FsuInstance, FsuSqliteEventLogStorage
+from fsu_dagster_tests.automation.conftest import dagster_home
+
+
+@dg.asset
+def counted() -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"dagster/row_count": 3})
+
+
+@dg.asset_check(asset=counted)
+def counted_is_positive() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+def _run(instance: dg.DagsterInstance) -> str:
+    result = dg.materialize([counted, counted_is_positive], instance=instance, raise_on_error=True)
+    return result.run_id
+
+
+def test_shipped_yaml_gives_the_fsu_instance_on_dagsters_usual_folders(tmp_path):
+    home = dagster_home(tmp_path / "home")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert isinstance(instance, FsuInstance)
+        storage = instance.event_log_storage
+        assert isinstance(storage, FsuSqliteEventLogStorage)
+        assert Path(storage._base_dir) == home / "history" / "runs"
+        run_id = _run(instance)
+    assert (home / "history" / "runs" / f"{run_id}.db").is_file()
+    assert (home / "history" / "runs.db").is_file()
+
+
+def test_a_stock_dagster_instance_reads_what_it_wrote(tmp_path):
+    """Same files, same schema: the UI or a later Dagster without this class sees every event."""
+    home = dagster_home(tmp_path / "home")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        run_id = _run(instance)
+        written = [e.dagster_event_type for e in instance.all_logs(run_id)]
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with dg.DagsterInstance.from_config(str(home)) as stock:
+        assert type(stock) is dg.DagsterInstance
+        assert type(stock.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert [e.dagster_event_type for e in stock.all_logs(run_id)] == written
+        assert stock.get_run_by_id(run_id).status == dg.DagsterRunStatus.SUCCESS
+        [record] = stock.fetch_materializations(counted.key, limit=10).records
+        assert record.asset_materialization.metadata["dagster/row_count"].value == 3
+        check = stock.event_log_storage.get_latest_asset_check_execution_by_key([counted_is_positive.check_key])
+        assert check[counted_is_positive.check_key].run_id == run_id
+    assert dg.DagsterEventType.ASSET_MATERIALIZATION in written
+    assert dg.DagsterEventType.ASSET_CHECK_EVALUATION in written
+
+
+def test_every_file_is_wal_and_commits_without_fsync(tmp_path):
+    home = dagster_home(tmp_path / "home")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        run_id = _run(instance)
+        storage = instance.event_log_storage
+        assert isinstance(storage, FsuSqliteEventLogStorage)
+        for shard in ("index", run_id):
+            with storage._connect(shard) as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL (FULL is 2)
+
+
+def test_connections_are_kept_for_the_index_and_the_latest_runs_only(tmp_path):
+    home = dagster_home(tmp_path / "home")
+    job = dg.define_asset_job("one", [counted]).resolve(asset_graph=_graph())
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, FsuSqliteEventLogStorage)
+        runs = [instance.create_run_for_job(job) for _ in range(KEPT_RUN_FILES + 1)]
+        for run in runs:
+            instance.report_engine_event("an event", run)
+        assert set(storage._engines) == {"index", *(r.run_id for r in runs[-KEPT_RUN_FILES:])}
+        # A run whose connection was closed is still read (its file is reopened).
+        assert [e.message for e in instance.all_logs(runs[0].run_id)][-1] == "an event"
+    assert not storage._engines  # disposed with the instance
+
+
+def test_the_uis_live_view_sees_events_another_process_writes(tmp_path):
+    """The UI watches a run's file; with kept connections the events land in its -wal file first."""
+    home = dagster_home(tmp_path / "home")
+    seen: list[dg.DagsterEventType | None] = []
+    with dg.DagsterInstance.from_config(str(home)) as writer, dg.DagsterInstance.from_config(str(home)) as ui:
+        run = writer.create_run_for_job(dg.define_asset_job("one", [counted]).resolve(asset_graph=_graph()))
+        writer.report_engine_event("before the watch", run)
+        cursor = None
+        ui.watch_event_logs(run.run_id, cursor, lambda entry, _cursor: seen.append(entry.dagster_event_type))
+        time.sleep(0.5)
+        for i in range(3):
+            writer.report_engine_event(f"event {i}", run)
+        deadline = time.monotonic() + 30
+        while len(seen) < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ui.end_watch_event_logs(run.run_id, seen.append)  # type: ignore[arg-type]
+    assert seen.count(dg.DagsterEventType.ENGINE_EVENT) >= 4, seen
+
+
+def _graph():
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+
+    return AssetGraph.from_assets([counted])
