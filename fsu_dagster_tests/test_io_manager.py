@@ -1,4 +1,5 @@
-"""The warehouse IO manager: a write replaces its month in one transaction; a run loads a slice once."""
+"""The warehouse IO manager: a write replaces its month in one transaction; a run loads a slice once
+and does not read back a month it wrote."""
 
 # No `from __future__ import annotations`: Dagster reads the assets' annotations.
 import datetime as dt
@@ -7,10 +8,9 @@ import dagster as dg
 import duckdb
 import polars as pl
 import pytest
-from dagster_duckdb_polars import DuckDBPolarsTypeHandler
 
 from fsu_dagster import warehouse as wh
-from fsu_dagster.defs.io_manager import WarehouseIOManager
+from fsu_dagster.defs.io_manager import PolarsTypeHandler, WarehouseIOManager, _round_trips
 
 MONTHS = dg.MonthlyPartitionsDefinition(start_date="2026-01-01")
 JAN, FEB = "2026-01-01", "2026-02-01"
@@ -58,23 +58,38 @@ def test_a_failed_write_keeps_the_month_it_was_replacing(tmp_path):
     assert _count(db, "upstream", JAN) == 3
 
 
-def test_a_run_loads_each_slice_once_and_a_write_replaces_it(tmp_path, monkeypatch):
-    db = tmp_path / "wh.duckdb"
-    STATE["frame"] = _rows(FEB, 4)
+def _count_loads(monkeypatch) -> list[str]:
     loads: list[str] = []
-    original = DuckDBPolarsTypeHandler.load_input
+    original = PolarsTypeHandler.load_input
 
     def counting(self, context, table_slice, connection):
         loads.append(table_slice.table)
         return original(self, context, table_slice, connection)
 
-    monkeypatch.setattr(DuckDBPolarsTypeHandler, "load_input", counting)
+    monkeypatch.setattr(PolarsTypeHandler, "load_input", counting)
+    return loads
+
+
+def test_a_month_written_in_the_run_is_not_read_back_and_a_stored_month_is_loaded_once(tmp_path, monkeypatch):
+    db = tmp_path / "wh.duckdb"
+    STATE["frame"] = _rows(FEB, 4)
+    loads = _count_loads(monkeypatch)
     result = dg.materialize(
         [upstream, first_reader, second_reader], partition_key=FEB, resources={"io_manager": _io(db)}
     )
     assert result.success
-    assert loads.count("upstream") == 1, "both readers share one load of upstream's month"
+    assert loads.count("upstream") == 0, "both readers get the frame upstream wrote in this run"
     assert _count(db, "first_reader", FEB) == 4 and _count(db, "second_reader", FEB) == 4
+
+    # A month stored by an earlier run: both readers share one load.
+    loads.clear()
+    assert dg.materialize(
+        [upstream, first_reader, second_reader],
+        partition_key=FEB,
+        resources={"io_manager": _io(db)},
+        selection=[first_reader, second_reader],
+    ).success
+    assert loads.count("upstream") == 1
 
     # Without room in the cache every reader loads for itself.
     loads.clear()
@@ -82,6 +97,41 @@ def test_a_run_loads_each_slice_once_and_a_write_replaces_it(tmp_path, monkeypat
         [upstream, first_reader, second_reader], partition_key=FEB, resources={"io_manager": _io(db, load_cache_mb=0)}
     ).success
     assert loads.count("upstream") == 2
+
+
+def test_a_kept_output_is_what_a_load_would_return(tmp_path, monkeypatch):
+    """Every column type the cache keeps written frames of comes back from DuckDB unchanged."""
+    db = tmp_path / "wh.duckdb"
+    month = dt.date.fromisoformat(FEB)
+    frame = pl.DataFrame(
+        {
+            "month": [month] * 3,
+            "s": ["a", None, "c"],
+            "i64": [1, None, -3],
+            "i32": pl.Series([1, 2, None], dtype=pl.Int32),
+            "u32": pl.Series([1, 2, 3], dtype=pl.UInt32),
+            "f": [0.1, None, 1e300],
+            "b": [True, None, False],
+            "d": [month, None, dt.date(1900, 1, 1)],
+            "ts": [dt.datetime(2026, 2, 1, 12, 0, 0, 123456), None, dt.datetime(1970, 1, 1)],
+        }
+    )
+    assert _round_trips(frame)
+    STATE["frame"] = frame
+    assert dg.materialize([upstream], partition_key=FEB, resources={"io_manager": _io(db)}).success
+    with wh.connect(str(db), read_only=True) as conn:
+        loaded = conn.execute("select * from fsu.upstream where month = ?", [month]).pl()
+    assert loaded.schema == frame.schema
+    assert loaded.equals(frame)
+
+
+def test_an_output_whose_types_change_in_duckdb_is_read_back(tmp_path, monkeypatch):
+    db = tmp_path / "wh.duckdb"
+    STATE["frame"] = _rows(FEB, 4).with_columns(pl.col("value").cast(pl.Int8))
+    assert not _round_trips(STATE["frame"])
+    loads = _count_loads(monkeypatch)
+    assert dg.materialize([upstream, first_reader], partition_key=FEB, resources={"io_manager": _io(db)}).success
+    assert loads.count("upstream") == 1
 
 
 @pytest.mark.parametrize("compress", [True, False])

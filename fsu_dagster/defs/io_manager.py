@@ -12,24 +12,33 @@ It is Dagster's DuckDB-polars IO manager with two changes:
   kept of it. At most ``load_cache_mb`` of frames are kept (least recently used go first).
   The cache belongs to one run's IO manager, so nothing survives the run and a
   write by another process can never be served stale within a later run.
+* **A rolling hop's output is kept for the hops after it.** A frame a rolling hop (a
+  single-month partition) wrote is kept in the same cache under the statement a later hop's load
+  of that month runs, so ``cw_logs``, the links, the totals and the metrics are not read back
+  from the file they were just written to. Only frames whose column types come back from DuckDB
+  unchanged are kept (``_ROUND_TRIP_TYPES``); the source extracts' multi-month writes are not kept
+  (the run that writes them reads nothing).
+* **Loads go straight to polars** (``DuckDBPyRelation.pl()``), not through a pyarrow record
+  batch reader.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
+import dagster as dg
 import duckdb
 import polars as pl
 from dagster import InputContext, OutputContext
 from dagster._core.definitions.metadata.metadata_set import TableMetadataSet
 from dagster._core.errors import DagsterInvalidMetadata
-from dagster._core.storage.db_io_manager import DbIOManager, TableSlice
+from dagster._core.storage.db_io_manager import DbIOManager, DbTypeHandler, TableSlice
 from dagster._utils.backoff import backoff
 from dagster_duckdb.io_manager import DuckDbClient
-from dagster_duckdb_polars import DuckDBPolarsIOManager
+from dagster_duckdb_polars import DuckDBPolarsIOManager, DuckDBPolarsTypeHandler
 from pydantic import Field
 
 from fsu_dagster import warehouse as wh
@@ -53,6 +62,46 @@ class WarehouseClient(DuckDbClient):
             conn.close()
 
 
+class PolarsTypeHandler(DuckDBPolarsTypeHandler):
+    """Dagster's polars handler, loading with ``.pl()`` (DuckDB builds the frame; no record batch reader)."""
+
+    def load_input(self, context: InputContext, table_slice: TableSlice, connection: Any) -> pl.DataFrame:
+        if table_slice.partition_dimensions and len(context.asset_partition_keys) == 0:
+            return pl.DataFrame()
+        return connection.execute(DuckDbClient.get_select_statement(table_slice)).pl()
+
+
+#: Column types that a DuckDB round trip gives back as they were (a kept output must equal a load).
+_ROUND_TRIP_TYPES = (
+    pl.String,
+    pl.Int64,
+    pl.Int32,
+    pl.UInt32,
+    pl.Float64,
+    pl.Boolean,
+    pl.Date,
+)
+
+
+def _round_trips(frame: pl.DataFrame) -> bool:
+    return all(
+        isinstance(t, _ROUND_TRIP_TYPES) or (isinstance(t, pl.Datetime) and t.time_zone is None and t.time_unit == "us")
+        for t in frame.schema.dtypes()
+    )
+
+
+def _one_month(table_slice: TableSlice) -> bool:
+    """Whether the slice is a single monthly partition (a rolling hop's, not a range of source months)."""
+    dims = table_slice.partition_dimensions or []
+    if len(dims) != 1:
+        return False
+    window = dims[0].partitions
+    if not isinstance(window, dg.TimeWindow):
+        return False
+    start, end = window.start, window.end
+    return (end.year * 12 + end.month) - (start.year * 12 + start.month) == 1
+
+
 class _RunIOManager(DbIOManager):
     """One run's IO manager: transactional writes and a per-run cache of loaded slices."""
 
@@ -74,6 +123,10 @@ class _RunIOManager(DbIOManager):
                 self._db_client.delete_table_slice(context, table_slice, conn)
                 handler_metadata = self._resolve_handler(type(obj)).handle_output(context, table_slice, obj, conn)
         self._forget(table_slice)
+        if isinstance(obj, pl.DataFrame) and _one_month(table_slice) and _round_trips(obj):
+            self._keep(
+                (f"{table_slice.schema}.{table_slice.table}", self._db_client.get_select_statement(table_slice)), obj
+            )
         context.add_output_metadata(
             {**(handler_metadata or {}), "Query": self._db_client.get_select_statement(table_slice)}
         )
@@ -89,16 +142,21 @@ class _RunIOManager(DbIOManager):
             self._loaded.move_to_end(key)
             return self._loaded[key]
         frame = super().load_input(context)
-        if isinstance(frame, pl.DataFrame) and frame.estimated_size() <= self._cache_bytes:
-            self._loaded[key] = frame
-            while sum(f.estimated_size() for f in self._loaded.values()) > self._cache_bytes:
-                self._loaded.popitem(last=False)
+        if isinstance(frame, pl.DataFrame):
+            self._keep(key, frame)
         return frame
 
     def _forget(self, table_slice: TableSlice) -> None:
         table = f"{table_slice.schema}.{table_slice.table}"
         for key in [k for k in self._loaded if k[0] == table]:
             del self._loaded[key]
+
+    def _keep(self, key: tuple[str, str], frame: pl.DataFrame) -> None:
+        if frame.estimated_size() > self._cache_bytes:
+            return
+        self._loaded[key] = frame
+        while sum(f.estimated_size() for f in self._loaded.values()) > self._cache_bytes:
+            self._loaded.popitem(last=False)
 
 
 class WarehouseIOManager(DuckDBPolarsIOManager):
@@ -113,6 +171,10 @@ class WarehouseIOManager(DuckDBPolarsIOManager):
         # One warehouse connection for the whole run (see fsu_dagster.warehouse.session).
         with wh.session(self.database, compress_strings=self.compress_strings, memory_mb=self.memory_mb):
             yield self.create_io_manager(context)
+
+    @staticmethod
+    def type_handlers() -> Sequence[DbTypeHandler]:
+        return [PolarsTypeHandler()]
 
     def create_io_manager(self, context: Any) -> DbIOManager:
         return _RunIOManager(
