@@ -10,7 +10,6 @@ import io
 import re
 from urllib.parse import quote, urlsplit
 
-
 from fsu_dagster_tests.browser.conftest import assert_accessible, row_ids
 from fsu_dagster_tests.dashboard.conftest import MONTH
 
