@@ -60,26 +60,36 @@ def term_frequency_u(
     return (counts + tf_pseudo * u0) / (n_people + tf_pseudo)
 
 
+#: Pairs screened at a time by ``field_levels``.
+_SCREEN_SLICE = 2_000_000
+
+
 def field_levels(
     comparison: Comparison, left_codes: np.ndarray, right_codes: np.ndarray, vocab: Vocabulary
 ) -> np.ndarray:
     """Level numbers for aligned code arrays, computed once per distinct pair of codes."""
     out = np.zeros(left_codes.size, dtype=np.int8)  # level 0 (null) where either side is missing
-    both = np.flatnonzero((left_codes > 0) & (right_codes > 0))
-    if both.size == 0:
-        return out
-    # The same value on both sides is always the first level (exact): no lookup needed.
-    same = left_codes[both] == right_codes[both]
-    out[both[same]] = 1
-    both = both[~same]
-    if comparison.screen is not None and both.size:
-        keys, always = vocab.screened(comparison)
-        lc_, rc_ = left_codes[both], right_codes[both]
-        maybe = always[lc_] | always[rc_]
-        for k in keys:
-            maybe |= k[lc_] == k[rc_]
-        out[both[~maybe]] = len(comparison.levels)  # certainly "else"
-        both = both[maybe]
+    # Exact agreement and the screen, a slice at a time (their temporaries follow the
+    # slice); what needs a lookup is collected, in order.
+    parts = []
+    for lo in range(0, left_codes.size, _SCREEN_SLICE):
+        hi = min(lo + _SCREEN_SLICE, left_codes.size)
+        lc, rc = left_codes[lo:hi], right_codes[lo:hi]
+        both = np.flatnonzero((lc > 0) & (rc > 0))
+        # The same value on both sides is always the first level (exact): no lookup needed.
+        same = lc[both] == rc[both]
+        out[lo + both[same]] = 1
+        both = both[~same]
+        if comparison.screen is not None and both.size:
+            keys, always = vocab.screened(comparison)
+            lc_, rc_ = lc[both], rc[both]
+            maybe = always[lc_] | always[rc_]
+            for k in keys:
+                maybe |= k[lc_] == k[rc_]
+            out[lo + both[~maybe]] = len(comparison.levels)  # certainly "else"
+            both = both[maybe]
+        parts.append(both + lo)
+    both = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     if both.size == 0:
         return out
     key = (left_codes[both].astype(np.uint64) << np.uint64(32)) | right_codes[both].astype(np.uint64)
@@ -93,6 +103,29 @@ def field_levels(
     pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
     out[both] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)[inverse.ravel()]
     return out
+
+
+def _copy_to_records(iq: np.ndarray, records: pl.DataFrame, n_identities: int) -> tuple[np.ndarray, np.ndarray]:
+    """For identity pairs sorted by identity (``iq``): each record's copy of its identity's
+    pairs, records in row order, as (identity pair, record id) arrays. The same rows in the
+    same order as an inner join of ``records`` with the pairs on the identity that keeps
+    left then right order, without the join's memory."""
+    rec_iq = records["iq"].cast(pl.Int64).to_numpy()
+    rec_id = records["id"].cast(pl.UInt32).to_numpy()
+    if iq.size > 1 and not bool(np.all(iq[1:] >= iq[:-1])):
+        exp = records.select(pl.col("id").cast(pl.UInt32).alias("_rid"), pl.col("iq").cast(pl.UInt32)).join(
+            pl.DataFrame({"iq": iq, "_src": np.arange(iq.size, dtype=np.uint32)}),
+            on="iq",
+            how="inner",
+            maintain_order="left_right",
+        )
+        return exp["_src"].to_numpy(), exp["_rid"].to_numpy()
+    first = np.searchsorted(iq, np.arange(n_identities + 1, dtype=np.int64))
+    count = np.diff(first)[rec_iq]
+    start = first[:-1][rec_iq]
+    offset = np.cumsum(count) - count
+    src = (np.arange(int(count.sum()), dtype=np.int64) - np.repeat(offset - start, count)).astype(np.uint32)
+    return src, np.repeat(rec_id, count)
 
 
 class Parameters:
@@ -169,15 +202,7 @@ class PairScores:
             )
         else:
             # Copy each identity pair to the records (identity + postcode) sharing it.
-            exp = records.select(pl.col("id").cast(pl.UInt32).alias("_rid"), pl.col("iq").cast(pl.UInt32)).join(
-                pl.DataFrame({"iq": iq, "_src": np.arange(iq.size, dtype=np.uint32)}),
-                on="iq",
-                how="inner",
-                maintain_order="left_right",
-            )
-            src = exp["_src"].to_numpy()
-            self.qid = exp["_rid"].to_numpy()
-            del exp
+            src, self.qid = _copy_to_records(iq, records, identities.height)
             rec_pc = records["postcode"]
         self.iid = iid = iid_i[src]
         #: Record pair -> identity pair. Everything but the postcode is compared, and

@@ -11,7 +11,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from fsu_dagster.identity import linker
+from fsu_dagster.identity import linker, scoring
+from fsu_dagster.identity.comparisons import FORENAME
 from fsu_dagster.identity.config import LINK_CONFIG
 from fsu_dagster.identity.scoring import Parameters
 
@@ -143,3 +144,31 @@ def test_distinct_pairs_are_polars_unique_then_sorted():
     out = linker._sorted_distinct_pairs(pairs)
     assert out.equals(pairs.unique().sort("qid", "iid"))
     assert out.schema == pl.Schema({"qid": pl.UInt32, "iid": pl.UInt32})
+
+
+def test_records_copy_their_identitys_pairs_as_the_join_does():
+    rng = np.random.default_rng(4)
+    iq = np.sort(rng.integers(0, 40, 500)).astype(np.uint32)
+    records = pl.DataFrame({"id": np.arange(90), "iq": rng.integers(0, 45, 90)})  # some identities have no pairs
+    src, rid = scoring._copy_to_records(iq, records, 45)
+    joined = records.select(pl.col("id").cast(pl.UInt32).alias("_rid"), pl.col("iq").cast(pl.UInt32)).join(
+        pl.DataFrame({"iq": iq, "_src": np.arange(iq.size, dtype=np.uint32)}),
+        on="iq",
+        how="inner",
+        maintain_order="left_right",
+    )
+    assert src.size == joined.height > 500
+    assert np.array_equal(src, joined["_src"].to_numpy())
+    assert np.array_equal(rid, joined["_rid"].to_numpy())
+
+
+def test_field_levels_do_not_depend_on_the_screening_slice(scores, monkeypatch):
+    names = scores.names
+    rng = np.random.default_rng(5)
+    n = names.values.len()
+    left, right = rng.integers(0, n, 5000).astype(np.uint32), rng.integers(0, n, 5000).astype(np.uint32)
+    right[:1000] = left[:1000]
+    whole = scoring.field_levels(FORENAME, left, right, names)
+    assert len(np.unique(whole)) >= 4
+    monkeypatch.setattr(scoring, "_SCREEN_SLICE", 333)
+    assert np.array_equal(scoring.field_levels(FORENAME, left, right, names), whole)
