@@ -400,7 +400,7 @@ class PairScores:
     def frame(self, params: Parameters, min_weight: float = -np.inf) -> pl.DataFrame:
         """Pairs with their levels and total weight; pairs weighing less than
         ``min_weight`` are left out (they cannot matter to any posterior)."""
-        parts = []
+        parts: list[pl.DataFrame] = []
         for lo, hi in self._chunks():
             total, use_swap = self.weights(params, lo, hi)
             parts.append(self._frame(total, use_swap, np.flatnonzero(total >= min_weight), lo))
@@ -411,7 +411,7 @@ class PairScores:
         ``config.query_chunk`` queries at a time so that neither the weights of every pair
         nor the full pair frame ever exist: a (query, person) group lies in one chunk, so
         the result is the same."""
-        parts = []
+        parts: list[pl.DataFrame] = []
         for lo, hi in self._chunks():
             total, use_swap = self.weights(params, lo, hi)
             keep = np.flatnonzero(total >= min_weight)
