@@ -112,15 +112,24 @@ def frequency_posterior(
     base = math.log2(rho / (1 - rho))
     share = (pl.col("_c").fill_null(0.0) + 1.0) / (pl.col("_C").fill_null(0.0) + n_eff)
     prior = base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)
-    expanded = (
-        best.drop("score", "log_odds")
+    # The expansion to units is worked out on three narrow columns and then applied to the
+    # candidates once (one gather, no join of the wide frame): memory is one copy of them.
+    # Within a unit the candidates keep their order (by person).
+    plan = (
+        best.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "qid", "pidx")
         .join(units.select("qid", "_g", "_u"), on="qid")
         .join(counts, on=["_g", "pidx"], how="left")
         .join(totals, on="_g", how="left")
-        .drop("qid")
-        .rename({"_u": "qid"})
+        .select("_row", "_g", "_u", prior.alias("_prior"))
+        .sort("_u", "_row")
     )
-    out = posterior(expanded, prior).drop("_c", "_C", "_g")
+    expanded = (
+        best.drop("score", "log_odds", "qid")
+        .select(pl.all().gather(plan["_row"]))
+        .with_columns(plan["_g"], plan["_u"].alias("qid").set_sorted(), plan["_prior"])
+    )
+    del plan
+    out = posterior(expanded, pl.col("_prior")).drop("_prior", "_g")
     new_map = record_map.join(units.select("qid", "_g", "_u"), on=["qid", "_g"]).select(
         "record_id", pl.col("_u").alias("qid"), "_g"
     )

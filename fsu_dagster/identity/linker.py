@@ -103,6 +103,19 @@ def _numbers_as_text(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(fix) if fix else frame
 
 
+def _sorted_distinct_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
+    """``pairs.unique().sort("qid", "iid")`` for UInt32 ``qid, iid``, through one sorted
+    array of ``qid << 32 | iid`` keys (the same rows in the same order)."""
+    key = (pairs["qid"].to_numpy().astype(np.uint64) << np.uint64(32)) | pairs["iid"].to_numpy().astype(np.uint64)
+    key = np.unique(key)
+    return pl.DataFrame(
+        {
+            "qid": (key >> np.uint64(32)).astype(np.uint32),
+            "iid": (key & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+        }
+    )
+
+
 def _has(frame: pl.DataFrame, *names: str) -> bool:
     return any(n in frame.columns for n in names)
 
@@ -333,9 +346,10 @@ def fuzzy_candidates(
         by_postcode = by_postcode.join(
             postcode_records.select(pl.col("id").cast(pl.UInt32).alias("qid"), "iq"), on="qid"
         ).select(pl.col("iq").cast(pl.UInt32).alias("qid"), "iid")
-        pairs = pl.concat([pairs, by_postcode]).unique()
-    # In (identity, index row) order, which is (identity, person) order: see best_versions.
-    pairs = pairs.sort("qid", "iid")
+        pairs = pl.concat([pairs, by_postcode])
+    # Distinct, in (identity, index row) order, which is (identity, person) order: see
+    # best_versions. One sorted array of 64-bit keys: a fraction of a hash table's memory.
+    pairs = _sorted_distinct_pairs(pairs)
     # Records: distinct (identity, postcode). Each identity pair is scored once and
     # copied to the identity's records, where only the postcode is compared.
     records = query_forms.select("iq", "postcode").unique(maintain_order=True).with_row_index("id")
@@ -347,6 +361,7 @@ def fuzzy_candidates(
     # Without postcodes a record is its identity (same order, same id): nothing to copy.
     single = not use_postcode and records["iq"].cast(pl.Int64).equals(records["id"].cast(pl.Int64))
     scores = PairScores(pairs, query_identities, index_rows, n_people, None if single else records, config)
+    del pairs  # PairScores keeps what it needs
     params = Parameters(config)
     if estimate:
         estimate_u(scores, params, index_rows, np.random.default_rng(0))
@@ -357,6 +372,7 @@ def fuzzy_candidates(
         estimate_m(scores, params, anchors, name_bits=math.log2(n_eff))
     # Candidates below config.prune_log_odds add at most 2^-20 each to a posterior: dropped.
     best = posterior(scores.best_versions(params, min_weight=config.prune_log_odds - prior), pl.lit(prior))
+    del scores  # the largest object of the linker: not needed beyond this point
     rho = config.prior_in_index
     if estimate:
         # Empirical Bayes: the share of records surely linked is a floor for the share

@@ -12,6 +12,7 @@ looks like: ``LinkConfig.household_h``). ``estimation`` fits the parameters.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -59,26 +60,36 @@ def term_frequency_u(
     return (counts + tf_pseudo * u0) / (n_people + tf_pseudo)
 
 
+#: Pairs screened at a time by ``field_levels``.
+_SCREEN_SLICE = 2_000_000
+
+
 def field_levels(
     comparison: Comparison, left_codes: np.ndarray, right_codes: np.ndarray, vocab: Vocabulary
 ) -> np.ndarray:
     """Level numbers for aligned code arrays, computed once per distinct pair of codes."""
     out = np.zeros(left_codes.size, dtype=np.int8)  # level 0 (null) where either side is missing
-    both = np.flatnonzero((left_codes > 0) & (right_codes > 0))
-    if both.size == 0:
-        return out
-    # The same value on both sides is always the first level (exact): no lookup needed.
-    same = left_codes[both] == right_codes[both]
-    out[both[same]] = 1
-    both = both[~same]
-    if comparison.screen is not None and both.size:
-        keys, always = vocab.screened(comparison)
-        lc_, rc_ = left_codes[both], right_codes[both]
-        maybe = always[lc_] | always[rc_]
-        for k in keys:
-            maybe |= k[lc_] == k[rc_]
-        out[both[~maybe]] = len(comparison.levels)  # certainly "else"
-        both = both[maybe]
+    # Exact agreement and the screen, a slice at a time (their temporaries follow the
+    # slice); what needs a lookup is collected, in order.
+    parts = []
+    for lo in range(0, left_codes.size, _SCREEN_SLICE):
+        hi = min(lo + _SCREEN_SLICE, left_codes.size)
+        lc, rc = left_codes[lo:hi], right_codes[lo:hi]
+        both = np.flatnonzero((lc > 0) & (rc > 0))
+        # The same value on both sides is always the first level (exact): no lookup needed.
+        same = lc[both] == rc[both]
+        out[lo + both[same]] = 1
+        both = both[~same]
+        if comparison.screen is not None and both.size:
+            keys, always = vocab.screened(comparison)
+            lc_, rc_ = lc[both], rc[both]
+            maybe = always[lc_] | always[rc_]
+            for k in keys:
+                maybe |= k[lc_] == k[rc_]
+            out[lo + both[~maybe]] = len(comparison.levels)  # certainly "else"
+            both = both[maybe]
+        parts.append(both + lo)
+    both = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
     if both.size == 0:
         return out
     key = (left_codes[both].astype(np.uint64) << np.uint64(32)) | right_codes[both].astype(np.uint64)
@@ -92,6 +103,29 @@ def field_levels(
     pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
     out[both] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)[inverse.ravel()]
     return out
+
+
+def _copy_to_records(iq: np.ndarray, records: pl.DataFrame, n_identities: int) -> tuple[np.ndarray, np.ndarray]:
+    """For identity pairs sorted by identity (``iq``): each record's copy of its identity's
+    pairs, records in row order, as (identity pair, record id) arrays. The same rows in the
+    same order as an inner join of ``records`` with the pairs on the identity that keeps
+    left then right order, without the join's memory."""
+    rec_iq = records["iq"].cast(pl.Int64).to_numpy()
+    rec_id = records["id"].cast(pl.UInt32).to_numpy()
+    if iq.size > 1 and not bool(np.all(iq[1:] >= iq[:-1])):
+        exp = records.select(pl.col("id").cast(pl.UInt32).alias("_rid"), pl.col("iq").cast(pl.UInt32)).join(
+            pl.DataFrame({"iq": iq, "_src": np.arange(iq.size, dtype=np.uint32)}),
+            on="iq",
+            how="inner",
+            maintain_order="left_right",
+        )
+        return exp["_src"].to_numpy(), exp["_rid"].to_numpy()
+    first = np.searchsorted(iq, np.arange(n_identities + 1, dtype=np.int64))
+    count = np.diff(first)[rec_iq]
+    start = first[:-1][rec_iq]
+    offset = np.cumsum(count) - count
+    src = (np.arange(int(count.sum()), dtype=np.int64) - np.repeat(offset - start, count)).astype(np.uint32)
+    return src, np.repeat(rec_id, count)
 
 
 class Parameters:
@@ -115,6 +149,27 @@ class Parameters:
 COMPARISON_ORDER = (FORENAME, SURNAME, DOB, PNC, PHONE, POSTCODE)
 
 
+@dataclass
+class _Gathered:
+    """A range of record pairs with their identity pair's levels and right-hand codes
+    (``fn_x``/``sn_x``: the swapped reading's levels, for rows ``swap_rows``)."""
+
+    fn: np.ndarray
+    sn: np.ndarray
+    dob: np.ndarray
+    pnc: np.ndarray
+    phone: np.ndarray
+    postcode: np.ndarray
+    rcode_fn: np.ndarray
+    rcode_sn: np.ndarray
+    rcode_phone: np.ndarray | None
+    rcode_postcode: np.ndarray | None
+    has_swap: np.ndarray
+    swap_rows: np.ndarray
+    fn_x: np.ndarray
+    sn_x: np.ndarray
+
+
 class PairScores:
     """Levels of every candidate pair, and the weights they earn under given parameters."""
 
@@ -133,10 +188,12 @@ class PairScores:
         postcode: every identity pair is scored once and then copied to each of the
         identity's postcodes, where only the postcode is compared. A no-DOB "John Smith"
         mentioned at fifty addresses is compared by name once, not fifty times."""
-        iq = pairs["qid"].to_numpy().astype(np.int64)
-        iid_i = pairs["iid"].to_numpy().astype(np.int64)
+        # 32-bit indices throughout (an index into the pairs, the identities or the index
+        # rows): half the memory of numpy's default, the same values.
+        iq = pairs["qid"].to_numpy().astype(np.uint32)
+        iid_i = pairs["iid"].to_numpy().astype(np.uint32)
         if records is None:
-            src = np.arange(iq.size)
+            src = np.arange(iq.size, dtype=np.uint32)
             self.qid = iq
             rec_pc = (
                 identities["postcode"]
@@ -145,11 +202,7 @@ class PairScores:
             )
         else:
             # Copy each identity pair to the records (identity + postcode) sharing it.
-            exp = records.select(pl.col("id").cast(pl.Int64).alias("_rid"), pl.col("iq").cast(pl.Int64)).join(
-                pl.DataFrame({"iq": iq, "_src": np.arange(iq.size)}), on="iq", how="inner", maintain_order="left_right"
-            )
-            src = exp["_src"].to_numpy()
-            self.qid = exp["_rid"].to_numpy()
+            src, self.qid = _copy_to_records(iq, records, identities.height)
             rec_pc = records["postcode"]
         self.iid = iid = iid_i[src]
         #: Record pair -> identity pair. Everything but the postcode is compared, and
@@ -179,7 +232,7 @@ class PairScores:
         not_exact = ~((lv_fn == 1) & (lv_sn == 1))
         #: Identity pairs read both ways round, and each identity pair's place among them.
         self.swap_sel = sel_i = np.flatnonzero(cross & not_exact)
-        self.swap_pos = pos = np.full(iq.size, -1, dtype=np.int64)
+        self.swap_pos = pos = np.full(iq.size, -1, dtype=np.int32)
         pos[sel_i] = np.arange(sel_i.size)
         fn_x = field_levels(FORENAME, q_fn[qid[sel_i]], i_sn[iid_i[sel_i]], names)
         sn_x = field_levels(SURNAME, q_sn[qid[sel_i]], i_fn[iid_i[sel_i]], names)
@@ -215,82 +268,108 @@ class PairScores:
         w[levels == 0] = 0.0
         return w
 
+    @staticmethod
     def _household_names(
-        self,
         params: Parameters,
+        tf: dict[str, np.ndarray],
         h: np.ndarray,
         i: np.ndarray,
+        ids: _Gathered,
         straight: np.ndarray,
         swapped: np.ndarray,
         sn_w: np.ndarray,
         sn_x: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The name weights of identity pairs ``i`` (straight and swapped readings) with
-        the surname's u raised to ``h + (1 − h)·u`` (the household rule)."""
+        """The name weights of rows ``i`` (straight and swapped readings) with the
+        surname's u raised to ``h + (1 − h)·u`` (the household rule)."""
         m_sn = params.m["surname"][1]
-        tf_u = self.tf["sn"][self.rcode["sn"][i]]
+        tf_u = tf["sn"][ids.rcode_sn[i]]
         straight_h = straight[i] - (sn_w[i] - np.minimum(sn_w[i], np.log2(m_sn / (h + (1.0 - h) * tf_u))))
         swapped_h = swapped[i].copy()
-        swap_pos = self.swap_pos[i]
-        has = np.flatnonzero(swap_pos >= 0)
+        has = np.flatnonzero(ids.has_swap[i])
         if has.size:
             # Swapped reading: its surname is the index's forename.
-            swapped_pairs = i[has]
-            tf_x = self.tf["fn"][self.rcode["fn"][swapped_pairs]]
-            swapped_sn = sn_x[swap_pos[has]]
+            swapped_rows = i[has]
+            tf_x = tf["fn"][ids.rcode_fn[swapped_rows]]
+            swapped_sn = sn_x[swapped_rows]
             swapped_h[has] -= swapped_sn - np.minimum(swapped_sn, np.log2(m_sn / (h[has] + (1.0 - h[has]) * tf_x)))
         return straight_h, swapped_h
 
-    def weights(self, params: Parameters) -> tuple[np.ndarray, np.ndarray]:
-        """Total weight per record pair and whether the swapped reading of the names was used."""
-        levels = self.levels
-        n_id = levels["fn"].size
-        sn_w = self._w(params, SURNAME, levels["sn"], self.tf["sn"], self.rcode["sn"])
-        straight = self._w(params, FORENAME, levels["fn"], self.tf["fn"], self.rcode["fn"]) + sn_w
+    def _gather(self, lo: int, hi: int) -> _Gathered:
+        """The identity-level levels and codes of record pairs ``lo:hi``, one row per record pair."""
+        ids = self.src[lo:hi]
+        lv = self.levels
+        pos = self.swap_pos[ids]
+        swap_rows = np.flatnonzero(pos >= 0)
+        rc_phone = self.rcode.get("phone")
+        rc_postcode = self.rcode.get("postcode")
+        return _Gathered(
+            fn=lv["fn"][ids],
+            sn=lv["sn"][ids],
+            dob=lv["dob"][ids],
+            pnc=lv["pnc"][ids],
+            phone=lv["phone"][ids],
+            postcode=lv["postcode"][lo:hi],
+            rcode_fn=self.rcode["fn"][ids],
+            rcode_sn=self.rcode["sn"][ids],
+            rcode_phone=None if rc_phone is None else rc_phone[ids],
+            rcode_postcode=None if rc_postcode is None else rc_postcode[lo:hi],
+            has_swap=pos >= 0,
+            swap_rows=swap_rows,
+            fn_x=lv["fn_x"][pos[swap_rows]],
+            sn_x=lv["sn_x"][pos[swap_rows]],
+        )
+
+    def weights(self, params: Parameters, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Total weight of record pairs ``lo:hi`` (default all) and whether the swapped
+        reading of the names was used. Each record pair's weight is computed from its own
+        levels only, so any range gives the same values as the whole."""
+        hi = self.qid.size if hi is None else hi
+        g = self._gather(lo, hi)
+        tf = self.tf
+        n = hi - lo
+        sn_w = self._w(params, SURNAME, g.sn, tf["sn"], g.rcode_sn)
+        straight = self._w(params, FORENAME, g.fn, tf["fn"], g.rcode_fn) + sn_w
         # Twins: surname and DOB agreeing with a plainly different forename is much
         # likelier between siblings than chance agreement suggests.
         else_fn = len(FORENAME.levels)
-        twin = (levels["fn"] == else_fn) & (levels["sn"] == 1) & (levels["dob"] == 1)
+        twin = (g.fn == else_fn) & (g.sn == 1) & (g.dob == 1)
         straight = np.where(twin, straight - params.config.twin_bits, straight)
-        swapped = np.full(n_id, -np.inf)
-        sel = self.swap_sel
-        sn_x = np.zeros(0)
+        swapped = np.full(n, -np.inf)
+        sel = g.swap_rows
+        sn_x = np.zeros(n)
         if sel.size:
-            sn_x = self._w(params, SURNAME, levels["sn_x"], self.tf["fn"], self.rcode["fn"][sel])
+            sn_x[sel] = self._w(params, SURNAME, g.sn_x, tf["fn"], g.rcode_fn[sel])
             swapped[sel] = (
-                self._w(params, FORENAME, levels["fn_x"], self.tf["sn"], self.rcode["sn"][sel])
-                + sn_x
+                self._w(params, FORENAME, g.fn_x, tf["sn"], g.rcode_sn[sel])
+                + sn_x[sel]
                 + math.log2(params.config.swap_m)
             )
-        rest = self._w(params, DOB, levels["dob"], None, None) + self._w(params, PNC, levels["pnc"], None, None)
-        phone_w = self._w(params, PHONE, levels["phone"], self.tf.get("phone"), self.rcode.get("phone"))
+        rest = self._w(params, DOB, g.dob, None, None) + self._w(params, PNC, g.pnc, None, None)
+        phone_w = self._w(params, PHONE, g.phone, tf.get("phone"), g.rcode_phone)
         # Households: given a shared home postcode or phone number, a shared surname is
         # partly what a relative looks like: its u becomes h + (1 - h) * u(surname).
-        # A shared number is known per identity pair; a shared postcode per record pair.
-        same_phone = levels["phone"] == 1
+        same_phone = g.phone == 1
         straight_id, swapped_id = straight, swapped
         on_phone = np.flatnonzero(same_phone)
         if on_phone.size:
             straight_id, swapped_id = straight.copy(), swapped.copy()
             h = np.full(on_phone.size, params.household_h[("surname", "phone")])
             straight_id[on_phone], swapped_id[on_phone] = self._household_names(
-                params, h, on_phone, straight, swapped, sn_w, sn_x
+                params, tf, h, on_phone, g, straight, swapped, sn_w, sn_x
             )
-        use_swap_id = swapped_id > straight_id
-        total_id = np.where(use_swap_id, swapped_id, straight_id) + rest + phone_w
-        src = self.src
-        total = total_id[src] + self._w(
-            params, POSTCODE, levels["postcode"], self.tf.get("postcode"), self.rcode.get("postcode")
-        )
-        use_swap = use_swap_id[src]
-        home = np.flatnonzero(levels["postcode"] == 1)
+        use_swap = swapped_id > straight_id
+        total = np.where(use_swap, swapped_id, straight_id) + rest + phone_w
+        del straight_id, swapped_id
+        total += self._w(params, POSTCODE, g.postcode, tf.get("postcode"), g.rcode_postcode)
+        home = np.flatnonzero(g.postcode == 1)
         if home.size:
-            i = src[home]
+            i = home
             h = np.maximum(
                 params.household_h[("surname", "postcode")],
                 np.where(same_phone[i], params.household_h[("surname", "phone")], 0.0),
             )
-            straight_h, swapped_h = self._household_names(params, h, i, straight, swapped, sn_w, sn_x)
+            straight_h, swapped_h = self._household_names(params, tf, h, i, g, straight, swapped, sn_w, sn_x)
             swap_h = swapped_h > straight_h
             # A shared number on top of a shared home postcode: the household's landline.
             h_phone_postcode = params.household_h[("phone", "postcode")]
@@ -298,41 +377,56 @@ class PairScores:
                 params.m["phone"][1] / (h_phone_postcode + (1.0 - h_phone_postcode) * params.u["phone"][1])
             )
             phone_w_home = np.where(same_phone[i], np.minimum(phone_w[i], phone_cap), phone_w[i])
+            rc_home = None if g.rcode_postcode is None else g.rcode_postcode[home]
             total[home] = (
                 np.where(swap_h, swapped_h, straight_h)
                 + rest[i]
                 + phone_w_home
-                + self._w(
-                    params, POSTCODE, levels["postcode"][home], self.tf.get("postcode"), self.rcode["postcode"][home]
-                )
+                + self._w(params, POSTCODE, g.postcode[home], tf.get("postcode"), rc_home)
             )
             use_swap[home] = swap_h
         return total, use_swap
 
+    def _chunks(self) -> list[tuple[int, int]]:
+        """Record-pair ranges of ``config.query_chunk`` queries each (record pairs are in
+        query order, so a (query, person) group lies in one range)."""
+        qid = self.qid
+        if qid.size == 0:
+            return [(0, 0)]
+        step = self.query_chunk
+        edges = np.searchsorted(qid, np.arange(0, int(qid[-1]) + 1 + step, step, dtype=np.int64))
+        return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+
     def frame(self, params: Parameters, min_weight: float = -np.inf) -> pl.DataFrame:
         """Pairs with their levels and total weight; pairs weighing less than
         ``min_weight`` are left out (they cannot matter to any posterior)."""
-        total, use_swap = self.weights(params)
-        keep = np.flatnonzero(total >= min_weight)
-        return self._frame(total, use_swap, keep)
-
-    def best_versions(self, params: Parameters, min_weight: float = -np.inf) -> pl.DataFrame:
-        """``decision.best_versions(self.frame(params, min_weight))``, built for
-        ``config.query_chunk`` queries at a time so that the full pair frame never exists:
-        a (query, person) group lies in one chunk, so the result is the same."""
-        total, use_swap = self.weights(params)
-        keep = np.flatnonzero(total >= min_weight)
-        qids = self.qid[keep]
-        step = self.query_chunk
-        top = int(qids.max()) + 1 if qids.size else 0
-        parts = [
-            best_versions(self._frame(total, use_swap, keep[(qids >= lo) & (qids < lo + step)]))
-            for lo in range(0, max(top, 1), step)
-        ]
+        parts: list[pl.DataFrame] = []
+        for lo, hi in self._chunks():
+            total, use_swap = self.weights(params, lo, hi)
+            parts.append(self._frame(total, use_swap, np.flatnonzero(total >= min_weight), lo))
         return pl.concat(parts) if len(parts) > 1 else parts[0]
 
-    def _frame(self, total: np.ndarray, use_swap: np.ndarray, keep: np.ndarray) -> pl.DataFrame:
-        i = self.src[keep]
+    def best_versions(self, params: Parameters, min_weight: float = -np.inf) -> pl.DataFrame:
+        """``decision.best_versions(self.frame(params, min_weight))``, weighed and built for
+        ``config.query_chunk`` queries at a time so that neither the weights of every pair
+        nor the full pair frame ever exist: a (query, person) group lies in one chunk, so
+        the result is the same."""
+        parts: list[pl.DataFrame] = []
+        for lo, hi in self._chunks():
+            total, use_swap = self.weights(params, lo, hi)
+            keep = np.flatnonzero(total >= min_weight)
+            if keep.size or not parts:
+                parts.append(best_versions(self._frame(total, use_swap, keep, lo)))
+        if len(parts) == 1:
+            return parts[0]
+        # Chunks in query order, each sorted by query: the whole is sorted by query.
+        return pl.concat(parts).with_columns(pl.col("qid").set_sorted())
+
+    def _frame(self, total: np.ndarray, use_swap: np.ndarray, keep: np.ndarray, offset: int = 0) -> pl.DataFrame:
+        """The frame of record pairs ``offset + keep``; ``total``, ``use_swap`` and ``keep``
+        are relative to ``offset``."""
+        at = keep + offset
+        i = self.src[at]
         lv = self.levels
         fn_level, sn_level = lv["fn"][i], lv["sn"][i]
         swapped = use_swap[keep]
@@ -343,16 +437,16 @@ class PairScores:
             sn_level[w] = lv["sn_x"][p]
         return pl.DataFrame(
             {
-                "qid": self.qid[keep].astype(np.uint32),
-                "iid": self.iid[keep].astype(np.uint32),
-                "pidx": self.pidx[self.iid[keep]].astype(np.uint32),
+                "qid": self.qid[at].astype(np.uint32),
+                "iid": self.iid[at].astype(np.uint32),
+                "pidx": self.pidx[self.iid[at]].astype(np.uint32),
                 "fn_level": fn_level,
                 "sn_level": sn_level,
                 "swapped": swapped,
                 "dob_level": lv["dob"][i],
                 "pnc_level": lv["pnc"][i],
                 "phone_level": lv["phone"][i],
-                "postcode_level": lv["postcode"][keep],
+                "postcode_level": lv["postcode"][at],
                 "weight": total[keep],
             }
         )

@@ -1,0 +1,174 @@
+"""The fuzzy linker's pair scoring is done a range of record pairs at a time (memory follows
+the chunk, not the window): any range, any chunk size, gives exactly the weights, the best
+versions and the candidates of scoring everything at once."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from fsu_dagster.identity import linker, scoring
+from fsu_dagster.identity.comparisons import FORENAME
+from fsu_dagster.identity.config import LINK_CONFIG
+from fsu_dagster.identity.scoring import Parameters
+
+D = dt.date
+_FORENAMES = ["John", "Jon", "Johnny", "Mary", "Maria", "Ann", "Anne", "Ali", "Smith", "Lee", "Kim", "Sam"]
+_SURNAMES = ["Smith", "Smyth", "Jones", "Lee", "Khan", "Kahn", "Brown", "John", "Ali", "Begum", "Patel", "Sam"]
+
+
+def _people(n: int, seed: int) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame(
+        {
+            "person_id": [f"P{i}" for i in range(n)],
+            "forename": rng.choice(_FORENAMES, n).tolist(),
+            "surname": rng.choice(_SURNAMES, n).tolist(),
+            "dob": [D(1950 + int(y), 1 + int(m), 1 + int(d)) for y, m, d in rng.integers(0, [50, 12, 28], (n, 3))],
+            "pnc_id": [None if rng.random() < 0.7 else f"{i:02d}/{i * 7 % 99999:05d}A" for i in range(n)],
+            "phone": [None if rng.random() < 0.5 else f"0770090{int(rng.integers(0, 60)):04d}" for _ in range(n)],
+            "postcode": [None if rng.random() < 0.3 else f"B{int(rng.integers(1, 9))} 1AA" for _ in range(n)],
+        }
+    )
+
+
+def _queries(people: pl.DataFrame, n: int, seed: int) -> pl.DataFrame:
+    """Mentions of the people, with the usual damage: names swapped or replaced by a
+    namesake's, day and month swapped, details missing."""
+    rng = np.random.default_rng(seed)
+    rows = people.sample(n, with_replacement=True, seed=seed).to_dicts()
+    for i, r in enumerate(rows):
+        r["record_id"] = i
+        u = rng.random()
+        if u < 0.15:
+            r["forename"], r["surname"] = r["surname"], r["forename"]
+        elif u < 0.3:
+            r["forename"] = str(rng.choice(_FORENAMES))
+        if rng.random() < 0.2 and r["dob"].day <= 12:
+            r["dob"] = D(r["dob"].year, r["dob"].day, r["dob"].month)
+        for c in ("dob", "pnc_id", "phone", "postcode"):
+            if rng.random() < 0.3:
+                r[c] = None
+    return pl.DataFrame(rows).select("record_id", "forename", "surname", "dob", "pnc_id", "phone", "postcode")
+
+
+PEOPLE = _people(1500, 1)
+QUERIES = _queries(PEOPLE, 900, 2)
+
+
+@pytest.fixture(scope="module")
+def scores():
+    """The ``PairScores`` that ``fuzzy_candidates`` builds for QUERIES (captured)."""
+    made = []
+
+    class Capture(linker.PairScores):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            made.append(self)
+
+    original = linker.PairScores
+    linker.PairScores = Capture  # type: ignore[misc]
+    try:
+        linker.fuzzy_candidates(QUERIES, PEOPLE, config=dataclasses.replace(LINK_CONFIG, min_people_to_estimate=100))
+    finally:
+        linker.PairScores = original  # type: ignore[misc]
+    return made[0]
+
+
+def test_the_case_exercises_every_branch_of_the_weights(scores):
+    lv = scores.levels
+    assert scores.qid.size > 5_000
+    assert scores.swap_sel.size > 0, "names read the wrong way round"
+    assert (lv["phone"] == 1).any(), "a shared number (household rule)"
+    assert (lv["postcode"] == 1).any(), "a shared home postcode (household rule)"
+    assert scores.src.size > np.unique(scores.src).size, "identity pairs copied to several postcodes"
+
+
+def test_weights_of_any_range_are_the_weights_of_the_whole(scores):
+    params = Parameters(LINK_CONFIG)
+    total, use_swap = scores.weights(params)
+    assert np.isfinite(total).all()
+    n = total.size
+    for cuts in ([0, n], [0, 1, n], [0, 7, 1000, 1001, n], list(range(0, n, 333)) + [n]):
+        parts = [scores.weights(params, a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        assert np.array_equal(np.concatenate([p[0] for p in parts]), total)
+        assert np.array_equal(np.concatenate([p[1] for p in parts]), use_swap)
+
+
+@pytest.mark.parametrize("chunk", [1, 17, 250])
+def test_best_versions_do_not_depend_on_the_chunk(scores, chunk):
+    params = Parameters(LINK_CONFIG)
+    whole = scores.best_versions(params)
+    assert whole.height > 1000
+    before = scores.query_chunk
+    try:
+        scores.query_chunk = chunk
+        assert len(scores._chunks()) > 1
+        chunked = scores.best_versions(params)
+        pruned = scores.best_versions(params, min_weight=5.0)
+    finally:
+        scores.query_chunk = before
+    assert chunked.equals(whole)
+    assert pruned.equals(whole.filter(pl.col("weight") >= 5.0))
+    assert scores.frame(params).height == scores.qid.size
+
+
+def test_candidates_do_not_depend_on_the_chunk():
+    """The whole fuzzy route to the decision: the same candidates, bit for bit."""
+
+    def run(chunk: int) -> linker.Candidates:
+        config = dataclasses.replace(LINK_CONFIG, min_people_to_estimate=100, query_chunk=chunk)
+        out = linker.fuzzy_candidates(QUERIES, PEOPLE, frequency_prior=True, config=config)
+        assert out is not None
+        return out
+
+    whole = run(1_000_000)
+    assert whole.best.height > 1000
+    for chunk in (3, 100):
+        chunked = run(chunk)
+        assert chunked.best.equals(whole.best), chunk
+        assert chunked.record_map.equals(whole.record_map)
+        assert chunked.rho == whole.rho
+
+
+def test_distinct_pairs_are_polars_unique_then_sorted():
+    rng = np.random.default_rng(3)
+    pairs = pl.DataFrame(
+        {"qid": rng.integers(0, 50, 2000).astype(np.uint32), "iid": rng.integers(0, 2**32 - 1, 2000).astype(np.uint32)}
+    )
+    pairs = pl.concat([pairs, pairs.head(300)])
+    out = linker._sorted_distinct_pairs(pairs)
+    assert out.equals(pairs.unique().sort("qid", "iid"))
+    assert out.schema == pl.Schema({"qid": pl.UInt32, "iid": pl.UInt32})
+
+
+def test_records_copy_their_identitys_pairs_as_the_join_does():
+    rng = np.random.default_rng(4)
+    iq = np.sort(rng.integers(0, 40, 500)).astype(np.uint32)
+    records = pl.DataFrame({"id": np.arange(90), "iq": rng.integers(0, 45, 90)})  # some identities have no pairs
+    src, rid = scoring._copy_to_records(iq, records, 45)
+    joined = records.select(pl.col("id").cast(pl.UInt32).alias("_rid"), pl.col("iq").cast(pl.UInt32)).join(
+        pl.DataFrame({"iq": iq, "_src": np.arange(iq.size, dtype=np.uint32)}),
+        on="iq",
+        how="inner",
+        maintain_order="left_right",
+    )
+    assert src.size == joined.height > 500
+    assert np.array_equal(src, joined["_src"].to_numpy())
+    assert np.array_equal(rid, joined["_rid"].to_numpy())
+
+
+def test_field_levels_do_not_depend_on_the_screening_slice(scores, monkeypatch):
+    names = scores.names
+    rng = np.random.default_rng(5)
+    n = names.values.len()
+    left, right = rng.integers(0, n, 5000).astype(np.uint32), rng.integers(0, n, 5000).astype(np.uint32)
+    right[:1000] = left[:1000]
+    whole = scoring.field_levels(FORENAME, left, right, names)
+    assert len(np.unique(whole)) >= 4
+    monkeypatch.setattr(scoring, "_SCREEN_SLICE", 333)
+    assert np.array_equal(scoring.field_levels(FORENAME, left, right, names), whole)
