@@ -33,7 +33,8 @@ def test_sources_and_window_jobs_split_the_graph_and_carry_the_writer_tag():
 def test_publish_waits_for_every_table_the_snapshot_copies():
     graph = _repo().asset_graph
     parents = {k.path[-1] for k in graph.get(PUBLISH_KEY).parent_keys}
-    assert set(SNAPSHOT_TABLES) | {"identity_variants", "link_quality"} == parents
+    # identity variants and the CW people's mentions (details page), link rates (data-quality page)
+    assert set(SNAPSHOT_TABLES) | {"identity_variants", "cw_person_links", "cw_logs", "link_quality"} == parents
     assert graph.get(PUBLISH_KEY).partitions_def is not None
 
 
