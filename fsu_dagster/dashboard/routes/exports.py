@@ -21,15 +21,15 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from fsu_dagster.dashboard import queries, views
+from fsu_dagster.dashboard import queries
 from fsu_dagster.dashboard.audit import request_audit
 from fsu_dagster.dashboard.deps import CurrentUser, SettingsDep, SnapshotDep
-from fsu_dagster.dashboard.routes.people import ScopedPerson
+from fsu_dagster.dashboard.routes.people import ListFiltersDep, ScopedPerson, person_details
 from fsu_dagster.dashboard.scope import Scope
 
 __all__ = ["LIST_COLUMNS", "csv_cell", "person_rows", "router"]
@@ -117,29 +117,9 @@ def export_list(
     user: CurrentUser,
     snap: SnapshotDep,
     settings: SettingsDep,
-    lpa: str | None = None,
-    theme: str | None = None,
-    priority: str | None = None,
-    sort: str | None = None,
-    direction: Annotated[str | None, Query(alias="dir")] = None,
-    entrants: str | None = None,
+    filters: ListFiltersDep,
 ) -> Response:
-    if entrants not in (None, "", "0", "1"):
-        raise HTTPException(status_code=400, detail="unknown entrants filter")
-    try:
-        context = views.cohort_context(
-            snap,
-            settings,
-            lpa=lpa,
-            theme=theme,
-            priority=priority,
-            sort=sort,
-            direction=direction or None,
-            entrants=entrants == "1",
-            scope=Scope.of(user),
-        )
-    except views.BadFilter as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+    context = filters.context(snap, settings, Scope.of(user))
 
     def values(r: dict[str, Any]) -> list[Any]:
         themes = " ".join(t[0] if isinstance(t, tuple | list) else str(t) for t in r.get("themes") or [])
@@ -178,9 +158,7 @@ def export_person(
     snap: SnapshotDep,
     settings: SettingsDep,
 ) -> Response:
-    context = views.details_context(snap, settings, person_id, scope=Scope.of(user))
-    if context is None:
-        raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
+    context = person_details(snap, settings, person_id, user)
     body, n = _csv(("section", "item", "field", "value"), person_rows(context))
     safe = _FILE_SAFE.sub("_", person_id)
     return _attachment(request, body, n, f"fsu-person-{safe}-{context['month']}.csv")

@@ -8,7 +8,7 @@ an audit line ``refused`` naming the person's ID.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -19,8 +19,52 @@ from fsu_dagster.dashboard.deps import ConfigDep, CurrentUser, SettingsDep, Snap
 from fsu_dagster.dashboard.ids import INVALID_ID, valid_person_id
 from fsu_dagster.dashboard.rendering import templates
 from fsu_dagster.dashboard.scope import Scope
+from fsu_dagster.dashboard.users import User
+from fsu_dagster.settings import FsuSettings
 
 router = APIRouter(tags=["people"])
+
+
+class ListFilters:
+    """The list's query parameters (filters, sort, entrants), shared by the main page and the list export."""
+
+    def __init__(
+        self,
+        lpa: str | None = None,
+        theme: str | None = None,
+        priority: str | None = None,
+        sort: str | None = None,
+        direction: Annotated[str | None, Query(alias="dir")] = None,
+        entrants: str | None = None,
+    ) -> None:
+        if entrants not in (None, "", "0", "1"):
+            raise HTTPException(status_code=400, detail="unknown entrants filter")
+        self.lpa, self.theme, self.priority, self.sort = lpa, theme, priority, sort
+        self.direction = direction or None
+        self.entrants = entrants == "1"
+
+    def context(
+        self, snap: Snapshot, settings: FsuSettings, scope: Scope, selected: str | None = None
+    ) -> dict[str, Any]:
+        """:func:`views.cohort_context` for these parameters within ``scope``; a bad filter is a 400."""
+        try:
+            return views.cohort_context(
+                snap,
+                settings,
+                lpa=self.lpa,
+                theme=self.theme,
+                priority=self.priority,
+                sort=self.sort,
+                direction=self.direction,
+                entrants=self.entrants,
+                selected=selected,
+                scope=scope,
+            )
+        except views.BadFilter as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from None
+
+
+ListFiltersDep = Annotated[ListFilters, Depends()]
 
 
 @router.get("/")
@@ -30,16 +74,9 @@ def cohort_page(
     snap: SnapshotDep,
     settings: SettingsDep,
     config: ConfigDep,
-    lpa: str | None = None,
-    theme: str | None = None,
-    priority: str | None = None,
-    sort: str | None = None,
-    direction: Annotated[str | None, Query(alias="dir")] = None,
-    entrants: str | None = None,
+    filters: ListFiltersDep,
     selected: str | None = None,
 ) -> Response:
-    if entrants not in (None, "", "0", "1"):
-        raise HTTPException(status_code=400, detail="unknown entrants filter")
     if selected:
         # Selecting a person shows their data: the same ID check and audit line as their details page.
         audit = request_audit(request)
@@ -49,20 +86,7 @@ def cohort_page(
         audit.person_id = selected
     scope = Scope.of(user)
     try:
-        context = views.cohort_context(
-            snap,
-            settings,
-            lpa=lpa,
-            theme=theme,
-            priority=priority,
-            sort=sort,
-            direction=direction or None,
-            entrants=entrants == "1",
-            selected=selected or None,
-            scope=scope,
-        )
-    except views.BadFilter as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+        context = filters.context(snap, settings, scope, selected=selected or None)
     except views.NotListed:
         if scope.everything:
             raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.") from None
@@ -117,6 +141,14 @@ def scoped_person(
 ScopedPerson = Annotated[str, Depends(scoped_person)]
 
 
+def person_details(snap: Snapshot, settings: FsuSettings, person_id: str, user: User) -> dict[str, Any]:
+    """The details page's content for a scoped person (details, print and person export share it); 404 if absent."""
+    context = views.details_context(snap, settings, person_id, scope=Scope.of(user))
+    if context is None:
+        raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
+    return context
+
+
 @router.get("/people/{person_id}")
 def person_page(
     request: Request,
@@ -125,9 +157,7 @@ def person_page(
     snap: SnapshotDep,
     settings: SettingsDep,
 ) -> Response:
-    context = views.details_context(snap, settings, person_id, scope=Scope.of(user))
-    if context is None:
-        raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
+    context = person_details(snap, settings, person_id, user)
     unlink_out_of_scope(context, snap, Scope.of(user))
     return templates.TemplateResponse(request, "pages/details.html", context)
 

@@ -10,15 +10,13 @@ every pack printed is an audit line with event ``print``.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from fsu_dagster.dashboard import views
 from fsu_dagster.dashboard.audit import request_audit
 from fsu_dagster.dashboard.deps import CurrentUser, SettingsDep, SnapshotDep
 from fsu_dagster.dashboard.rendering import templates
-from fsu_dagster.dashboard.routes.people import ScopedPerson
-from fsu_dagster.dashboard.scope import Scope
+from fsu_dagster.dashboard.routes.people import ScopedPerson, person_details
 from fsu_dagster.settings import FsuSettings
 from fsu_dagster.warehouse import utc_now
 
@@ -50,9 +48,7 @@ def print_pack(
     snap: SnapshotDep,
     settings: SettingsDep,
 ) -> Response:
-    context = views.details_context(snap, settings, person_id, scope=Scope.of(user))
-    if context is None:
-        raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
+    context = person_details(snap, settings, person_id, user)
     request_audit(request).event = "print"
     context.update(
         {
