@@ -254,11 +254,14 @@ def person_single(conn: duckdb.DuckDBPyConnection, table: str, month: dt.date, p
 
 
 def related_people(conn: duckdb.DuckDBPyConnection, month: dt.date, person_id: str) -> list[dict[str, Any]]:
-    """The person's relationship table (method 3d/3e), flagging related people who are in the cohort too."""
+    """The person's relationship table (method 3d/3e), flagging related people who are in the cohort too,
+    with their home LPA (``related_home_lpa``, cohort members only) for the user's scope."""
     sql = """
-        SELECT r.related_person_id, r.relationship, r.investigations, c.person_id IS NOT NULL AS in_cohort
+        SELECT r.related_person_id, r.relationship, r.investigations, c.person_id IS NOT NULL AS in_cohort,
+               l.home_lpa AS related_home_lpa
         FROM fsu.person_relationships r
         LEFT JOIN fsu.cohort c ON c.month = r.month AND c.person_id = r.related_person_id
+        LEFT JOIN fsu.person_home_lpa l ON l.month = r.month AND l.person_id = r.related_person_id
         WHERE r.month = $month AND r.person_id = $person_id
         ORDER BY r.investigations DESC, r.related_person_id
     """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fsu_dagster.dashboard import queries
@@ -23,7 +23,6 @@ __all__ = [
     "BadFilter",
     "NotListed",
     "OutOfScope",
-    "ScopeLike",
     "cohort_context",
     "details_context",
     "method_context",
@@ -75,15 +74,6 @@ class OutOfScope(PermissionError):
     """The selected person's home LPA is outside the user's scope (403)."""
 
 
-class ScopeLike(Protocol):
-    """What the pages need of ``dashboard.scope.Scope`` (D1): the user's LPAs (None = all) and the check."""
-
-    @property
-    def lpas(self) -> frozenset[str] | None: ...
-
-    def allows(self, home_lpa: str | None) -> bool: ...
-
-
 CW_PREFIX = "CW:"
 SORT_DIRECTIONS = ("asc", "desc")
 ARIA_SORT = {"asc": "ascending", "desc": "descending"}
@@ -108,8 +98,8 @@ def _month_str(month: dt.date) -> str:
     return f"{month:%Y-%m}"
 
 
-def _filter_options(settings: FsuSettings, scope: ScopeLike | None = None) -> dict[str, list[tuple[str, str]]]:
-    lpas = Scope(scope.lpas if scope is not None else None).filter_options(settings.lpas)
+def _filter_options(settings: FsuSettings, scope: Scope | None = None) -> dict[str, list[tuple[str, str]]]:
+    lpas = (scope or Scope(None)).filter_options(settings.lpas)
     return {
         "lpa": [(x, "No home LPA" if x == UNKNOWN_LPA else x.title()) for x in lpas],
         "theme": [(k, v.label) for k, v in settings.themes.items()] + [MISSING_THEME],
@@ -133,7 +123,7 @@ def cohort_context(
     direction: str | None = None,
     entrants: bool = False,
     selected: str | None = None,
-    scope: ScopeLike | None = None,
+    scope: Scope | None = None,
 ) -> dict[str, Any]:
     """The main page (method 6.1): the cohort table with LPA / theme / priority-crime / entrant filters,
     sortable by every column, and the selected person's investigation locations by LPA beside it.
@@ -322,7 +312,7 @@ def _variants(rows: list[dict[str, Any]], count: str) -> list[dict[str, Any]]:
     ]
 
 
-def _household(rows: list[dict[str, Any]], month: str, scope: ScopeLike | None) -> dict[str, Any] | None:
+def _household(rows: list[dict[str, Any]], month: str, scope: Scope | None) -> dict[str, Any] | None:
     """The household section: the shared address, combined totals and members (others first by ID).
 
     A member outside the user's scope is shown by ID only: no name, DOB or link."""
@@ -358,12 +348,12 @@ def _household(rows: list[dict[str, Any]], month: str, scope: ScopeLike | None) 
 
 
 def details_context(
-    snap: Snapshot, settings: FsuSettings, person_id: str, *, scope: ScopeLike | None = None
+    snap: Snapshot, settings: FsuSettings, person_id: str, *, scope: Scope | None = None
 ) -> dict[str, Any] | None:
     """The details page (method 6.2) for one cohort member; None when they are not in the month's cohort.
 
-    ``scope`` (the user's LPAs) hides the names of household members outside it; whether the
-    person themselves may be shown is the route's check.
+    ``scope`` (the user's LPAs) hides the names of household members outside it and unlinks related
+    people outside it; whether the person themselves may be shown is the route's check.
     """
     header = queries.person_header(snap.conn, snap.month, person_id)
     if header is None:
@@ -385,8 +375,9 @@ def details_context(
     for r in logs:
         r["url"] = source_link(settings, "incident", r["incident_id"])
     related = queries.related_people(snap.conn, snap.month, person_id)
-    for r in related:
-        r["href"] = f"/people/{quote(r['related_person_id'], safe='')}?month={month}" if r["in_cohort"] else None
+    for r in related:  # a related person outside the user's scope keeps their ID but not the link (it would be a 403)
+        linked = r["in_cohort"] and (scope is None or scope.allows(r["related_home_lpa"]))
+        r["href"] = f"/people/{quote(r['related_person_id'], safe='')}?month={month}" if linked else None
     theme_labels = dict(_filter_options(settings)["theme"])
     return {
         "month": month,

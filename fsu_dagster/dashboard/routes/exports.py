@@ -5,7 +5,8 @@
   people), one row per person in page order. File ``fsu-list-YYYY-MM.csv``.
 * ``GET /people/{id}/export.csv`` — one person's pack in long format: columns
   ``section, item, field, value``, one row per value of the details page's tables (``section``
-  names the table, ``item`` numbers its rows from 1). File ``fsu-person-<ID>-YYYY-MM.csv``.
+  names the table, ``item`` numbers its rows from 1; identity variants, household and household
+  members included, within the user's scope). File ``fsu-person-<ID>-YYYY-MM.csv``.
 
 Both answer ``Content-Disposition: attachment``. The audit line has event ``export``,
 ``format`` ``csv`` and ``rows`` (data rows, header not counted); the person export names the
@@ -148,6 +149,20 @@ def person_rows(context: dict[str, Any]) -> Iterator[tuple[str, int, str, Any]]:
             for key, value in row.items():
                 if key not in _NOT_DATA:
                     yield (section, i, key, value)
+    # Identity variants (Connect) or the ControlWorks mentions' values (CW: people): one item per value.
+    for section in ("variants", "cw_variants"):
+        values = [(group["field"], v) for group in context.get(section) or [] for v in group["values"]]
+        for i, (field, v) in enumerate(values, start=1):
+            yield from ((section, i, "field", field), (section, i, "value", v["value"]), (section, i, "count", v["n"]))
+    household = context.get("household")
+    if household:  # members outside the user's scope have no name or DOB here either (views._household)
+        for key in ("household_id", "address", "postcode", "lpa", "size"):
+            yield ("household", 1, key, household[key])
+        for label, value in household["totals"]:
+            yield ("household_totals", 1, label, value)
+        for i, m in enumerate(household["members"], start=1):
+            for key in ("person_id", "is_self", "name", "dob", "home_lpa"):
+                yield ("household_members", i, key, m[key])
 
 
 @router.get("/people/{person_id}/export.csv")

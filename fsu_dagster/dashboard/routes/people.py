@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from fsu_dagster.dashboard import queries, views
 from fsu_dagster.dashboard.audit import request_audit
+from fsu_dagster.dashboard.config import DashboardConfig
 from fsu_dagster.dashboard.deps import ConfigDep, CurrentUser, SettingsDep, Snapshot, SnapshotDep
 from fsu_dagster.dashboard.ids import INVALID_ID, valid_person_id
 from fsu_dagster.dashboard.rendering import templates
@@ -77,52 +78,38 @@ def cohort_page(
     filters: ListFiltersDep,
     selected: str | None = None,
 ) -> Response:
-    if selected:
-        # Selecting a person shows their data: the same ID check and audit line as their details page.
-        audit = request_audit(request)
-        if not valid_person_id(selected, config.person_id_pattern):
-            audit.person_id = INVALID_ID
-            raise HTTPException(status_code=404, detail="There is no person with that ID.")
-        audit.person_id = selected
-    scope = Scope.of(user)
-    try:
-        context = filters.context(snap, settings, scope, selected=selected or None)
-    except views.NotListed:
-        if scope.everything:
-            raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.") from None
-        # An LPA user is refused the same way in or out of the list (see scoped_person).
-        request_audit(request).event = "refused"
-        raise HTTPException(status_code=403, detail=REFUSED) from None
-    except views.OutOfScope:
-        request_audit(request).event = "refused"
-        raise HTTPException(status_code=403, detail=REFUSED) from None
+    if selected:  # selecting a person shows their data: the details page's ID check, scope rule and audit line
+        require_in_scope(request, snap, user, checked_id(request, selected, config))
+    context = filters.context(snap, settings, Scope.of(user), selected=selected or None)
     return templates.TemplateResponse(request, "pages/main.html", context)
 
 
-def checked_person_id(request: Request, person_id: str, user: CurrentUser, config: ConfigDep) -> str:
-    """The path's person ID once it has the contract's shape; otherwise 404, logged as ``invalid id``.
+def checked_id(request: Request, person_id: str, config: DashboardConfig, *, in_path: bool = False) -> str:
+    """``person_id`` once it has the contract's shape; otherwise 404, logged as ``invalid id``
+    (and, when the ID is part of the path, the path logged as ``/people/(invalid id)``).
 
-    Depends on ``CurrentUser`` (so runs after sign-in is checked) and runs before the snapshot is
-    opened: a bad ID is never put into a query or the audit log.
+    Runs before the snapshot is read: a bad ID is never put into a query or the audit log.
     """
     audit = request_audit(request)
     if not valid_person_id(person_id, config.person_id_pattern):
-        audit.person_id, audit.path = INVALID_ID, "/people/(invalid id)"
+        audit.person_id = INVALID_ID
+        if in_path:
+            audit.path = "/people/(invalid id)"
         raise HTTPException(status_code=404, detail="There is no person with that ID.")
     audit.person_id = person_id  # the audit line names who was looked at (ID only)
     return person_id
 
 
+def checked_person_id(request: Request, person_id: str, user: CurrentUser, config: ConfigDep) -> str:
+    """The path's person ID through :func:`checked_id`; depends on ``CurrentUser``, so sign-in is checked first."""
+    return checked_id(request, person_id, config, in_path=True)
+
+
 REFUSED = "This person is outside the LPAs you may see. The request has been recorded."
 
 
-def scoped_person(
-    request: Request,
-    person_id: Annotated[str, Depends(checked_person_id)],
-    user: CurrentUser,
-    snap: SnapshotDep,
-) -> str:
-    """The person's ID when they are in the month's cohort and in the user's scope.
+def require_in_scope(request: Request, snap: Snapshot, user: User, person_id: str) -> str:
+    """``person_id`` when they are in the month's cohort and in the user's scope.
 
     Out of scope: 403 and an audit line with event ``refused``. For an LPA user a person who is
     not in the month's list is refused the same way (so the answer does not tell them whether
@@ -136,6 +123,16 @@ def scoped_person(
         raise HTTPException(status_code=404, detail=f"This person is not in the {snap.month:%B %Y} list.")
     request_audit(request).event = "refused"
     raise HTTPException(status_code=403, detail=REFUSED)
+
+
+def scoped_person(
+    request: Request,
+    person_id: Annotated[str, Depends(checked_person_id)],
+    user: CurrentUser,
+    snap: SnapshotDep,
+) -> str:
+    """The path's person (details, print, person export) through :func:`require_in_scope`."""
+    return require_in_scope(request, snap, user, person_id)
 
 
 ScopedPerson = Annotated[str, Depends(scoped_person)]
@@ -158,16 +155,4 @@ def person_page(
     settings: SettingsDep,
 ) -> Response:
     context = person_details(snap, settings, person_id, user)
-    unlink_out_of_scope(context, snap, Scope.of(user))
     return templates.TemplateResponse(request, "pages/details.html", context)
-
-
-def unlink_out_of_scope(context: dict, snap: Snapshot, scope: Scope) -> None:
-    """Related people outside the user's scope keep their ID but lose the link (it would only answer 403)."""
-    if scope.everything:
-        return
-    for r in context.get("related", []):
-        if r.get("href") and not scope.allows(
-            queries.person_home_lpa(snap.conn, snap.month, r["related_person_id"])[1]
-        ):
-            r["href"] = None

@@ -6,7 +6,9 @@ Expected values come from the pipeline's warehouse (its source-like tables: ``id
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from collections import Counter
 from html import unescape
@@ -204,6 +206,7 @@ def test_household_members_outside_the_users_scope_show_by_id_only(published, wh
     """With LPA scope, another member whose home LPA is not the user's is listed by ID only: no name, DOB or link."""
     from fsu_dagster.dashboard import views
     from fsu_dagster.dashboard.deps import Snapshot
+    from fsu_dagster.dashboard.scope import Scope
     from fsu_dagster.settings import load_settings
 
     household_id = wh(
@@ -215,17 +218,13 @@ def test_household_members_outside_the_users_scope_show_by_id_only(published, wh
         for r in wh("select person_id from fsu.home_addresses where month = ? and household_id = ?", [household_id])
     )
 
-    class OnlyHome:  # the Scope interface views relies on (D1's dashboard.scope.Scope)
-        lpas = frozenset({"NOWHERE"})
-
-        def allows(self, home_lpa):
-            return home_lpa in self.lpas
-
     conn = connect(str(published.path), read_only=True)
     try:
         snap = Snapshot(month=M, path=published.path, conn=conn, months=[M])
         full = views.details_context(snap, load_settings(), members[0])["household"]
-        scoped = views.details_context(snap, load_settings(), members[0], scope=OnlyHome())["household"]
+        scoped = views.details_context(snap, load_settings(), members[0], scope=Scope(frozenset({"NOWHERE"})))[
+            "household"
+        ]
     finally:
         conn.close()
     assert [m["person_id"] for m in full["members"]] == [m["person_id"] for m in scoped["members"]] == members
@@ -234,3 +233,36 @@ def test_household_members_outside_the_users_scope_show_by_id_only(published, wh
     me, *others = scoped["members"]
     assert me["is_self"] and me["name"]
     assert others and all(m["name"] is None and m["dob"] is None and m["href"] is None for m in others)
+
+
+def test_person_export_has_the_variants_and_household(viewer, wh):
+    """The person's CSV pack carries what the details page adds: every identity variant with its count, and the
+    household's address and members (from the warehouse, not from the page)."""
+    household_id, address = wh(
+        "select household_id, any_value(home_address) from fsu.home_addresses where month = ? "
+        "and household_id is not null and person_id not like 'CW:%' group by 1 having count(*) >= 2 order by 1 limit 1"
+    )[0]
+    members = sorted(
+        r[0]
+        for r in wh("select person_id from fsu.home_addresses where month = ? and household_id = ?", [household_id])
+    )
+    pid = members[0]
+    expected_variants = sorted(
+        (field, str(value), str(n))
+        for field, value, n in wh(
+            "select field, value, n_versions from fsu.identity_variants where month = ? and person_id = ? "
+            "and field <> 'phone'",
+            [pid],
+        )
+    )
+    response = viewer.get(f"/people/{pid}/export.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    items: dict[tuple[str, str], dict[str, str]] = {}
+    for r in rows:
+        items.setdefault((r["section"], r["item"]), {})[r["field"]] = r["value"]
+    variants = sorted((v["field"], v["value"], v["count"]) for (sec, _), v in items.items() if sec == "variants")
+    assert variants == expected_variants and expected_variants
+    assert items[("household", "1")]["address"] == address
+    exported = sorted(v["person_id"] for (sec, _), v in items.items() if sec == "household_members")
+    assert exported == members

@@ -267,20 +267,11 @@ def test_entrants_count_and_filter(second_viewer, second_month, published):
     assert "show everyone" in _text(_section(only.text, "p", "entrants"))
 
 
-class _Scope:
-    """A stand-in for D1's ``Scope``: the attributes ``views`` relies on."""
-
-    def __init__(self, lpas):
-        self.lpas = frozenset(lpas)
-
-    def allows(self, home_lpa):
-        return home_lpa in self.lpas
-
-
 def test_scope_limits_rows_entrants_and_selection(second_month, published):
     """An LPA-scoped view lists only its home LPAs, counts only their entrants and refuses other people's charts."""
     from fsu_dagster.dashboard import views
     from fsu_dagster.dashboard.deps import Snapshot
+    from fsu_dagster.dashboard.scope import Scope
     from fsu_dagster.settings import load_settings
 
     folder, new, _ = second_month
@@ -289,7 +280,7 @@ def test_scope_limits_rows_entrants_and_selection(second_month, published):
     try:
         snap = Snapshot(month=M, path=path, conn=conn, months=[M])
         home = dict(conn.execute("select person_id, home_lpa from fsu.person_home_lpa").fetchall())
-        scope = _Scope({"COVENTRY", "SOLIHULL"})
+        scope = Scope(frozenset({"COVENTRY", "SOLIHULL"}))
         ctx = views.cohort_context(snap, load_settings(), scope=scope)
         expected = {p for p, lpa in home.items() if lpa in scope.lpas}
         assert {r["person_id"] for r in ctx["rows"]} == expected
