@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 WINDOW_END = "2026-10"
 WINDOW_START = "2025-11"
@@ -46,18 +49,47 @@ def synth(out: Path, scale: str, seed: int = 11) -> Path:
     return out
 
 
+def shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]) -> Path:
+    """A folder ``build`` fills once per test session, shared by every xdist worker (read-only).
+
+    Under xdist the workers share the parent of their base temp folder: the first worker to take
+    the lock builds the folder, the others wait for it and use it. Without xdist the folder is in
+    the session's own base temp. A build that raised leaves no done-marker, so the next user
+    builds it afresh (and fails the same way, naming the same error).
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, done = root / f"shared-{name}", root / f"shared-{name}.done"
+    with FileLock(str(root / f"shared-{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
+def shared_built(tmp_path_factory: pytest.TempPathFactory, name: str, data_dir: Path, **overrides: Any) -> Built:
+    """``build_pipeline`` of ``data_dir`` once per session (see :func:`shared_folder`), its reports kept."""
+
+    def build(folder: Path) -> None:
+        reports = build_pipeline(data_dir, folder / "fsu.duckdb", **overrides)
+        (folder / "reports.pickle").write_bytes(pickle.dumps(reports))
+
+    folder = shared_folder(tmp_path_factory, name, build)
+    return Built(data_dir, folder / "fsu.duckdb", pickle.loads((folder / "reports.pickle").read_bytes()))
+
+
 @pytest.fixture(scope="session")
 def tiny_landing(tmp_path_factory) -> Path:
     """Twelve months of tiny-scale synthetic landing data (read-only: copy before changing)."""
-    return synth(tmp_path_factory.mktemp("tiny"), "tiny")
+    return shared_folder(tmp_path_factory, "tiny", lambda out: synth(out, "tiny"))
 
 
 @pytest.fixture(scope="session")
 def tiny_built(tiny_landing, tmp_path_factory) -> Built:
-    """The tiny landing data run through the whole pipeline in exact mode."""
-    warehouse = tmp_path_factory.mktemp("tiny_wh") / "fsu.duckdb"
-    reports = build_pipeline(tiny_landing, warehouse, link_mode="exact")
-    return Built(tiny_landing, warehouse, reports)
+    """The tiny landing data run through the whole pipeline in exact mode (read-only: copy the warehouse)."""
+    return shared_built(tmp_path_factory, "tiny_wh", tiny_landing, link_mode="exact")
 
 
 @pytest.fixture
@@ -77,20 +109,16 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def small_landing(tmp_path_factory) -> Path:
     """Small-scale synthetic data (the demo's size), seed 11 (read-only)."""
-    return synth(tmp_path_factory.mktemp("small"), "small", seed=11)
+    return shared_folder(tmp_path_factory, "small", lambda out: synth(out, "small", seed=11))
 
 
 @pytest.fixture(scope="session")
 def small_built(small_landing, tmp_path_factory) -> Built:
-    """The small landing data run through the whole pipeline in exact mode."""
-    warehouse = tmp_path_factory.mktemp("small_wh") / "fsu.duckdb"
-    reports = build_pipeline(small_landing, warehouse, link_mode="exact")
-    return Built(small_landing, warehouse, reports)
+    """The small landing data run through the whole pipeline in exact mode (read-only)."""
+    return shared_built(tmp_path_factory, "small_wh", small_landing, link_mode="exact")
 
 
 @pytest.fixture(scope="session")
 def small_built_fuzzy(small_landing, tmp_path_factory) -> Built:
-    """The small landing data run through the whole pipeline in fuzzy mode (the default)."""
-    warehouse = tmp_path_factory.mktemp("small_fuzzy_wh") / "fsu.duckdb"
-    reports = build_pipeline(small_landing, warehouse, link_mode="fuzzy")
-    return Built(small_landing, warehouse, reports)
+    """The small landing data run through the whole pipeline in fuzzy mode (the default; read-only)."""
+    return shared_built(tmp_path_factory, "small_fuzzy_wh", small_landing, link_mode="fuzzy")

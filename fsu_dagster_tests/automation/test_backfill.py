@@ -66,7 +66,8 @@ def test_backfill_rejects_a_reversed_range(backfilled):
 
 
 def test_export_writes_private_files_and_logs_who_what_and_how_many(backfilled, tmp_path):
-    env = backfilled.env
+    # The backfill is shared (read-only): this test's exports are logged in an audit log of its own.
+    env = {**backfilled.env, "FSU_AUDIT_LOG": str(tmp_path / "audit.log")}
     runner = CliRunner()
     result = runner.invoke(
         app, ["export", "--month", "2026-10", "--format", "csv", "--out", str(tmp_path), "--user", "analyst1"], env=env
