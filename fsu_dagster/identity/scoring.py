@@ -62,6 +62,8 @@ def term_frequency_u(
 
 #: Pairs screened at a time by ``field_levels``.
 _SCREEN_SLICE = 2_000_000
+#: Distinct value pairs given their level at a time by ``field_levels``.
+_LEVEL_SLICE = 500_000
 
 
 def field_levels(
@@ -98,10 +100,16 @@ def field_levels(
     table = frame.unique("k").with_row_index("i")
     inverse = frame.join(table, on="k", how="left", maintain_order="left")["i"].to_numpy()
     uniq = table["k"].to_numpy()
-    lc = (uniq >> np.uint64(32)).astype(np.int64)
-    rc = (uniq & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
-    out[both] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)[inverse.ravel()]
+    # The distinct pairs' levels, a slice at a time: each pair's level depends on that pair
+    # alone, and the string temporaries (Python lists for the edit distances) follow the slice.
+    levels = np.empty(uniq.size, dtype=np.int8)
+    for lo in range(0, uniq.size, _LEVEL_SLICE):
+        part = uniq[lo : lo + _LEVEL_SLICE]
+        lc = (part >> np.uint64(32)).astype(np.int64)
+        rc = (part & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
+        levels[lo : lo + part.size] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)
+    out[both] = levels[inverse.ravel()]
     return out
 
 
@@ -225,10 +233,14 @@ class PairScores:
         lv_fn = field_levels(FORENAME, q_fn[qid], i_fn[iid_i], names)
         lv_sn = field_levels(SURNAME, q_sn[qid], i_sn[iid_i], names)
         # Names the wrong way round: only worth scoring where an initial crosses over.
-        initials = names.values.str.slice(0, 1).fill_null("").to_numpy()
-        cross = (initials[q_fn[qid]] != "") & (
-            (initials[q_fn[qid]] == initials[i_sn[iid_i]]) | (initials[q_sn[qid]] == initials[i_fn[iid_i]])
-        )
+        # Initials as integer codes (0 = none): the same equalities as the strings,
+        # without object arrays of every pair's initials.
+        initial = names.values.str.slice(0, 1).fill_null("")
+        ini = initial.rank("dense").cast(pl.Int32).to_numpy().copy()
+        ini[(initial == "").to_numpy()] = 0
+        q_fn_ini = ini[q_fn][qid]
+        cross = (q_fn_ini != 0) & ((q_fn_ini == ini[i_sn][iid_i]) | (ini[q_sn][qid] == ini[i_fn][iid_i]))
+        del q_fn_ini
         not_exact = ~((lv_fn == 1) & (lv_sn == 1))
         #: Identity pairs read both ways round, and each identity pair's place among them.
         self.swap_sel = sel_i = np.flatnonzero(cross & not_exact)

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from fsu_dagster.identity import linker, scoring
-from fsu_dagster.identity.comparisons import FORENAME
+from fsu_dagster.identity.comparisons import FORENAME, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG
 from fsu_dagster.identity.scoring import Parameters
 
@@ -172,3 +172,19 @@ def test_field_levels_do_not_depend_on_the_screening_slice(scores, monkeypatch):
     assert len(np.unique(whole)) >= 4
     monkeypatch.setattr(scoring, "_SCREEN_SLICE", 333)
     assert np.array_equal(scoring.field_levels(FORENAME, left, right, names), whole)
+
+
+@pytest.mark.parametrize("comparison", [FORENAME, SURNAME])
+def test_field_levels_do_not_depend_on_the_level_slice(scores, monkeypatch, comparison):
+    """Distinct value pairs are given their levels a slice at a time: any slice gives the
+    levels of the whole."""
+    names = scores.names
+    rng = np.random.default_rng(6)
+    n = names.values.len()
+    left, right = rng.integers(0, n, 5000).astype(np.uint32), rng.integers(0, n, 5000).astype(np.uint32)
+    right[:1000] = left[:1000]
+    whole = scoring.field_levels(comparison, left, right, names)
+    assert len(np.unique(whole)) >= 3
+    for size in (1, 7, 1000):
+        monkeypatch.setattr(scoring, "_LEVEL_SLICE", size)
+        assert np.array_equal(scoring.field_levels(comparison, left, right, names), whole)
