@@ -28,6 +28,8 @@ __all__ = [
     "best_versions",
     "decide",
     "frequency_posterior",
+    "frequency_units",
+    "posterior_by_units",
     "level_labels",
     "normalise_posterior",
     "posterior",
@@ -97,43 +99,71 @@ def frequency_posterior(
     not thereby the likelier caller.
 
     The decision units become (record group ``qid``, query group): returns the
-    candidates keyed by the new unit ids and the record map pointing to them."""
+    candidates keyed by the new unit ids and the record map pointing to them. The linker
+    calls the two halves itself (:func:`frequency_units`, :func:`posterior_by_units`) so
+    that it can hand its only reference to the wide frame over."""
+    plan, new_map = frequency_units(best, record_map, n_eff, rho, config)
+    return posterior_by_units([best], plan), new_map
+
+
+def frequency_units(
+    best: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float, config: LinkConfig = LINK_CONFIG
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The plan of :func:`frequency_posterior`, worked out on three narrow columns of the
+    candidates: for each candidate of each new unit, its row in ``best`` (``_row``), its unit
+    and its prior, in unit order (within a unit the candidates keep their order, by
+    person); and the record map pointing to the units."""
+    # The query group as a small integer in the group's sort order (same unit numbering as
+    # sorting by the text): joins of ten million candidates on a text key cost a gigabyte.
+    codes = record_map.select(pl.col("_g").unique().sort()).with_row_index("_gi")
     units = (
         record_map.group_by("qid", "_g")
         .agg(pl.len().alias("_k"))
-        .sort("qid", "_g")
+        .join(codes, on="_g")
+        .sort("qid", "_gi")
         .with_row_index("_u")
         .with_columns(pl.col("_u").cast(pl.UInt32))
     )
     # Sure (≥ 0.99 > ½): at most one candidate per record group qualifies.
     top = best.filter(pl.col("score") >= config.sure_score).select("qid", "pidx").unique("qid", keep="first")
-    counts = units.join(top, on="qid").group_by("_g", "pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
-    totals = counts.group_by("_g").agg(pl.col("_c").sum().alias("_C"))
+    counts = units.join(top, on="qid").group_by("_gi", "pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
+    totals = counts.group_by("_gi").agg(pl.col("_c").sum().alias("_C"))
     base = math.log2(rho / (1 - rho))
     share = (pl.col("_c").fill_null(0.0) + 1.0) / (pl.col("_C").fill_null(0.0) + n_eff)
     prior = base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)
-    # The expansion to units is worked out on three narrow columns and then applied to the
-    # candidates once (one gather, no join of the wide frame): memory is one copy of them.
-    # Within a unit the candidates keep their order (by person).
     plan = (
-        best.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "qid", "pidx")
-        .join(units.select("qid", "_g", "_u"), on="qid")
-        .join(counts, on=["_g", "pidx"], how="left")
-        .join(totals, on="_g", how="left")
-        .select("_row", "_g", "_u", prior.alias("_prior"))
+        best.lazy()
+        .select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "qid", "pidx")
+        .join(units.lazy().select("qid", "_gi", "_u"), on="qid")
+        .join(counts.lazy(), on=["_gi", "pidx"], how="left")
+        .join(totals.lazy(), on="_gi", how="left")
+        .select("_row", "_u", prior.alias("_prior"))
         .sort("_u", "_row")
+        .collect()
     )
-    expanded = (
-        best.drop("score", "log_odds", "qid")
-        .select(pl.all().gather(plan["_row"]))
-        .with_columns(plan["_g"], plan["_u"].alias("qid").set_sorted(), plan["_prior"])
-    )
-    del plan
-    out = posterior(expanded, pl.col("_prior")).drop("_prior", "_g")
     new_map = record_map.join(units.select("qid", "_g", "_u"), on=["qid", "_g"]).select(
         "record_id", pl.col("_u").alias("qid"), "_g"
     )
-    return out, new_map
+    return plan, new_map
+
+
+def posterior_by_units(handed_over: list[pl.DataFrame], plan: pl.DataFrame) -> pl.DataFrame:
+    """The candidates re-ordered into the plan's units (one gather per column, no join of the
+    wide frame) and their posterior under the plan's priors, keyed by unit (``qid``).
+
+    The candidates come in a one-element list, which is emptied: each wide column is
+    dropped as soon as its re-ordered copy exists, so at most one column is held twice
+    (when the caller keeps no other reference), not the whole frame."""
+    best = handed_over.pop().drop("score", "log_odds", "qid")
+    rows = plan["_row"]
+    gathered: list[pl.Series] = []
+    for name in best.columns:
+        gathered.append(best.get_column(name).gather(rows))
+        best = best.drop(name)
+    del best
+    expanded = pl.DataFrame(gathered).with_columns(plan["_u"].alias("qid").set_sorted(), plan["_prior"])
+    del gathered
+    return posterior(expanded, pl.col("_prior")).drop("_prior")
 
 
 def level_labels(comp: Comparison, col: str) -> pl.Expr:

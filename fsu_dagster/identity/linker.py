@@ -47,8 +47,9 @@ from fsu_dagster.identity.decision import (
     RECORD_LINK_COLUMNS,
     Candidates,
     decide,
-    frequency_posterior,
+    frequency_units,
     posterior,
+    posterior_by_units,
 )
 from fsu_dagster.identity.estimation import em_share, estimate_household, estimate_m, estimate_u, sure_share
 from fsu_dagster.identity.exact import link_exact
@@ -383,5 +384,11 @@ def fuzzy_candidates(
         prior = math.log2(rho / (1 - rho)) - math.log2(n_eff)
         best = posterior(best.drop("score", "log_odds"), pl.lit(prior))
     if frequency_prior:
-        best, record_map = frequency_posterior(best, record_map, n_eff, rho, config)
+        # The linker's only reference to the wide candidate frame is handed over, so it is
+        # freed column by column while the units' copy is built (one copy at a time, not two).
+        plan, record_map = frequency_units(best, record_map, n_eff, rho, config)
+        handed_over = [best]
+        del best
+        best = posterior_by_units(handed_over, plan)
+        del plan
     return Candidates(best=best, record_map=record_map.drop("_g"), persons=persons, rho=rho)

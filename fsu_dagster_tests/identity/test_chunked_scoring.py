@@ -188,3 +188,48 @@ def test_field_levels_do_not_depend_on_the_level_slice(scores, monkeypatch, comp
     for size in (1, 7, 1000):
         monkeypatch.setattr(scoring, "_LEVEL_SLICE", size)
         assert np.array_equal(scoring.field_levels(comparison, left, right, names), whole)
+
+
+def test_frequency_posterior_handed_over_column_by_column_is_the_whole_frame_gathered():
+    """``posterior_by_units`` re-orders the wide candidate frame one column at a time: the result is
+    the frame gathered whole by the plan's rows, with the same posterior, and the list it was handed in
+    is emptied (the linker keeps no second reference)."""
+    from fsu_dagster.identity.decision import frequency_units, posterior, posterior_by_units
+
+    rng = np.random.default_rng(3)
+    n = 400
+    qid = np.sort(rng.integers(0, 60, n)).astype(np.uint32)
+    best = pl.DataFrame(
+        {
+            "qid": qid,
+            "pidx": rng.integers(0, 50, n).astype(np.uint32),
+            "weight": rng.normal(5, 8, n),
+            "fn_level": rng.integers(0, 4, n).astype(np.int8),
+            "reason": rng.choice(["a", "b", None], n),
+        }
+    )
+    best = posterior(best, pl.lit(-3.0))
+    best = best.with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 == 0).then(0.995).otherwise(pl.col("score")).alias("score")
+    )
+    record_map = pl.DataFrame(
+        {
+            "record_id": np.arange(90),
+            "qid": rng.integers(0, 60, 90).astype(np.uint32),
+            "_g": rng.choice(["caller", "victim"], 90),
+        }
+    )
+    plan, new_map = frequency_units(best, record_map, 1000, 0.6)
+    assert plan["_u"].is_sorted() and new_map.height == record_map.height
+    expected_frame = (
+        best.drop("score", "log_odds", "qid")
+        .select(pl.all().gather(plan["_row"]))
+        .with_columns(plan["_u"].alias("qid").set_sorted(), plan["_prior"])
+    )
+    expected = posterior(expected_frame, pl.col("_prior")).drop("_prior")
+    handed_over = [best.clone()]
+    got = posterior_by_units(handed_over, plan)
+    assert handed_over == []
+    assert got.columns == expected.columns
+    assert got.equals(expected)
+    assert got.height > 0 and got["score"].is_not_null().all()
