@@ -103,7 +103,20 @@ def estimate_m(scores: PairScores, params: Parameters, best: pl.DataFrame, name_
     config = params.config
     # Each query's best candidate only: another person who merely shares, say, the
     # surname and DOB is not a match and would inflate m of disagreement.
-    top = best.sort(["qid", "weight"], descending=[False, True]).group_by("qid", maintain_order=True).first()
+    # Only the columns read below are sorted (the anchor frame is millions of rows wide).
+    needed = [
+        "qid",
+        "weight",
+        "swapped",
+        "iid",
+        *(f"{c}_level" for c in ("fn", "sn", "dob", "pnc", "phone", "postcode")),
+    ]
+    top = (
+        best.select(needed)
+        .sort(["qid", "weight"], descending=[False, True])
+        .group_by("qid", maintain_order=True)
+        .first()
+    )
     b = top.filter(~pl.col("swapped"))
     tf_fn = scores.tf["fn"][scores.i_fn[b["iid"].to_numpy().astype(np.int64)]]
     tf_sn = scores.tf["sn"][scores.i_sn[b["iid"].to_numpy().astype(np.int64)]]

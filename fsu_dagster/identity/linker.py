@@ -371,6 +371,7 @@ def fuzzy_candidates(
         # well above 0: lighter pairs need not be built for this pass.
         anchors = scores.best_versions(params, min_weight=max(config.prune_log_odds - prior, 0.0))
         estimate_m(scores, params, anchors, name_bits=math.log2(n_eff))
+        del anchors  # not held while the candidates below are built
     # Candidates below config.prune_log_odds add at most 2^-20 each to a posterior: dropped.
     best = posterior(scores.best_versions(params, min_weight=config.prune_log_odds - prior), pl.lit(prior))
     del scores  # the largest object of the linker: not needed beyond this point
