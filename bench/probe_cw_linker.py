@@ -42,6 +42,13 @@ class _Sampler(threading.Thread):
         self.stop = False
 
     def mark(self, label: str) -> None:
+        # Each finished phase's peak is printed as it ends, so a run stopped by a watchdog still
+        # shows where its memory went.
+        print(
+            f"  [{time.strftime('%H:%M:%S')}] {self.label:30s} {self.peaks.get(self.label, 0.0):8.0f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
         self.label = label
 
     def run(self) -> None:
