@@ -5,8 +5,8 @@
   each) and "it is nobody in the index" (prior ``1 − ρ``); the posterior of each
   candidate is the ``score``. Ambiguity is built in: two equally good people each get
   at most 0.5, so neither links;
-* ``frequency_posterior``: the prior of a person raised by how often they are already
-  surely linked (someone who rang forty times is the likelier "John Smith");
+* ``frequency_units`` / ``posterior_by_units``: the prior of a person raised by how often
+  they are already surely linked (someone who rang forty times is the likelier "John Smith");
 * ``reason_expr``: what agreed and what did not, as the link's ``reason``;
 * ``decide``: each query's best candidate when its posterior reaches the threshold.
 """
@@ -27,7 +27,6 @@ __all__ = [
     "Candidates",
     "best_versions",
     "decide",
-    "frequency_posterior",
     "frequency_units",
     "posterior_by_units",
     "level_labels",
@@ -88,31 +87,20 @@ def normalise_posterior(group: np.ndarray, lo: np.ndarray) -> np.ndarray:
     return rel / (np.exp2(-top) + total)
 
 
-def frequency_posterior(
-    best: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float, config: LinkConfig = LINK_CONFIG
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Recompute the posterior with a prior proportional to how often each person is
-    already (surely) linked among the queries of the same group (``record_map._g``:
-    ControlWorks' role; one group otherwise): ``ρ · (c_gj + 1) / (C_g + N)`` instead of
-    ``ρ / N``. Someone who rang forty times is more likely to be the "John Smith" of a
-    call with no DOB than a namesake never seen ringing; someone often rung *about* is
-    not thereby the likelier caller.
-
-    The decision units become (record group ``qid``, query group): returns the
-    candidates keyed by the new unit ids and the record map pointing to them. The linker
-    calls the two halves itself (:func:`frequency_units`, :func:`posterior_by_units`) so
-    that it can hand its only reference to the wide frame over."""
-    plan, new_map = frequency_units(best, record_map, n_eff, rho, config)
-    return posterior_by_units([best], plan), new_map
-
-
 def frequency_units(
     best: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float, config: LinkConfig = LINK_CONFIG
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The plan of :func:`frequency_posterior`, worked out on three narrow columns of the
-    candidates: for each candidate of each new unit, its row in ``best`` (``_row``), its unit
-    and its prior, in unit order (within a unit the candidates keep their order, by
-    person); and the record map pointing to the units."""
+    """The frequency prior: a prior proportional to how often each person is already
+    (surely) linked among the queries of the same group (``record_map._g``: ControlWorks'
+    role; one group otherwise), ``ρ · (c_gj + 1) / (C_g + N)`` instead of ``ρ / N``. Someone
+    who rang forty times is more likely to be the "John Smith" of a call with no DOB than a
+    namesake never seen ringing; someone often rung *about* is not thereby the likelier caller.
+
+    The decision units become (record group ``qid``, query group). Returns the plan, worked
+    out on three narrow columns of the candidates: for each candidate of each unit, its row in
+    ``best`` (``_row``), its unit and its prior, in unit order (within a unit the candidates
+    keep their order, by person); and the record map pointing to the units.
+    :func:`posterior_by_units` applies the plan to the candidates."""
     # The query group as a small integer in the group's sort order (same unit numbering as
     # sorting by the text): joins of ten million candidates on a text key cost a gigabyte.
     codes = record_map.select(pl.col("_g").unique().sort()).with_row_index("_gi")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 
 import numpy as np
 import polars as pl
@@ -162,12 +163,18 @@ def test_records_copy_their_identitys_pairs_as_the_join_does():
     assert np.array_equal(rid, joined["_rid"].to_numpy())
 
 
-def test_field_levels_do_not_depend_on_the_screening_slice(scores, monkeypatch):
-    names = scores.names
-    rng = np.random.default_rng(5)
+def _name_pairs(names, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """5,000 random pairs of name codes, the first 1,000 equal (so every level occurs)."""
+    rng = np.random.default_rng(seed)
     n = names.values.len()
     left, right = rng.integers(0, n, 5000).astype(np.uint32), rng.integers(0, n, 5000).astype(np.uint32)
     right[:1000] = left[:1000]
+    return left, right
+
+
+def test_field_levels_do_not_depend_on_the_screening_slice(scores, monkeypatch):
+    names = scores.names
+    left, right = _name_pairs(names, 5)
     whole = scoring.field_levels(FORENAME, left, right, names)
     assert len(np.unique(whole)) >= 4
     monkeypatch.setattr(scoring, "_SCREEN_SLICE", 333)
@@ -179,10 +186,7 @@ def test_field_levels_do_not_depend_on_the_level_slice(scores, monkeypatch, comp
     """Distinct value pairs are given their levels a slice at a time: any slice gives the
     levels of the whole."""
     names = scores.names
-    rng = np.random.default_rng(6)
-    n = names.values.len()
-    left, right = rng.integers(0, n, 5000).astype(np.uint32), rng.integers(0, n, 5000).astype(np.uint32)
-    right[:1000] = left[:1000]
+    left, right = _name_pairs(names, 6)
     whole = scoring.field_levels(comparison, left, right, names)
     assert len(np.unique(whole)) >= 3
     for size in (1, 7, 1000):
@@ -190,18 +194,56 @@ def test_field_levels_do_not_depend_on_the_level_slice(scores, monkeypatch, comp
         assert np.array_equal(scoring.field_levels(comparison, left, right, names), whole)
 
 
-def test_frequency_posterior_handed_over_column_by_column_is_the_whole_frame_gathered():
-    """``posterior_by_units`` re-orders the wide candidate frame one column at a time: the result is
-    the frame gathered whole by the plan's rows, with the same posterior, and the list it was handed in
-    is emptied (the linker keeps no second reference)."""
+def _frequency_posterior_by_text(best, record_map, n_eff, rho, sure=LINK_CONFIG.sure_score):
+    """The frequency prior as it was written before the linker's memory work (joins on the query
+    group's text, the wide frame gathered whole): the reference the new halves must reproduce."""
+    from fsu_dagster.identity.decision import posterior
+
+    units = (
+        record_map.group_by("qid", "_g")
+        .agg(pl.len().alias("_k"))
+        .sort("qid", "_g")
+        .with_row_index("_u")
+        .with_columns(pl.col("_u").cast(pl.UInt32))
+    )
+    top = best.filter(pl.col("score") >= sure).select("qid", "pidx").unique("qid", keep="first")
+    counts = units.join(top, on="qid").group_by("_g", "pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
+    totals = counts.group_by("_g").agg(pl.col("_c").sum().alias("_C"))
+    base = math.log2(rho / (1 - rho))
+    share = (pl.col("_c").fill_null(0.0) + 1.0) / (pl.col("_C").fill_null(0.0) + n_eff)
+    prior = base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)
+    plan = (
+        best.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "qid", "pidx")
+        .join(units.select("qid", "_g", "_u"), on="qid")
+        .join(counts, on=["_g", "pidx"], how="left")
+        .join(totals, on="_g", how="left")
+        .select("_row", "_g", "_u", prior.alias("_prior"))
+        .sort("_u", "_row")
+    )
+    expanded = (
+        best.drop("score", "log_odds", "qid")
+        .select(pl.all().gather(plan["_row"]))
+        .with_columns(plan["_g"], plan["_u"].alias("qid").set_sorted(), plan["_prior"])
+    )
+    out = posterior(expanded, pl.col("_prior")).drop("_prior", "_g")
+    new_map = record_map.join(units.select("qid", "_g", "_u"), on=["qid", "_g"]).select(
+        "record_id", pl.col("_u").alias("qid"), "_g"
+    )
+    return out, new_map
+
+
+def test_frequency_prior_by_group_code_and_column_hand_over_is_the_text_keyed_one():
+    """``frequency_units`` joins on an integer code of the query group and ``posterior_by_units``
+    re-orders the wide frame a column at a time: together they give exactly the candidates and
+    record map of the text-keyed, whole-frame version, and the list the frame was handed in is
+    emptied (the linker keeps no second reference)."""
     from fsu_dagster.identity.decision import frequency_units, posterior, posterior_by_units
 
     rng = np.random.default_rng(3)
     n = 400
-    qid = np.sort(rng.integers(0, 60, n)).astype(np.uint32)
     best = pl.DataFrame(
         {
-            "qid": qid,
+            "qid": np.sort(rng.integers(0, 60, n)).astype(np.uint32),
             "pidx": rng.integers(0, 50, n).astype(np.uint32),
             "weight": rng.normal(5, 8, n),
             "fn_level": rng.integers(0, 4, n).astype(np.int8),
@@ -209,6 +251,7 @@ def test_frequency_posterior_handed_over_column_by_column_is_the_whole_frame_gat
         }
     )
     best = posterior(best, pl.lit(-3.0))
+    # Some sure candidates, so the counts (and so the priors) differ between people and groups.
     best = best.with_columns(
         pl.when(pl.int_range(pl.len()) % 7 == 0).then(0.995).otherwise(pl.col("score")).alias("score")
     )
@@ -216,20 +259,17 @@ def test_frequency_posterior_handed_over_column_by_column_is_the_whole_frame_gat
         {
             "record_id": np.arange(90),
             "qid": rng.integers(0, 60, 90).astype(np.uint32),
-            "_g": rng.choice(["caller", "victim"], 90),
+            # Groups first seen out of their sort order, and the empty group of queries without a role.
+            "_g": rng.choice(["victim", "caller", "", "suspect"], 90),
         }
     )
+    expected, expected_map = _frequency_posterior_by_text(best, record_map, 1000, 0.6)
+    assert expected["score"].n_unique() > 10
     plan, new_map = frequency_units(best, record_map, 1000, 0.6)
-    assert plan["_u"].is_sorted() and new_map.height == record_map.height
-    expected_frame = (
-        best.drop("score", "log_odds", "qid")
-        .select(pl.all().gather(plan["_row"]))
-        .with_columns(plan["_u"].alias("qid").set_sorted(), plan["_prior"])
-    )
-    expected = posterior(expected_frame, pl.col("_prior")).drop("_prior")
     handed_over = [best.clone()]
     got = posterior_by_units(handed_over, plan)
     assert handed_over == []
     assert got.columns == expected.columns
     assert got.equals(expected)
-    assert got.height > 0 and got["score"].is_not_null().all()
+    assert new_map.equals(expected_map)
+    assert got.height > n  # queries with several groups: their candidates are copied to each unit
