@@ -102,7 +102,10 @@ def run(inputs: Path, out: Path, mode: str, chunk: int | None) -> None:
         setattr(module, name, inner)
 
     for mod, names in (
-        (linker, ("PairScores", "candidate_pairs", "estimate_u", "estimate_m", "posterior", "em_share")),
+        (
+            linker,
+            ("identity_pairs", "PairScores", "candidate_pairs", "estimate_u", "estimate_m", "posterior", "em_share"),
+        ),
         (linker, ("sure_share", "frequency_units", "posterior_by_units")),
         (controlworks, ("decide", "propagate_by_phone", "log_context_links", "cluster_unlinked", "fuzzy_candidates")),
     ):

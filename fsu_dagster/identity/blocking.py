@@ -51,6 +51,9 @@ __all__ = [
     "BlockingRule",
     "add_blocking_columns",
     "candidate_pairs",
+    "choose_rules",
+    "chunk_pairs",
+    "index_keys",
 ]
 
 KeyFn = Callable[[pl.LazyFrame], pl.LazyFrame]
@@ -261,14 +264,21 @@ def add_blocking_columns(frame: pl.DataFrame) -> pl.DataFrame:
     return out.sort("id")
 
 
-def _rule_pairs(rule: BlockingRule, q: pl.LazyFrame, ix: pl.LazyFrame, max_block: int) -> pl.LazyFrame:
+def _kept_index_keys(rule: BlockingRule, ix: pl.LazyFrame, max_block: int) -> pl.LazyFrame:
+    """The rule's index-side ``id, key`` rows, without keys shared by more than ``max_block`` rows."""
     ik = rule.keys_for(ix, "index")
     sizes = ik.group_by("key").agg(pl.len().alias("_n")).filter(pl.col("_n") <= max_block).select("key")
-    ik = ik.join(sizes, on="key", how="semi")
-    qk = rule.keys_for(q, "query")
+    return ik.join(sizes, on="key", how="semi")
+
+
+def _pairs_on_keys(qk: pl.LazyFrame, ik: pl.LazyFrame) -> pl.LazyFrame:
     return qk.join(ik, on="key", how="inner", suffix="_i").select(
         pl.col("id").cast(pl.UInt32).alias("qid"), pl.col("id_i").cast(pl.UInt32).alias("iid")
     )
+
+
+def _rule_pairs(rule: BlockingRule, q: pl.LazyFrame, ix: pl.LazyFrame, max_block: int) -> pl.LazyFrame:
+    return _pairs_on_keys(rule.keys_for(q, "query"), _kept_index_keys(rule, ix, max_block))
 
 
 def _rule_pair_count(rule: BlockingRule, q: pl.LazyFrame, ix: pl.LazyFrame, max_block: int) -> int:
@@ -280,6 +290,45 @@ def _rule_pair_count(rule: BlockingRule, q: pl.LazyFrame, ix: pl.LazyFrame, max_
         qk.join(ik, on="key", how="inner").select((pl.col("_m").cast(pl.Int64) * pl.col("_n")).sum()).collect().item()
     )
     return int(total or 0)
+
+
+def choose_rules(
+    queries: pl.DataFrame,
+    index: pl.DataFrame,
+    rules: tuple[BlockingRule, ...] = BLOCKING_RULES,
+    *,
+    max_block: int = LINK_CONFIG.max_block,
+    max_pairs_per_query: float = LINK_CONFIG.max_pairs_per_query,
+) -> tuple[BlockingRule, ...]:
+    """The rules ``candidate_pairs`` runs: a rule with a ``fallback`` that would give more
+    than ``max_pairs_per_query`` pairs per query (over all ``queries``) is replaced by its
+    fallback."""
+    q, ix = queries.lazy(), index.lazy()
+    budget = max(max_pairs_per_query * queries.height, 1_000)
+    chosen = []
+    for rule in rules:
+        if rule.fallback is not None:
+            if _rule_pair_count(rule, q, ix, max_block) > budget:
+                rule = rule.fallback
+        chosen.append(rule)
+    return tuple(chosen)
+
+
+def index_keys(index: pl.DataFrame, rules: tuple[BlockingRule, ...], *, max_block: int) -> list[pl.DataFrame]:
+    """Each rule's index-side ``id, key`` rows, without the keys shared by more than
+    ``max_block`` index rows: worked out once and joined to every chunk of queries."""
+    ix = index.lazy()
+    return [_kept_index_keys(rule, ix, max_block).collect() for rule in rules]
+
+
+def chunk_pairs(queries: pl.DataFrame, rules: tuple[BlockingRule, ...], keys: list[pl.DataFrame]) -> pl.DataFrame:
+    """Distinct ``qid, iid`` pairs of ``queries`` (a chunk of them, or all) under ``rules``,
+    ``keys`` being ``index_keys(index, rules)``. Unordered."""
+    if not rules:
+        return pl.DataFrame(schema={"qid": pl.UInt32, "iid": pl.UInt32})
+    q = queries.lazy()
+    parts = [_pairs_on_keys(rule.keys_for(q, "query"), ik.lazy()) for rule, ik in zip(rules, keys, strict=True)]
+    return pl.concat(parts).unique().collect()
 
 
 def candidate_pairs(
@@ -295,25 +344,19 @@ def candidate_pairs(
 
     Both frames come from ``add_blocking_columns`` (their ``id`` columns become
     ``qid``/``iid``). A rule with a ``fallback`` that would give more than
-    ``max_pairs_per_query`` pairs per query is replaced by its fallback: on a small
-    index every rule runs in full; on a force-sized index with common names the broad
-    name-only rules are kept for the mentions that have no DOB. Pairs are built for
+    ``max_pairs_per_query`` pairs per query is replaced by its fallback (``choose_rules``):
+    on a small index every rule runs in full; on a force-sized index with common names the
+    broad name-only rules are kept for the mentions that have no DOB. Pairs are built for
     ``query_chunk`` queries at a time (``LinkConfig.query_chunk``), which bounds memory.
     """
-    q, ix = queries.lazy(), index.lazy()
-    budget = max(max_pairs_per_query * queries.height, 1_000)
-    chosen = []
-    for rule in rules:
-        if rule.fallback is not None:
-            if _rule_pair_count(rule, q, ix, max_block) > budget:
-                rule = rule.fallback
-        chosen.append(rule)
+    chosen = choose_rules(queries, index, rules, max_block=max_block, max_pairs_per_query=max_pairs_per_query)
     if not chosen:
         return pl.DataFrame(schema={"qid": pl.UInt32, "iid": pl.UInt32})
+    keys = index_keys(index, chosen, max_block=max_block)
     # The choice above is made on all queries; the pairs are built a chunk of queries at a
     # time (a pair belongs to one query, so each chunk's distinct pairs are final).
     chunks = [
-        pl.concat([_rule_pairs(rule, q.slice(start, query_chunk), ix, max_block) for rule in chosen]).unique().collect()
+        chunk_pairs(queries.slice(start, query_chunk), chosen, keys)
         for start in range(0, max(queries.height, 1), query_chunk)
     ]
     return pl.concat(chunks)

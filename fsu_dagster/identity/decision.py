@@ -33,6 +33,7 @@ __all__ = [
     "normalise_posterior",
     "posterior",
     "reason_expr",
+    "top_per_query",
 ]
 
 #: Columns of a linking function's result: one row per linked query record.
@@ -59,6 +60,20 @@ def best_versions(scored: pl.DataFrame) -> pl.DataFrame:
     sk = key[order]
     first = order[np.r_[True, sk[1:] != sk[:-1]]]
     return scored[first]
+
+
+def top_per_query(best: pl.DataFrame) -> pl.DataFrame:
+    """Each query's best candidate: of the rows of ``best`` (sorted by ``qid``), the first of
+    the highest ``weight`` per ``qid`` (a stable sort by weight, then the first per query)."""
+    if best.height == 0:
+        return best
+    qid = best["qid"].to_numpy()
+    weight = best["weight"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, qid[1:] != qid[:-1]])
+    counts = np.diff(np.r_[starts, qid.size])
+    hit = np.flatnonzero(weight == np.repeat(np.maximum.reduceat(weight, starts), counts))
+    group = np.repeat(np.arange(starts.size), counts)[hit]
+    return best[hit[np.r_[True, group[1:] != group[:-1]]]].with_columns(pl.col("qid").set_sorted())
 
 
 def posterior(best: pl.DataFrame, prior: pl.Expr) -> pl.DataFrame:

@@ -20,6 +20,7 @@ import polars as pl
 
 from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
+from fsu_dagster.identity.decision import top_per_query
 from fsu_dagster.identity.scoring import COMPARISON_ORDER, PairScores, Parameters, field_levels
 
 __all__ = ["em_share", "estimate_household", "estimate_m", "estimate_u", "sure_share"]
@@ -111,12 +112,10 @@ def estimate_m(scores: PairScores, params: Parameters, best: pl.DataFrame, name_
         "iid",
         *(f"{c}_level" for c in ("fn", "sn", "dob", "pnc", "phone", "postcode")),
     ]
-    top = (
-        best.select(needed)
-        .sort(["qid", "weight"], descending=[False, True])
-        .group_by("qid", maintain_order=True)
-        .first()
-    )
+    # Ties on the weight keep the earlier row (the candidates' person order), so the choice
+    # does not depend on the sort's implementation; ``best`` may already be one row per query
+    # (``PairScores.best_versions(..., top_only=True)``), which picks the same rows.
+    top = top_per_query(best.select(needed).sort("qid", maintain_order=True))
     b = top.filter(~pl.col("swapped"))
     tf_fn = scores.tf["fn"][scores.i_fn[b["iid"].to_numpy().astype(np.int64)]]
     tf_sn = scores.tf["sn"][scores.i_sn[b["iid"].to_numpy().astype(np.int64)]]

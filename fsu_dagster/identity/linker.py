@@ -41,7 +41,14 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from fsu_dagster.identity.blocking import BLOCKING_RULES, add_blocking_columns, candidate_pairs
+from fsu_dagster.identity.blocking import (
+    BLOCKING_RULES,
+    BlockingRule,
+    add_blocking_columns,
+    choose_rules,
+    chunk_pairs,
+    index_keys,
+)
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.decision import (
     RECORD_LINK_COLUMNS,
@@ -115,6 +122,59 @@ def _sorted_distinct_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
             "iid": (key & np.uint64(0xFFFFFFFF)).astype(np.uint32),
         }
     )
+
+
+def identity_pairs(
+    identities: pl.DataFrame,
+    index_blocks: pl.DataFrame,
+    postcode_records: pl.DataFrame | None,
+    *,
+    max_block: int,
+    config: LinkConfig = LINK_CONFIG,
+) -> pl.DataFrame:
+    """Distinct candidate pairs ``qid`` (a row of ``identities``), ``iid`` (a row of the
+    index), sorted by both: the pairs of every identity rule, and those found through a
+    postcode record (``postcode_records``: ``id, iq`` = the identity, ``postcode`` and the
+    initials' columns) credited to the record's identity.
+
+    Built ``config.query_chunk`` identities at a time: a pair belongs to one identity, so
+    each chunk's distinct pairs are final and the chunks, in identity order, are the sorted
+    whole. Only one chunk's intermediate frames exist at a time (the rules and their
+    fallbacks are chosen on all identities, as in ``candidate_pairs``)."""
+    id_rules = choose_rules(
+        identities,
+        index_blocks,
+        tuple(r for r in BLOCKING_RULES if r.name != "postcode_initial"),
+        max_block=max_block,
+        max_pairs_per_query=config.max_pairs_per_query,
+    )
+    id_keys = index_keys(index_blocks, id_rules, max_block=max_block)
+    postcode_rules: tuple[BlockingRule, ...] = ()
+    postcode_keys: list[pl.DataFrame] = []
+    if postcode_records is not None:
+        postcode_rules = choose_rules(
+            postcode_records,
+            index_blocks,
+            tuple(r for r in BLOCKING_RULES if r.name == "postcode_initial"),
+            max_block=max_block,
+            max_pairs_per_query=config.max_pairs_per_query,
+        )
+        postcode_keys = index_keys(index_blocks, postcode_rules, max_block=max_block)
+    step = config.query_chunk
+    parts = []
+    for start in range(0, max(identities.height, 1), step):
+        chunk = chunk_pairs(identities.slice(start, step), id_rules, id_keys)
+        if postcode_records is not None:
+            records = postcode_records.filter(pl.col("iq").is_between(start, start + step, closed="left"))
+            by_postcode = (
+                chunk_pairs(records, postcode_rules, postcode_keys)
+                .join(records.select(pl.col("id").cast(pl.UInt32).alias("qid"), "iq"), on="qid")
+                .select(pl.col("iq").cast(pl.UInt32).alias("qid"), "iid")
+            )
+            chunk = pl.concat([chunk, by_postcode])
+        # One sorted array of 64-bit keys: a fraction of a hash table's memory.
+        parts.append(_sorted_distinct_pairs(chunk))
+    return pl.concat(parts) if len(parts) > 1 else parts[0]
 
 
 def _has(frame: pl.DataFrame, *names: str) -> bool:
@@ -315,15 +375,7 @@ def fuzzy_candidates(
     prior = math.log2(config.prior_in_index / (1 - config.prior_in_index)) - math.log2(n_eff)
 
     index_blocks = add_blocking_columns(index_rows)
-    id_rules = tuple(r for r in BLOCKING_RULES if r.name != "postcode_initial")
-    postcode_rules = tuple(r for r in BLOCKING_RULES if r.name == "postcode_initial")
-    pairs = candidate_pairs(
-        add_blocking_columns(query_identities),
-        index_blocks,
-        id_rules,
-        max_block=max_block,
-        query_chunk=config.query_chunk,
-    )
+    postcode_records = None
     if use_postcode:
         # Pairs found through the postcode (+ an initial) join their identity's pairs.
         postcode_records = (
@@ -336,21 +388,12 @@ def fuzzy_candidates(
                 maintain_order="left",
             )
             .with_row_index("id")
+            .with_columns(pl.lit(None, pl.String).alias("dob_swapped"))
         )
-        by_postcode = candidate_pairs(
-            postcode_records.with_columns(pl.lit(None, pl.String).alias("dob_swapped")),
-            index_blocks,
-            postcode_rules,
-            max_block=max_block,
-            query_chunk=config.query_chunk,
-        )
-        by_postcode = by_postcode.join(
-            postcode_records.select(pl.col("id").cast(pl.UInt32).alias("qid"), "iq"), on="qid"
-        ).select(pl.col("iq").cast(pl.UInt32).alias("qid"), "iid")
-        pairs = pl.concat([pairs, by_postcode])
-    # Distinct, in (identity, index row) order, which is (identity, person) order: see
-    # best_versions. One sorted array of 64-bit keys: a fraction of a hash table's memory.
-    pairs = _sorted_distinct_pairs(pairs)
+    pairs = identity_pairs(
+        add_blocking_columns(query_identities), index_blocks, postcode_records, max_block=max_block, config=config
+    )
+    del postcode_records, index_blocks
     # Records: distinct (identity, postcode). Each identity pair is scored once and
     # copied to the identity's records, where only the postcode is compared.
     records = query_forms.select("iq", "postcode").unique(maintain_order=True).with_row_index("id")
@@ -369,7 +412,8 @@ def fuzzy_candidates(
         estimate_household(scores, params)
         # An anchor agrees exactly on at least two identifying fields, so its weight is
         # well above 0: lighter pairs need not be built for this pass.
-        anchors = scores.best_versions(params, min_weight=max(config.prune_log_odds - prior, 0.0))
+        # Only each query's best candidate is an anchor (estimate_m), so only those are kept.
+        anchors = scores.best_versions(params, min_weight=max(config.prune_log_odds - prior, 0.0), top_only=True)
         estimate_m(scores, params, anchors, name_bits=math.log2(n_eff))
         del anchors  # not held while the candidates below are built
     # Candidates below config.prune_log_odds add at most 2^-20 each to a posterior: dropped.

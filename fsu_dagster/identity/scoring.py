@@ -19,7 +19,7 @@ import polars as pl
 
 from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME, Comparison
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
-from fsu_dagster.identity.decision import best_versions
+from fsu_dagster.identity.decision import best_versions, top_per_query
 
 __all__ = ["COMPARISON_ORDER", "PairScores", "Parameters", "Vocabulary", "field_levels", "term_frequency_u"]
 
@@ -228,8 +228,9 @@ class PairScores:
             "fn": term_frequency_u(pidx, i_fn, n_names, FORENAME.levels[0].u, n_people, config.tf_pseudo),
             "sn": term_frequency_u(pidx, i_sn, n_names, SURNAME.levels[0].u, n_people, config.tf_pseudo),
         }
-        # Right-hand codes (identity pairs), for the term-frequency u of an exact agreement.
-        self.rcode = {"fn": i_fn[iid_i], "sn": i_sn[iid_i]}
+        #: Index rows' value codes, for the term-frequency u of an exact agreement; a pair's
+        #: right-hand code is looked up from its index row when it is weighed, not stored.
+        self.index_codes = {"fn": i_fn, "sn": i_sn}
         lv_fn = field_levels(FORENAME, q_fn[qid], i_fn[iid_i], names)
         lv_sn = field_levels(SURNAME, q_sn[qid], i_sn[iid_i], names)
         # Names the wrong way round: only worth scoring where an initial crosses over.
@@ -264,7 +265,7 @@ class PairScores:
                 self.tf[field] = term_frequency_u(
                     pidx, il, vocab.values.len(), comp.levels[0].u, n_people, config.tf_pseudo
                 )
-                self.rcode[field] = il[iid] if field == "postcode" else il[iid_i]
+                self.index_codes[field] = il
 
     # -- weights --------------------------------------------------------------------
     def _w(self, params: Parameters, comp: Comparison, levels: np.ndarray, tf: np.ndarray | None, rcode) -> np.ndarray:
@@ -313,8 +314,11 @@ class PairScores:
         lv = self.levels
         pos = self.swap_pos[ids]
         swap_rows = np.flatnonzero(pos >= 0)
-        rc_phone = self.rcode.get("phone")
-        rc_postcode = self.rcode.get("postcode")
+        # A record pair's index row is its identity pair's: the right-hand codes of both.
+        rows = self.iid[lo:hi]
+        codes = self.index_codes
+        rc_phone = codes.get("phone")
+        rc_postcode = codes.get("postcode")
         return _Gathered(
             fn=lv["fn"][ids],
             sn=lv["sn"][ids],
@@ -322,10 +326,10 @@ class PairScores:
             pnc=lv["pnc"][ids],
             phone=lv["phone"][ids],
             postcode=lv["postcode"][lo:hi],
-            rcode_fn=self.rcode["fn"][ids],
-            rcode_sn=self.rcode["sn"][ids],
-            rcode_phone=None if rc_phone is None else rc_phone[ids],
-            rcode_postcode=None if rc_postcode is None else rc_postcode[lo:hi],
+            rcode_fn=codes["fn"][rows],
+            rcode_sn=codes["sn"][rows],
+            rcode_phone=None if rc_phone is None else rc_phone[rows],
+            rcode_postcode=None if rc_postcode is None else rc_postcode[rows],
             has_swap=pos >= 0,
             swap_rows=swap_rows,
             fn_x=lv["fn_x"][pos[swap_rows]],
@@ -418,17 +422,19 @@ class PairScores:
             parts.append(self._frame(total, use_swap, np.flatnonzero(total >= min_weight), lo))
         return pl.concat(parts) if len(parts) > 1 else parts[0]
 
-    def best_versions(self, params: Parameters, min_weight: float = -np.inf) -> pl.DataFrame:
+    def best_versions(self, params: Parameters, min_weight: float = -np.inf, *, top_only: bool = False) -> pl.DataFrame:
         """``decision.best_versions(self.frame(params, min_weight))``, weighed and built for
         ``config.query_chunk`` queries at a time so that neither the weights of every pair
         nor the full pair frame ever exist: a (query, person) group lies in one chunk, so
-        the result is the same."""
+        the result is the same. ``top_only``: only each query's best candidate
+        (``decision.top_per_query`` of that), also chunk by chunk."""
         parts: list[pl.DataFrame] = []
         for lo, hi in self._chunks():
             total, use_swap = self.weights(params, lo, hi)
             keep = np.flatnonzero(total >= min_weight)
             if keep.size or not parts:
-                parts.append(best_versions(self._frame(total, use_swap, keep, lo)))
+                part = best_versions(self._frame(total, use_swap, keep, lo))
+                parts.append(top_per_query(part) if top_only else part)
         if len(parts) == 1:
             return parts[0]
         # Chunks in query order, each sorted by query: the whole is sorted by query.

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from fsu_dagster.identity import linker, scoring
+from fsu_dagster.identity import blocking, decision, linker, scoring
 from fsu_dagster.identity.comparisons import FORENAME, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG
 from fsu_dagster.identity.scoring import Parameters
@@ -111,10 +111,19 @@ def test_best_versions_do_not_depend_on_the_chunk(scores, chunk):
         assert len(scores._chunks()) > 1
         chunked = scores.best_versions(params)
         pruned = scores.best_versions(params, min_weight=5.0)
+        tops = scores.best_versions(params, min_weight=5.0, top_only=True)
     finally:
         scores.query_chunk = before
     assert chunked.equals(whole)
     assert pruned.equals(whole.filter(pl.col("weight") >= 5.0))
+    # Each query's best candidate, chunk by chunk: what a stable sort by weight picks first.
+    want = (
+        pruned.sort(["qid", "weight"], descending=[False, True], maintain_order=True)
+        .group_by("qid", maintain_order=True)
+        .first()
+    )
+    assert pruned["qid"].n_unique() == want.height < pruned.height
+    assert tops.equals(want)
     assert scores.frame(params).height == scores.qid.size
 
 
@@ -134,6 +143,54 @@ def test_candidates_do_not_depend_on_the_chunk():
         assert chunked.best.equals(whole.best), chunk
         assert chunked.record_map.equals(whole.record_map)
         assert chunked.rho == whole.rho
+
+
+@pytest.mark.parametrize("chunk", [1, 37, 1_000_000])
+def test_identity_pairs_chunk_by_chunk_are_the_pairs_of_all_identities_at_once(monkeypatch, chunk):
+    """The pairs the linker scores, built a chunk of identities at a time, are the distinct
+    pairs of every identity rule over all identities plus every postcode record's pairs
+    credited to its identity, in (identity, index row) order."""
+    seen = []
+    original = linker.identity_pairs
+
+    def capture(identities, index_blocks, postcode_records, *, max_block, config):
+        out = original(identities, index_blocks, postcode_records, max_block=max_block, config=config)
+        seen.append((identities, index_blocks, postcode_records, max_block, out))
+        return out
+
+    monkeypatch.setattr(linker, "identity_pairs", capture)
+    config = dataclasses.replace(LINK_CONFIG, min_people_to_estimate=100, query_chunk=chunk)
+    linker.fuzzy_candidates(QUERIES, PEOPLE, config=config)
+    identities, index_blocks, postcode_records, max_block, got = seen[0]
+    assert postcode_records is not None and postcode_records.height > 100
+    rules = [r for r in blocking.BLOCKING_RULES if r.name != "postcode_initial"]
+    by_identity = blocking.candidate_pairs(identities, index_blocks, tuple(rules), max_block=max_block)
+    by_postcode = blocking.candidate_pairs(
+        postcode_records,
+        index_blocks,
+        tuple(r for r in blocking.BLOCKING_RULES if r.name == "postcode_initial"),
+        max_block=max_block,
+    )
+    by_postcode = by_postcode.join(
+        postcode_records.select(pl.col("id").cast(pl.UInt32).alias("qid"), pl.col("iq").cast(pl.UInt32)), on="qid"
+    ).select(pl.col("iq").alias("qid"), "iid")
+    want = pl.concat([by_identity, by_postcode]).unique().sort("qid", "iid")
+    assert want.height > by_identity.unique().height > 5_000  # the postcode adds pairs
+    assert got.equals(want)
+
+
+def test_top_per_query_keeps_the_first_of_equal_weights():
+    best = pl.DataFrame(
+        {
+            "qid": np.array([0, 0, 0, 1, 2, 2, 5, 5, 5], dtype=np.uint32),
+            "pidx": np.array([4, 2, 9, 1, 3, 8, 0, 6, 7], dtype=np.uint32),
+            "weight": [1.0, 3.0, 3.0, -2.0, 0.5, 0.25, 7.0, 7.0, 9.0],
+        }
+    )
+    out = decision.top_per_query(best)
+    assert out["pidx"].to_list() == [2, 1, 3, 7]
+    assert out["qid"].to_list() == [0, 1, 2, 5]
+    assert decision.top_per_query(out).equals(out)  # already one row per query: unchanged
 
 
 def test_distinct_pairs_are_polars_unique_then_sorted():
