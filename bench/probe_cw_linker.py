@@ -1,7 +1,7 @@
 """Probe: ``link_controlworks`` alone on one window's inputs (the fastest loop for the fuzzy linker).
 
     python bench/probe_cw_linker.py dump --warehouse WH --month 2026-10 --out DIR
-    python bench/probe_cw_linker.py run --inputs DIR --out links.parquet [--mode fuzzy] [--chunk N]
+    python bench/probe_cw_linker.py run --inputs DIR --out links.parquet [--mode fuzzy] [--chunk N] [--block-pairs N]
     python bench/probe_cw_linker.py compare A.parquet B.parquet [--tol 1e-9]
 
 ``dump`` writes the three inputs of the ``cw_person_links`` hop (the window's ``cw_logs``, the
@@ -77,7 +77,7 @@ def dump(warehouse: str, month: str, out: Path) -> None:
         print(f"{name}: {frame.height:,} rows")
 
 
-def run(inputs: Path, out: Path, mode: str, chunk: int | None) -> None:
+def run(inputs: Path, out: Path, mode: str, chunk: int | None, block_pairs: int | None = None) -> None:
     from fsu_dagster import identity
     from fsu_dagster.identity import controlworks, decision, estimation, linker, scoring
     from fsu_dagster.identity.config import LINK_CONFIG
@@ -86,6 +86,8 @@ def run(inputs: Path, out: Path, mode: str, chunk: int | None) -> None:
     index = pl.read_parquet(inputs / "identity_index.parquet")
     roles = pl.read_parquet(inputs / "connect_person_roles.parquet")
     config = LINK_CONFIG if chunk is None else dataclasses.replace(LINK_CONFIG, query_chunk=chunk)
+    if block_pairs is not None:
+        config = dataclasses.replace(config, scoring_block_pairs=block_pairs)
     sampler = _Sampler()
 
     def wrap(module: object, name: str) -> None:
@@ -104,7 +106,7 @@ def run(inputs: Path, out: Path, mode: str, chunk: int | None) -> None:
     for mod, names in (
         (
             linker,
-            ("identity_pairs", "PairScores", "candidate_pairs", "estimate_u", "estimate_m", "posterior", "em_share"),
+            ("IdentityPairs", "PairScores", "candidate_pairs", "estimate_u", "estimate_m", "posterior", "em_share"),
         ),
         (linker, ("sure_share", "frequency_units", "posterior_by_units")),
         (controlworks, ("decide", "propagate_by_phone", "log_context_links", "cluster_unlinked", "fuzzy_candidates")),
@@ -157,6 +159,7 @@ def main() -> int:
     r.add_argument("--out", type=Path, required=True)
     r.add_argument("--mode", default="fuzzy", choices=["fuzzy", "exact"])
     r.add_argument("--chunk", type=int, default=None)
+    r.add_argument("--block-pairs", type=int, default=None, help="LinkConfig.scoring_block_pairs")
     c = sub.add_parser("compare")
     c.add_argument("a", type=Path)
     c.add_argument("b", type=Path)
@@ -165,7 +168,7 @@ def main() -> int:
     if args.cmd == "dump":
         dump(args.warehouse, args.month, args.out)
     elif args.cmd == "run":
-        run(args.inputs, args.out, args.mode, args.chunk)
+        run(args.inputs, args.out, args.mode, args.chunk, args.block_pairs)
     else:
         return compare(args.a, args.b, args.tol)
     return 0

@@ -321,14 +321,18 @@ def index_keys(index: pl.DataFrame, rules: tuple[BlockingRule, ...], *, max_bloc
     return [_kept_index_keys(rule, ix, max_block).collect() for rule in rules]
 
 
-def chunk_pairs(queries: pl.DataFrame, rules: tuple[BlockingRule, ...], keys: list[pl.DataFrame]) -> pl.DataFrame:
+def chunk_pairs(
+    queries: pl.DataFrame, rules: tuple[BlockingRule, ...], keys: list[pl.DataFrame], *, distinct: bool = True
+) -> pl.DataFrame:
     """Distinct ``qid, iid`` pairs of ``queries`` (a chunk of them, or all) under ``rules``,
-    ``keys`` being ``index_keys(index, rules)``. Unordered."""
+    ``keys`` being ``index_keys(index, rules)``. Unordered. ``distinct=False``: a pair found
+    by several rules comes once per rule (for a caller that de-duplicates anyway)."""
     if not rules:
         return pl.DataFrame(schema={"qid": pl.UInt32, "iid": pl.UInt32})
     q = queries.lazy()
     parts = [_pairs_on_keys(rule.keys_for(q, "query"), ik.lazy()) for rule, ik in zip(rules, keys, strict=True)]
-    return pl.concat(parts).unique().collect()
+    both = pl.concat(parts)
+    return (both.unique() if distinct else both).collect()
 
 
 def candidate_pairs(

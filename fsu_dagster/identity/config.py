@@ -92,6 +92,13 @@ class LinkConfig:
     #: for this many query identities at a time: memory follows the chunk, not the window
     #: (the results do not depend on it).
     query_chunk: int = 100_000
+    #: Candidate pairs are scored in blocks of about this many identity pairs (whole query
+    #: chunks). With one block (a force's window: ~18 M) the pairs are built and scored once;
+    #: with more (a Metropolitan-sized window: ~165 M, far too many to hold at once) a first
+    #: pass over the blocks estimates m from their anchors and a second builds and scores each
+    #: block again for the candidates, so memory follows the block, not the window. The
+    #: results do not depend on it.
+    scoring_block_pairs: int = 30_000_000
 
     # -- ControlWorks context rules --------------------------------------------------
     #: A bare phone number is linked only after this many links of that number, all to one person.

@@ -109,6 +109,9 @@ def log_context_links(
                     / (pl.col("_n") + config.context_pseudo)
                 ).alias("_c")
             )
+            # In a fixed order, so that the float sum below does not vary with the order in
+            # which the group-by's threads finished (it moved a score by 2e-16 between runs).
+            .sort("_p", "_x")
             .with_columns(pl.col("_c").sum().over("_p").alias("_sum"))
             # Never more than config.context_max_share in all: scale the shares down if need be.
             .with_columns(

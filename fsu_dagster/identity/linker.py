@@ -36,6 +36,7 @@ link frame.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Literal
 
 import numpy as np
@@ -61,7 +62,7 @@ from fsu_dagster.identity.decision import (
 from fsu_dagster.identity.estimation import em_share, estimate_household, estimate_m, estimate_u, sure_share
 from fsu_dagster.identity.exact import link_exact
 from fsu_dagster.identity.normal_forms import dob_key, fold_name, name_key, phone_key, pnc_key, postcode_key
-from fsu_dagster.identity.scoring import PairScores, Parameters
+from fsu_dagster.identity.scoring import PairScores, Parameters, ScoringInputs
 
 __all__ = ["empty_links", "fuzzy_candidates", "link_records"]
 
@@ -124,57 +125,114 @@ def _sorted_distinct_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def identity_pairs(
-    identities: pl.DataFrame,
-    index_blocks: pl.DataFrame,
-    postcode_records: pl.DataFrame | None,
-    *,
-    max_block: int,
-    config: LinkConfig = LINK_CONFIG,
-) -> pl.DataFrame:
-    """Distinct candidate pairs ``qid`` (a row of ``identities``), ``iid`` (a row of the
-    index), sorted by both: the pairs of every identity rule, and those found through a
+class IdentityPairs:
+    """Candidate pairs ``qid`` (a row of ``identities``), ``iid`` (a row of the index),
+    distinct and sorted by both: the pairs of every identity rule, and those found through a
     postcode record (``postcode_records``: ``id, iq`` = the identity, ``postcode`` and the
     initials' columns) credited to the record's identity.
 
     Built ``config.query_chunk`` identities at a time: a pair belongs to one identity, so
-    each chunk's distinct pairs are final and the chunks, in identity order, are the sorted
-    whole. Only one chunk's intermediate frames exist at a time (the rules and their
-    fallbacks are chosen on all identities, as in ``candidate_pairs``)."""
-    id_rules = choose_rules(
-        identities,
-        index_blocks,
-        tuple(r for r in BLOCKING_RULES if r.name != "postcode_initial"),
-        max_block=max_block,
-        max_pairs_per_query=config.max_pairs_per_query,
-    )
-    id_keys = index_keys(index_blocks, id_rules, max_block=max_block)
-    postcode_rules: tuple[BlockingRule, ...] = ()
-    postcode_keys: list[pl.DataFrame] = []
-    if postcode_records is not None:
-        postcode_rules = choose_rules(
-            postcode_records,
+    each chunk's distinct pairs are final and chunks in identity order are the sorted whole.
+    The rules and their fallbacks are chosen on all identities (as in ``candidate_pairs``),
+    and each rule's index-side keys are worked out once."""
+
+    def __init__(
+        self,
+        identities: pl.DataFrame,
+        index_blocks: pl.DataFrame,
+        postcode_records: pl.DataFrame | None,
+        *,
+        max_block: int,
+        config: LinkConfig = LINK_CONFIG,
+    ) -> None:
+        self.identities = identities
+        self.postcode_records = postcode_records
+        self.config = config
+        self.id_rules = choose_rules(
+            identities,
             index_blocks,
-            tuple(r for r in BLOCKING_RULES if r.name == "postcode_initial"),
+            tuple(r for r in BLOCKING_RULES if r.name != "postcode_initial"),
             max_block=max_block,
             max_pairs_per_query=config.max_pairs_per_query,
         )
-        postcode_keys = index_keys(index_blocks, postcode_rules, max_block=max_block)
-    step = config.query_chunk
-    parts = []
-    for start in range(0, max(identities.height, 1), step):
-        chunk = chunk_pairs(identities.slice(start, step), id_rules, id_keys)
+        self.id_keys = index_keys(index_blocks, self.id_rules, max_block=max_block)
+        self.postcode_rules: tuple[BlockingRule, ...] = ()
+        self.postcode_keys: list[pl.DataFrame] = []
         if postcode_records is not None:
-            records = postcode_records.filter(pl.col("iq").is_between(start, start + step, closed="left"))
+            self.postcode_rules = choose_rules(
+                postcode_records,
+                index_blocks,
+                tuple(r for r in BLOCKING_RULES if r.name == "postcode_initial"),
+                max_block=max_block,
+                max_pairs_per_query=config.max_pairs_per_query,
+            )
+            self.postcode_keys = index_keys(index_blocks, self.postcode_rules, max_block=max_block)
+
+    def chunk(self, start: int, stop: int) -> pl.DataFrame:
+        """The pairs of identities ``start`` to ``stop`` (excluded)."""
+        found = chunk_pairs(self.identities.slice(start, stop - start), self.id_rules, self.id_keys, distinct=False)
+        if self.postcode_records is not None:
+            records = self.postcode_records.filter(pl.col("iq").is_between(start, stop, closed="left"))
             by_postcode = (
-                chunk_pairs(records, postcode_rules, postcode_keys)
+                chunk_pairs(records, self.postcode_rules, self.postcode_keys, distinct=False)
                 .join(records.select(pl.col("id").cast(pl.UInt32).alias("qid"), "iq"), on="qid")
                 .select(pl.col("iq").cast(pl.UInt32).alias("qid"), "iid")
             )
-            chunk = pl.concat([chunk, by_postcode])
+            found = pl.concat([found, by_postcode])
         # One sorted array of 64-bit keys: a fraction of a hash table's memory.
-        parts.append(_sorted_distinct_pairs(chunk))
-    return pl.concat(parts) if len(parts) > 1 else parts[0]
+        return _sorted_distinct_pairs(found)
+
+    def _starts(self, start: int, stop: int) -> range:
+        return range(start, stop, self.config.query_chunk)
+
+    def pairs(self, start: int = 0, stop: int | None = None) -> pl.DataFrame:
+        """The pairs of identities ``start`` to ``stop`` (default all), chunk by chunk."""
+        stop = self.identities.height if stop is None else stop
+        step = self.config.query_chunk
+        parts = [self.chunk(s, min(s + step, stop)) for s in self._starts(start, stop)]
+        if not parts:
+            return pl.DataFrame(schema={"qid": pl.UInt32, "iid": pl.UInt32})
+        return pl.concat(parts) if len(parts) > 1 else parts[0]
+
+    def blocks(self) -> Iterator[tuple[int, int, pl.DataFrame]]:
+        """``(start, stop, pairs)`` of consecutive ranges of identities whose pairs number
+        about ``config.scoring_block_pairs`` (whole chunks; the last block may be smaller),
+        in identity order; ranges without pairs are left out. ``pairs(start, stop)`` builds
+        a block's pairs again."""
+        n = self.identities.height
+        step = self.config.query_chunk
+        block_start, parts, count = 0, [], 0
+        for s in self._starts(0, n):
+            part = self.chunk(s, min(s + step, n))
+            parts.append(part)
+            count += part.height
+            stop = min(s + step, n)
+            if count >= self.config.scoring_block_pairs or stop == n:
+                if count:
+                    # Handed over: the generator keeps no reference while the block is scored.
+                    yield block_start, stop, _concat_and_clear(parts)
+                block_start, parts, count = stop, [], 0
+
+    def release(self) -> None:
+        """Free the chunks' inputs (identities, records, index keys): no pairs are built after."""
+        self.identities = self.identities.clear()
+        self.postcode_records = None if self.postcode_records is None else self.postcode_records.clear()
+        self.id_keys = [k.clear() for k in self.id_keys]
+        self.postcode_keys = [k.clear() for k in self.postcode_keys]
+
+
+def _concat_and_clear(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    whole = pl.concat(parts) if len(parts) > 1 else parts[0]
+    parts.clear()
+    return whole
+
+
+def _in_query_order(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Blocks' best versions (each sorted by ``qid, pidx``) as one frame sorted by ``qid, pidx``:
+    the rows and order of scoring every pair at once (a record's pairs lie in one block)."""
+    if len(parts) == 1:
+        return parts.pop()
+    return _concat_and_clear(parts).sort("qid", "pidx").with_columns(pl.col("qid").set_sorted())
 
 
 def _has(frame: pl.DataFrame, *names: str) -> bool:
@@ -367,6 +425,7 @@ def fuzzy_candidates(
     index_rows = _with_keys(
         index_forms.filter(has_any).unique().sort(["pidx", *_FIELDS], nulls_last=True)
     ).with_row_index("id")
+    del index_forms
     if query_identities.height == 0 or index_rows.height == 0:
         return None
 
@@ -390,7 +449,7 @@ def fuzzy_candidates(
             .with_row_index("id")
             .with_columns(pl.lit(None, pl.String).alias("dob_swapped"))
         )
-    pairs = identity_pairs(
+    pair_maker = IdentityPairs(
         add_blocking_columns(query_identities), index_blocks, postcode_records, max_block=max_block, config=config
     )
     del postcode_records, index_blocks
@@ -400,25 +459,61 @@ def fuzzy_candidates(
     record_map = query_forms.join(
         records.select("id", "iq", "postcode"), on=["iq", "postcode"], how="inner", nulls_equal=True
     ).select("record_id", pl.col("id").alias("qid"), "_g")
-    if pairs.height == 0:
-        return None
     # Without postcodes a record is its identity (same order, same id): nothing to copy.
     single = not use_postcode and records["iq"].cast(pl.Int64).equals(records["id"].cast(pl.Int64))
-    scores = PairScores(pairs, query_identities, index_rows, n_people, None if single else records, config)
-    del pairs  # PairScores keeps what it needs
+    del query_forms
+    inputs = ScoringInputs(query_identities, index_rows, n_people, None if single else records, config)
+    n_identities = query_identities.height
+    del query_identities  # the scoring inputs hold its codes
+
+    def block_scores(start: int, stop: int, pairs: pl.DataFrame) -> PairScores:
+        block_records = None if single else records.filter(pl.col("iq").is_between(start, stop, closed="left"))
+        return PairScores(pairs, inputs, block_records, config)
+
     params = Parameters(config)
-    if estimate:
-        estimate_u(scores, params, index_rows, np.random.default_rng(0))
-        estimate_household(scores, params)
-        # An anchor agrees exactly on at least two identifying fields, so its weight is
-        # well above 0: lighter pairs need not be built for this pass.
-        # Only each query's best candidate is an anchor (estimate_m), so only those are kept.
-        anchors = scores.best_versions(params, min_weight=max(config.prune_log_odds - prior, 0.0), top_only=True)
-        estimate_m(scores, params, anchors, name_bits=math.log2(n_eff))
-        del anchors  # not held while the candidates below are built
     # Candidates below config.prune_log_odds add at most 2^-20 each to a posterior: dropped.
-    best = posterior(scores.best_versions(params, min_weight=config.prune_log_odds - prior), pl.lit(prior))
-    del scores  # the largest object of the linker: not needed beyond this point
+    prune = config.prune_log_odds - prior
+    # An anchor agrees exactly on at least two identifying fields, so its weight is well
+    # above 0: lighter pairs need not be built for the anchor pass.
+    anchor_min = max(prune, 0.0)
+    # First pass: each block of pairs is scored (and, estimating, gives its anchors). With one
+    # block its scores serve the candidates too; with several, the second pass below scores
+    # each block again under the estimated m (holding every block at once is what does not fit).
+    blocks: list[tuple[int, int]] = []
+    anchors: list[pl.DataFrame] = []
+    parts: list[pl.DataFrame] = []
+    scores: PairScores | None = None
+    for start, stop, pairs in pair_maker.blocks():
+        blocks.append((start, stop))
+        if len(blocks) == 1 and stop == n_identities:
+            pair_maker.release()  # one block: no pairs are built again
+        scores = None  # the previous block's scores are freed before the next is built
+        scores = block_scores(start, stop, pairs)
+        del pairs  # PairScores keeps what it needs
+        if not estimate:
+            parts.append(scores.best_versions(params, min_weight=prune))
+            continue
+        if len(blocks) == 1:
+            # u and the household dependence come from the index alone.
+            estimate_u(scores, params, index_rows, np.random.default_rng(0))
+            estimate_household(scores, params)
+        # Only each query's best candidate is an anchor (estimate_m), so only those are kept.
+        anchors.append(scores.best_versions(params, min_weight=anchor_min, top_only=True))
+    if scores is None:
+        return None
+    if estimate:
+        estimate_m(scores, params, _in_query_order(anchors), name_bits=math.log2(n_eff))
+        del anchors
+        if len(blocks) == 1:
+            parts = [scores.best_versions(params, min_weight=prune)]
+        else:
+            for start, stop in blocks:
+                scores = None
+                scores = block_scores(start, stop, pair_maker.pairs(start, stop))
+                parts.append(scores.best_versions(params, min_weight=prune))
+    del scores, pair_maker  # the largest objects of the linker: not needed beyond this point
+    best = posterior(_in_query_order(parts), pl.lit(prior))
+    del parts
     rho = config.prior_in_index
     if estimate:
         # Empirical Bayes: the share of records surely linked is a floor for the share

@@ -21,7 +21,15 @@ from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.decision import best_versions, top_per_query
 
-__all__ = ["COMPARISON_ORDER", "PairScores", "Parameters", "Vocabulary", "field_levels", "term_frequency_u"]
+__all__ = [
+    "COMPARISON_ORDER",
+    "PairScores",
+    "Parameters",
+    "ScoringInputs",
+    "Vocabulary",
+    "field_levels",
+    "term_frequency_u",
+]
 
 
 class Vocabulary:
@@ -178,49 +186,26 @@ class _Gathered:
     sn_x: np.ndarray
 
 
-class PairScores:
-    """Levels of every candidate pair, and the weights they earn under given parameters."""
+class ScoringInputs:
+    """What every candidate pair is scored against, worked out once: the value codes of the
+    identities, the records' postcodes and the index rows, and the index's term frequencies.
+    Shared by the ``PairScores`` of every block of pairs (``LinkConfig.scoring_block_pairs``)."""
 
     def __init__(
         self,
-        pairs: pl.DataFrame,
         identities: pl.DataFrame,
         index: pl.DataFrame,
         n_people: int,
         records: pl.DataFrame | None = None,
         config: LinkConfig = LINK_CONFIG,
     ):
-        """``pairs`` (``qid, iid``) are pairs of *identities* (``identities``: the distinct
-        forename, surname, DOB, PNC ID and phone of the queries). ``records`` (``id``,
-        ``iq`` = the row of ``identities``, ``postcode``) are the distinct queries with their
-        postcode: every identity pair is scored once and then copied to each of the
-        identity's postcodes, where only the postcode is compared. A no-DOB "John Smith"
-        mentioned at fifty addresses is compared by name once, not fifty times."""
-        # 32-bit indices throughout (an index into the pairs, the identities or the index
-        # rows): half the memory of numpy's default, the same values.
-        iq = pairs["qid"].to_numpy().astype(np.uint32)
-        iid_i = pairs["iid"].to_numpy().astype(np.uint32)
-        if records is None:
-            src = np.arange(iq.size, dtype=np.uint32)
-            self.qid = iq
-            rec_pc = (
-                identities["postcode"]
-                if "postcode" in identities.columns
-                else pl.Series([None] * identities.height, dtype=pl.String)
-            )
-        else:
-            # Copy each identity pair to the records (identity + postcode) sharing it.
-            src, self.qid = _copy_to_records(iq, records, identities.height)
-            rec_pc = records["postcode"]
-        self.iid = iid = iid_i[src]
-        #: Record pair -> identity pair. Everything but the postcode is compared, and
-        #: weighed, once per identity pair; only the postcode and what depends on it
-        #: (the household rules) are done per record pair.
-        self.src = src
-        self.query_chunk = config.query_chunk
-        qid = iq  # identity-level comparisons below
+        """``identities``: the distinct forename, surname, DOB, PNC ID and phone of the
+        queries; ``index``: the index rows (``pidx`` = the person); ``records`` (``id`` = the
+        row number, ``iq`` = the row of ``identities``, ``postcode``): the distinct queries
+        with their postcode, or None when a record is its identity."""
+        self.n_identities = identities.height
         self.names = names = Vocabulary(identities["fn"], identities["sn"], index["fn"], index["sn"])
-        q_fn, q_sn = names.encode(identities["fn"]), names.encode(identities["sn"])
+        self.q_fn, self.q_sn = names.encode(identities["fn"]), names.encode(identities["sn"])
         self.i_fn, self.i_sn = i_fn, i_sn = names.encode(index["fn"]), names.encode(index["sn"])
         self.pidx = pidx = index["pidx"].to_numpy().astype(np.int64)
         n_names = names.values.len()
@@ -231,14 +216,82 @@ class PairScores:
         #: Index rows' value codes, for the term-frequency u of an exact agreement; a pair's
         #: right-hand code is looked up from its index row when it is weighed, not stored.
         self.index_codes = {"fn": i_fn, "sn": i_sn}
+        # Initials as integer codes (0 = none): the same equalities as the strings.
+        initial = names.values.str.slice(0, 1).fill_null("")
+        ini = initial.rank("dense").cast(pl.Int32).to_numpy().copy()
+        ini[(initial == "").to_numpy()] = 0
+        self.initials = ini
+        if records is None:
+            rec_pc = (
+                identities["postcode"]
+                if "postcode" in identities.columns
+                else pl.Series([None] * identities.height, dtype=pl.String)
+            )
+        else:
+            rec_pc = records["postcode"]
+        #: Left-hand codes: per identity (``dob``, ``pnc``, ``phone``), per record (``postcode``).
+        self.left: dict[str, np.ndarray] = {}
+        self.vocabs: dict[str, tuple[Vocabulary, np.ndarray]] = {}
+        for field, comp in (("dob", DOB), ("pnc", PNC), ("phone", PHONE), ("postcode", POSTCODE)):
+            left = rec_pc if field == "postcode" else identities[field]
+            vocab = Vocabulary(left, index[field])
+            il = vocab.encode(index[field])
+            self.left[field] = vocab.encode(left)
+            self.vocabs[field] = (vocab, il)
+            if comp.levels[0].tf_adjusted:
+                self.tf[field] = term_frequency_u(
+                    pidx, il, vocab.values.len(), comp.levels[0].u, n_people, config.tf_pseudo
+                )
+                self.index_codes[field] = il
+
+
+class PairScores:
+    """Levels of every candidate pair of a block, and the weights they earn under given parameters."""
+
+    def __init__(
+        self,
+        pairs: pl.DataFrame,
+        inputs: ScoringInputs,
+        records: pl.DataFrame | None = None,
+        config: LinkConfig = LINK_CONFIG,
+    ):
+        """``pairs`` (``qid, iid``) are pairs of *identities* (rows of the identities of
+        ``inputs``), sorted by identity. ``records`` (``id``, ``iq`` = the identity,
+        ``postcode``; those of the pairs' identities, or more) are the distinct queries with
+        their postcode: every identity pair is scored once and then copied to each of the
+        identity's postcodes, where only the postcode is compared. A no-DOB "John Smith"
+        mentioned at fifty addresses is compared by name once, not fifty times."""
+        # 32-bit indices throughout (an index into the pairs, the identities or the index
+        # rows): half the memory of numpy's default, the same values.
+        iq = pairs["qid"].to_numpy().astype(np.uint32)
+        iid_i = pairs["iid"].to_numpy().astype(np.uint32)
+        if records is None:
+            src = np.arange(iq.size, dtype=np.uint32)
+            self.qid = iq
+        else:
+            # Copy each identity pair to the records (identity + postcode) sharing it.
+            src, self.qid = _copy_to_records(iq, records, inputs.n_identities)
+        self.iid = iid = iid_i[src]
+        #: Record pair -> identity pair. Everything but the postcode is compared, and
+        #: weighed, once per identity pair; only the postcode and what depends on it
+        #: (the household rules) are done per record pair.
+        self.src = src
+        self.query_chunk = config.query_chunk
+        qid = iq  # identity-level comparisons below
+        # The shared inputs, under the names the estimation reads.
+        self.names = names = inputs.names
+        q_fn, q_sn = inputs.q_fn, inputs.q_sn
+        self.i_fn, self.i_sn = i_fn, i_sn = inputs.i_fn, inputs.i_sn
+        self.pidx = inputs.pidx
+        self.tf = inputs.tf
+        self.index_codes = inputs.index_codes
+        self.vocabs = inputs.vocabs
         lv_fn = field_levels(FORENAME, q_fn[qid], i_fn[iid_i], names)
         lv_sn = field_levels(SURNAME, q_sn[qid], i_sn[iid_i], names)
         # Names the wrong way round: only worth scoring where an initial crosses over.
         # Initials as integer codes (0 = none): the same equalities as the strings,
         # without object arrays of every pair's initials.
-        initial = names.values.str.slice(0, 1).fill_null("")
-        ini = initial.rank("dense").cast(pl.Int32).to_numpy().copy()
-        ini[(initial == "").to_numpy()] = 0
+        ini = inputs.initials
         q_fn_ini = ini[q_fn][qid]
         cross = (q_fn_ini != 0) & ((q_fn_ini == ini[i_sn][iid_i]) | (ini[q_sn][qid] == ini[i_fn][iid_i]))
         del q_fn_ini
@@ -251,21 +304,13 @@ class PairScores:
         sn_x = field_levels(SURNAME, q_sn[qid[sel_i]], i_fn[iid_i[sel_i]], names)
         #: Levels per identity pair (``fn_x``/``sn_x``: per swapped pair); ``postcode`` per record pair.
         self.levels = {"fn": lv_fn, "sn": lv_sn, "fn_x": fn_x, "sn_x": sn_x}
-        self.vocabs = {}
         for field, comp in (("dob", DOB), ("pnc", PNC), ("phone", PHONE), ("postcode", POSTCODE)):
-            left = rec_pc if field == "postcode" else identities[field]
-            vocab = Vocabulary(left, index[field])
-            ql, il = vocab.encode(left), vocab.encode(index[field])
+            vocab, il = inputs.vocabs[field]
+            ql = inputs.left[field]
             if field == "postcode":
                 self.levels[field] = field_levels(comp, ql[self.qid], il[iid], vocab)
             else:
                 self.levels[field] = field_levels(comp, ql[qid], il[iid_i], vocab)
-            self.vocabs[field] = (vocab, il)
-            if comp.levels[0].tf_adjusted:
-                self.tf[field] = term_frequency_u(
-                    pidx, il, vocab.values.len(), comp.levels[0].u, n_people, config.tf_pseudo
-                )
-                self.index_codes[field] = il
 
     # -- weights --------------------------------------------------------------------
     def _w(self, params: Parameters, comp: Comparison, levels: np.ndarray, tf: np.ndarray | None, rcode) -> np.ndarray:

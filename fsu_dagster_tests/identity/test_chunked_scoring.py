@@ -145,25 +145,61 @@ def test_candidates_do_not_depend_on_the_chunk():
         assert chunked.rho == whole.rho
 
 
-@pytest.mark.parametrize("chunk", [1, 37, 1_000_000])
-def test_identity_pairs_chunk_by_chunk_are_the_pairs_of_all_identities_at_once(monkeypatch, chunk):
-    """The pairs the linker scores, built a chunk of identities at a time, are the distinct
-    pairs of every identity rule over all identities plus every postcode record's pairs
-    credited to its identity, in (identity, index row) order."""
-    seen = []
-    original = linker.identity_pairs
+@pytest.mark.parametrize("estimate", [True, False])
+def test_candidates_scored_in_blocks_of_pairs_are_those_scored_at_once(monkeypatch, estimate):
+    """Several scoring blocks (m from every block's anchors, then each block scored again)
+    give the candidates of one block, bit for bit."""
+    built = []
+    original = linker.PairScores
 
-    def capture(identities, index_blocks, postcode_records, *, max_block, config):
-        out = original(identities, index_blocks, postcode_records, max_block=max_block, config=config)
-        seen.append((identities, index_blocks, postcode_records, max_block, out))
+    class Count(original):  # type: ignore[misc, valid-type]
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            built.append(self.qid.size)
+
+    monkeypatch.setattr(linker, "PairScores", Count)
+
+    def run(block_pairs: int) -> linker.Candidates:
+        config = dataclasses.replace(
+            LINK_CONFIG, min_people_to_estimate=100, query_chunk=50, scoring_block_pairs=block_pairs
+        )
+        out = linker.fuzzy_candidates(QUERIES, PEOPLE, estimate=estimate, frequency_prior=True, config=config)
+        assert out is not None
         return out
 
-    monkeypatch.setattr(linker, "identity_pairs", capture)
+    whole = run(10**9)
+    assert len(built) == 1
+    total = built.pop()
+    blocked = run(3_000)
+    n_blocks = len(built) // (2 if estimate else 1)
+    assert n_blocks > 3 and len(built) == n_blocks * (2 if estimate else 1)
+    assert sum(built[:n_blocks]) == total == sum(built[n_blocks:] or built)
+    assert blocked.best.equals(whole.best)
+    assert blocked.record_map.equals(whole.record_map)
+    assert blocked.rho == whole.rho
+
+
+@pytest.mark.parametrize("chunk", [1, 37, 1_000_000])
+def test_identity_pairs_chunk_by_chunk_are_the_pairs_of_all_identities_at_once(monkeypatch, chunk):
+    """The pairs the linker scores, built a chunk of identities at a time (and in blocks of
+    chunks), are the distinct pairs of every identity rule over all identities plus every
+    postcode record's pairs credited to its identity, in (identity, index row) order."""
+    made = []
+
+    class Capture(linker.IdentityPairs):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            made.append((a, k, self))
+
+    monkeypatch.setattr(linker, "IdentityPairs", Capture)
     config = dataclasses.replace(LINK_CONFIG, min_people_to_estimate=100, query_chunk=chunk)
     linker.fuzzy_candidates(QUERIES, PEOPLE, config=config)
-    identities, index_blocks, postcode_records, max_block, got = seen[0]
+    (identities, index_blocks, postcode_records), kwargs, used = made[0]
+    assert used.identities.height == 0  # one block: released once its pairs were built
+    maker = linker.IdentityPairs(identities, index_blocks, postcode_records, **kwargs)
     assert postcode_records is not None and postcode_records.height > 100
     rules = [r for r in blocking.BLOCKING_RULES if r.name != "postcode_initial"]
+    max_block = kwargs["max_block"]
     by_identity = blocking.candidate_pairs(identities, index_blocks, tuple(rules), max_block=max_block)
     by_postcode = blocking.candidate_pairs(
         postcode_records,
@@ -176,7 +212,17 @@ def test_identity_pairs_chunk_by_chunk_are_the_pairs_of_all_identities_at_once(m
     ).select(pl.col("iq").alias("qid"), "iid")
     want = pl.concat([by_identity, by_postcode]).unique().sort("qid", "iid")
     assert want.height > by_identity.unique().height > 5_000  # the postcode adds pairs
-    assert got.equals(want)
+    assert maker.pairs().equals(want)
+    # In blocks of about 2,000 pairs: consecutive identity ranges, together the whole, each
+    # built again alike.
+    maker.config = dataclasses.replace(config, scoring_block_pairs=2_000)
+    blocks = list(maker.blocks())
+    assert len(blocks) > 3 if chunk < identities.height else len(blocks) == 1  # whole chunks
+    assert all(a[1] <= b[0] for a, b in zip(blocks[:-1], blocks[1:], strict=True))
+    assert pl.concat([b[2] for b in blocks]).equals(want)
+    for start, stop, pairs in blocks:
+        assert pairs["qid"].min() >= start and pairs["qid"].max() < stop
+        assert maker.pairs(start, stop).equals(pairs)
 
 
 def test_top_per_query_keeps_the_first_of_equal_weights():
