@@ -70,6 +70,8 @@ def term_frequency_u(
 
 #: Pairs screened at a time by ``field_levels``.
 _SCREEN_SLICE = 2_000_000
+#: Records whose copies of their identity's pairs are made at a time by ``_copy_to_records``.
+_RECORD_SLICE = 500_000
 #: Distinct value pairs given their level at a time by ``field_levels``.
 _LEVEL_SLICE = 500_000
 
@@ -140,8 +142,17 @@ def _copy_to_records(iq: np.ndarray, records: pl.DataFrame, n_identities: int) -
     count = np.diff(first)[rec_iq]
     start = first[:-1][rec_iq]
     offset = np.cumsum(count) - count
-    src = (np.arange(int(count.sum()), dtype=np.int64) - np.repeat(offset - start, count)).astype(np.uint32)
-    return src, np.repeat(rec_id, count)
+    total = int(count.sum())
+    src = np.empty(total, dtype=np.uint32)
+    rid = np.empty(total, dtype=np.uint32)
+    # A slice of records at a time: the 64-bit temporaries follow the slice, not the copies.
+    for lo in range(0, rec_id.size, _RECORD_SLICE):
+        hi = min(lo + _RECORD_SLICE, rec_id.size)
+        a = int(offset[lo]) if lo < offset.size else total
+        b = a + int(count[lo:hi].sum())
+        src[a:b] = np.arange(a, b, dtype=np.int64) - np.repeat(offset[lo:hi] - start[lo:hi], count[lo:hi])
+        rid[a:b] = np.repeat(rec_id[lo:hi], count[lo:hi])
+    return src, rid
 
 
 class Parameters:
@@ -263,8 +274,9 @@ class PairScores:
         mentioned at fifty addresses is compared by name once, not fifty times."""
         # 32-bit indices throughout (an index into the pairs, the identities or the index
         # rows): half the memory of numpy's default, the same values.
-        iq = pairs["qid"].to_numpy().astype(np.uint32)
-        iid_i = pairs["iid"].to_numpy().astype(np.uint32)
+        # Views of the pairs' columns where they are UInt32 already (no copy).
+        iq = pairs["qid"].to_numpy().astype(np.uint32, copy=False)
+        iid_i = pairs["iid"].to_numpy().astype(np.uint32, copy=False)
         if records is None:
             src = np.arange(iq.size, dtype=np.uint32)
             self.qid = iq

@@ -250,7 +250,9 @@ def test_distinct_pairs_are_polars_unique_then_sorted():
     assert out.schema == pl.Schema({"qid": pl.UInt32, "iid": pl.UInt32})
 
 
-def test_records_copy_their_identitys_pairs_as_the_join_does():
+@pytest.mark.parametrize("record_slice", [1, 7, 500_000])
+def test_records_copy_their_identitys_pairs_as_the_join_does(monkeypatch, record_slice):
+    monkeypatch.setattr(scoring, "_RECORD_SLICE", record_slice)
     rng = np.random.default_rng(4)
     iq = np.sort(rng.integers(0, 40, 500)).astype(np.uint32)
     records = pl.DataFrame({"id": np.arange(90), "iq": rng.integers(0, 45, 90)})  # some identities have no pairs
