@@ -26,8 +26,8 @@ Without ``DAGSTER_HOME`` (``fsu run`` in a temporary instance, the tests), :func
 is Dagster's ephemeral instance with :class:`FsuInMemoryEventLogStorage`: the same in-memory
 tables, written through a kept connection instead of a new one (and two PRAGMAs) per statement.
 Both storages remember the tables and columns they have found (:class:`_SchemaLookupsKept`)
-instead of reflecting the schema for every event. Replaying one tiny ``fsu run``'s 842 events:
-in memory 4.6 -> 1.9 s, on disk 6.0 -> 4.4 s (docs/performance.md).
+instead of reflecting the schema for every event. Replaying one tiny ``fsu run``'s 842 events
+(medians of 5, same process): in memory 5.2 -> 3.2 s, on disk 6.0 -> 5.1 s (docs/performance.md).
 """
 
 from __future__ import annotations
