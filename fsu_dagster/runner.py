@@ -53,7 +53,9 @@ def _instance() -> Iterator[dg.DagsterInstance]:
         with dg.DagsterInstance.get() as instance:
             yield instance
     else:
-        with dg.DagsterInstance.ephemeral() as instance:
+        from fsu_dagster.defs.instance import ephemeral_instance
+
+        with ephemeral_instance() as instance:
             yield instance
 
 

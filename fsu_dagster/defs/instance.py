@@ -21,6 +21,13 @@ live log view (a file watch on the run's ``.db``) also watches the run's ``-wal`
 :class:`FsuInstance` is a plain ``DagsterInstance`` whose default event log storage is this one
 (the same folder, ``$DAGSTER_HOME/history/runs``); ``dagster.yaml`` selects it with
 ``instance_class``. An ``event_log_storage`` block in ``dagster.yaml`` still overrides it.
+
+Without ``DAGSTER_HOME`` (``fsu run`` in a temporary instance, the tests), :func:`ephemeral_instance`
+is Dagster's ephemeral instance with :class:`FsuInMemoryEventLogStorage`: the same in-memory
+tables, written through a kept connection instead of a new one (and two PRAGMAs) per statement.
+Both storages remember the tables and columns they have found (:class:`_SchemaLookupsKept`)
+instead of reflecting the schema for every event. Replaying one tiny ``fsu run``'s 842 events
+(medians of 5, same process): in memory 5.2 -> 3.2 s, on disk 6.0 -> 5.1 s (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from typing import Any
 from dagster import DagsterInstance
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.base_storage import DagsterStorage
+from dagster._core.storage.event_log.in_memory import InMemoryEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SqliteEventLogStorage,
     SqliteEventLogStorageWatchdog,
@@ -69,7 +77,100 @@ def _no_fsync_in_wal(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-class FsuSqliteEventLogStorage(SqliteEventLogStorage):
+class _SchemaLookupsKept:
+    """An event log storage that remembers the tables and ``asset_keys`` columns it has found.
+
+    Dagster asks, for nearly every event it stores, whether the tags table and the asset-check
+    table exist and whether ``asset_keys`` has its index columns, each time by reflecting the
+    schema (the SQLite storage builds a new engine for every ``has_table``). Tables and columns
+    are only ever added (by ``dagster instance migrate``), never dropped, so an answer of *yes* is
+    kept for the storage's lifetime; *no* is asked again each time, as before.
+    """
+
+    def has_table(self, table_name: str) -> bool:
+        found: set[str] = self.__dict__.setdefault("_fsu_tables_found", set())
+        if table_name in found:
+            return True
+        exists = super().has_table(table_name)  # type: ignore[misc]
+        if exists:
+            found.add(table_name)
+        return exists
+
+    def has_asset_key_col(self, column_name: str) -> bool:
+        if column_name in self.__dict__.setdefault("_fsu_asset_key_columns", set()):
+            return True
+        return super().has_asset_key_col(column_name)  # type: ignore[misc]
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        found: set[str] = self.__dict__.setdefault("_fsu_asset_key_columns", set())
+        if column_name in found:
+            return True
+        exists = super()._has_asset_key_col_on_connection(conn, column_name)  # type: ignore[misc]
+        if exists:
+            found.add(column_name)
+        return exists
+
+
+class FsuInMemoryEventLogStorage(_SchemaLookupsKept, InMemoryEventLogStorage):
+    """Dagster's in-memory event log (an ephemeral instance's: ``fsu run`` without ``DAGSTER_HOME``,
+    the tests), with one kept connection instead of a new one per statement.
+
+    The stock storage opens a new connection to its in-memory database for every statement group
+    (four per stored event) and sets two PRAGMAs on it each time: ``journal_mode=WAL``, which an
+    in-memory database ignores (its journal is always in memory), and ``foreign_keys=ON``, which is
+    set here once on the kept connection. Same database, same tables, same rows.
+    """
+
+    def __init__(self, inst_data: ConfigurableClassData | None = None) -> None:
+        super().__init__(inst_data=inst_data)
+        # The stock engine (no pool) and its held connection keep the shared in-memory database
+        # alive; this engine keeps a connection (one per thread: SQLAlchemy's pool for in-memory
+        # SQLite) to the same database for the statements.
+        self._kept_engine = create_engine(self._engine.url)
+        event.listen(self._kept_engine, "connect", _foreign_keys_on)
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        with self._db_lock:
+            with self._kept_engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+
+    def dispose(self) -> None:
+        self._kept_engine.dispose()
+        super().dispose()
+
+
+def _foreign_keys_on(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def ephemeral_instance() -> DagsterInstance:
+    """``DagsterInstance.ephemeral()`` with :class:`FsuInMemoryEventLogStorage` as its event log."""
+    from dagster._core.instance.types import InstanceType
+    from dagster._core.launcher.sync_in_memory_run_launcher import SyncInMemoryRunLauncher
+    from dagster._core.run_coordinator import DefaultRunCoordinator
+    from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
+    from dagster._core.storage.root import TemporaryLocalArtifactStorage
+    from dagster._core.storage.runs import InMemoryRunStorage
+
+    # What dagster._core.instance.factory.create_ephemeral_instance builds, but the event log.
+    return DagsterInstance(
+        instance_type=InstanceType.EPHEMERAL,
+        local_artifact_storage=TemporaryLocalArtifactStorage(),
+        run_storage=InMemoryRunStorage(),
+        event_storage=FsuInMemoryEventLogStorage(),
+        compute_log_manager=NoOpComputeLogManager(),
+        run_coordinator=DefaultRunCoordinator(),
+        run_launcher=SyncInMemoryRunLauncher(),
+    )
+
+
+class FsuSqliteEventLogStorage(_SchemaLookupsKept, SqliteEventLogStorage):
     """``SqliteEventLogStorage`` keeping its connections, with WAL commits not fsynced (see module)."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:

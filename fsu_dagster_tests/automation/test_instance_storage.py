@@ -108,3 +108,71 @@ def _graph():
     from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
     return AssetGraph.from_assets([counted])
+
+
+def _recorded(instance: dg.DagsterInstance, run_id: str) -> dict:
+    """What an instance holds of a run: its events (without times and ids), asset and check records."""
+    events = [
+        (e.dagster_event_type, e.step_key, e.message if e.dagster_event_type is None else None)
+        for e in instance.all_logs(run_id)
+    ]
+    [record] = instance.fetch_materializations(counted.key, limit=10).records
+    checks = instance.event_log_storage.get_latest_asset_check_execution_by_key([counted_is_positive.check_key])
+    [asset] = instance.get_asset_records([counted.key])
+    return {
+        "events": events,
+        "materialization": dict(record.asset_materialization.metadata),
+        "check": (checks[counted_is_positive.check_key].status, checks[counted_is_positive.check_key].run_id == run_id),
+        "asset_last_run": asset.asset_entry.last_run_id == run_id,
+    }
+
+
+def test_the_ephemeral_instance_records_what_dagsters_own_records():
+    """`fsu run` without DAGSTER_HOME: the kept-connection in-memory event log stores the same things."""
+    from fsu_dagster.defs.instance import FsuInMemoryEventLogStorage, ephemeral_instance
+
+    with dg.DagsterInstance.ephemeral() as stock, ephemeral_instance() as ours:
+        assert isinstance(ours.event_log_storage, FsuInMemoryEventLogStorage)
+        assert ours.is_ephemeral
+        expected, got = _recorded(stock, _run(stock)), _recorded(ours, _run(ours))
+        with ours.event_log_storage._connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert got == expected
+    assert dg.DagsterEventType.ASSET_CHECK_EVALUATION in [kind for kind, _, _ in got["events"]]
+
+
+def test_run_month_without_dagster_home_uses_the_fsu_ephemeral_instance(monkeypatch):
+    from fsu_dagster import runner
+    from fsu_dagster.defs.instance import FsuInMemoryEventLogStorage
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    with runner._instance() as instance:
+        assert isinstance(instance.event_log_storage, FsuInMemoryEventLogStorage)
+
+
+def test_a_table_or_column_found_is_not_looked_up_again_a_missing_one_is(tmp_path, monkeypatch):
+    from dagster._core.storage.event_log.sqlite import sqlite_event_log
+
+    home = dagster_home(tmp_path / "home")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, FsuSqliteEventLogStorage)
+        engines: list[str] = []
+        real_create_engine = sqlite_event_log.create_engine
+
+        def counting_create_engine(*args, **kwargs):
+            engines.append(str(args[0]))
+            return real_create_engine(*args, **kwargs)
+
+        monkeypatch.setattr(sqlite_event_log, "create_engine", counting_create_engine)
+        assert storage.has_table("asset_check_executions") and storage.supports_asset_checks
+        assert storage.has_table("asset_check_executions")
+        assert len(engines) == 1  # looked up once, then remembered
+        assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+        assert len(engines) == 3  # a missing table is looked up every time, as Dagster does
+        assert storage.has_asset_key_index_cols() and storage.has_asset_key_col("last_materialization_timestamp")
+        assert not storage.has_asset_key_col("no_such_column")
+        assert storage._fsu_asset_key_columns == {"last_materialization_timestamp"}
+        # And the events still land where Dagster puts them.
+        run_id = _run(instance)
+        assert instance.get_asset_records([counted.key])[0].asset_entry.last_run_id == run_id
