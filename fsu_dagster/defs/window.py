@@ -28,6 +28,7 @@ from dagster_duckdb import DuckDBResource
 
 from fsu_dagster import warehouse as wh
 from fsu_dagster.defs.checks import pandera_check_result
+from fsu_dagster.defs.metadata import column_schema
 from fsu_dagster.defs.partitions import landing_month, month_of, window_mapping
 from fsu_dagster.settings import FsuSettings
 from fsu_dagster.window import WINDOW_MONTHS, latest_versions, missing_window_months, window_months
@@ -169,9 +170,7 @@ def window_multi_asset(
                     "dagster/row_count": frame.height,
                     "window": f"{window_months(month)[0]:%Y-%m} .. {month:%Y-%m}",
                     "columns": ", ".join(frame.columns),
-                    "dagster/column_schema": dg.TableSchema(
-                        columns=[dg.TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()]
-                    ),
+                    "dagster/column_schema": column_schema(frame.schema),
                     **produced.metadata,
                 }
                 if missing:
