@@ -18,7 +18,7 @@ loaded inputs, calls the pure step functions, and returns a frame or a :class:`P
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,14 +44,23 @@ class Produced:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def source_in(extract: str) -> dg.AssetIn:
-    """Input: twelve landing months of a source extract."""
-    return dg.AssetIn(key=[SOURCE_LAYER, extract], partition_mapping=window_mapping)
+def source_in(extract: str, columns: Sequence[str] | None = None) -> dg.AssetIn:
+    """Input: twelve landing months of a source extract.
+
+    ``columns``: load only these (the IO manager's ``SELECT`` lists them, in this order). A
+    hop that reads a few columns of a wide extract names them; they must include the landing
+    ``month`` and the extract's primary key (``latest_versions`` resolves versions on them).
+    """
+    return dg.AssetIn(key=[SOURCE_LAYER, extract], partition_mapping=window_mapping, metadata=_columns(columns))
 
 
-def hop_in(layer: str, name: str) -> dg.AssetIn:
-    """Input: another rolling hop for the same window month."""
-    return dg.AssetIn(key=[layer, name])
+def hop_in(layer: str, name: str, columns: Sequence[str] | None = None) -> dg.AssetIn:
+    """Input: another rolling hop for the same window month (``columns``: only these, in this order)."""
+    return dg.AssetIn(key=[layer, name], metadata=_columns(columns))
+
+
+def _columns(columns: Sequence[str] | None) -> dict[str, Any] | None:
+    return {"columns": list(columns)} if columns is not None else None
 
 
 def read_manifest(warehouse: DuckDBResource, month: dt.date) -> pl.DataFrame:
