@@ -81,3 +81,28 @@ def test_code_location_runs_in_process_by_default():
         assert defs.executor is dg.in_process_executor
         assert defs.get_implicit_global_asset_job_def().executor_def is dg.in_process_executor
         assert defs.get_repository_def().get_job("__ASSET_JOB").executor_def.name == "in_process"
+
+
+def test_a_hop_that_loads_some_columns_of_an_extract_keeps_what_version_resolution_needs():
+    """``latest_versions`` keeps each record's latest landing version (``month`` and primary key) and
+    drops child rows of superseded parents (the parent's key): a projected source input keeps them."""
+    import fsu_dagster.definitions
+    from fsu_dagster.contract import EXTRACTS, MONTH_COLUMN
+
+    defs = fsu_dagster.definitions.defs
+    projected = 0
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        for input_name, key in assets_def.keys_by_input_name.items():
+            columns = (assets_def.node_def.input_def_named(input_name).metadata or {}).get("columns")
+            if columns is None:
+                continue
+            projected += 1
+            assert len(set(columns)) == len(columns), (assets_def.node_def.name, input_name)
+            if key.path[0] != "sources":
+                continue
+            extract = EXTRACTS[key.path[-1]]
+            needed = {MONTH_COLUMN} | ({extract.primary_key} if extract.primary_key else set())
+            if extract.parent:
+                needed.add(EXTRACTS[extract.parent].primary_key)
+            assert needed <= set(columns), (assets_def.node_def.name, input_name, needed - set(columns))
+    assert projected, "no hop declares the columns it loads"

@@ -134,6 +134,41 @@ def test_an_output_whose_types_change_in_duckdb_is_read_back(tmp_path, monkeypat
     assert loads.count("upstream") == 1
 
 
+def _wide(month: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"month": [dt.date.fromisoformat(month)] * 3, "a": [1, 2, 3], "b": ["x", "y", None], "c": [0.5, None, 2.0]}
+    )
+
+
+@dg.asset(
+    partitions_def=MONTHS,
+    metadata={"partition_expr": "month"},
+    ins={"upstream": dg.AssetIn(metadata={"columns": ["c", "a"]})},
+)
+def narrow_reader(upstream: pl.DataFrame) -> pl.DataFrame:
+    STATE["narrow_seen"] = upstream
+    return upstream.with_columns(pl.lit(dt.date.fromisoformat(FEB)).alias("month"))
+
+
+def test_a_hop_loads_only_the_columns_it_names_from_the_file_or_from_a_kept_frame(tmp_path, monkeypatch):
+    db = tmp_path / "wh.duckdb"
+    STATE["frame"] = _wide(FEB)
+    loads = _count_loads(monkeypatch)
+    # Written in the same run: the kept frame serves the projection, nothing is read back.
+    assert dg.materialize([upstream, narrow_reader], partition_key=FEB, resources={"io_manager": _io(db)}).success
+    assert loads.count("upstream") == 0
+    kept = STATE["narrow_seen"]
+    assert kept.columns == ["c", "a"] and kept.equals(_wide(FEB).select("c", "a"))
+
+    # Stored by an earlier run: the SELECT lists the columns; the same frame as from the kept one.
+    assert dg.materialize(
+        [upstream, narrow_reader], partition_key=FEB, resources={"io_manager": _io(db)}, selection=[narrow_reader]
+    ).success
+    assert loads.count("upstream") == 1
+    loaded = STATE["narrow_seen"]
+    assert loaded.schema == kept.schema and loaded.equals(kept)
+
+
 @pytest.mark.parametrize("compress", [True, False])
 def test_string_compression_follows_the_setting(tmp_path, compress):
     path = str(tmp_path / "wh.duckdb")

@@ -18,6 +18,9 @@ It is Dagster's DuckDB-polars IO manager with two changes:
   from the file they were just written to. Only frames whose column types come back from DuckDB
   unchanged are kept (``_ROUND_TRIP_TYPES``); the source extracts' multi-month writes are not kept
   (the run that writes them reads nothing).
+* **A hop may load a few columns only** (``columns`` in the input's metadata: ``source_in`` and
+  ``hop_in`` in ``fsu_dagster/defs/window.py``): the ``SELECT`` lists them, and a slice that is
+  kept whole serves the projection without reading the file.
 * **Loads go straight to polars** (``DuckDBPyRelation.pl()``), not through a pyarrow record
   batch reader.
 """
@@ -137,10 +140,17 @@ class _RunIOManager(DbIOManager):
 
     def load_input(self, context: InputContext) -> object:
         table_slice = self._get_table_slice(context, cast("OutputContext", context.upstream_output))
-        key = (f"{table_slice.schema}.{table_slice.table}", self._db_client.get_select_statement(table_slice))
+        table = f"{table_slice.schema}.{table_slice.table}"
+        key = (table, self._db_client.get_select_statement(table_slice))
         if key in self._loaded:
             self._loaded.move_to_end(key)
             return self._loaded[key]
+        if table_slice.columns:
+            # A projection of a slice kept whole: its columns, in the order asked (no copy).
+            whole = (table, self._db_client.get_select_statement(table_slice._replace(columns=None)))
+            if whole in self._loaded:
+                self._loaded.move_to_end(whole)
+                return self._loaded[whole].select(table_slice.columns)
         frame = super().load_input(context)
         if isinstance(frame, pl.DataFrame):
             self._keep(key, frame)

@@ -18,7 +18,7 @@ loaded inputs, calls the pure step functions, and returns a frame or a :class:`P
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from dagster_duckdb import DuckDBResource
 
 from fsu_dagster import warehouse as wh
 from fsu_dagster.defs.checks import pandera_check_result
+from fsu_dagster.defs.metadata import column_schema
 from fsu_dagster.defs.partitions import landing_month, month_of, window_mapping
 from fsu_dagster.settings import FsuSettings
 from fsu_dagster.window import WINDOW_MONTHS, latest_versions, missing_window_months, window_months
@@ -43,14 +44,23 @@ class Produced:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def source_in(extract: str) -> dg.AssetIn:
-    """Input: twelve landing months of a source extract."""
-    return dg.AssetIn(key=[SOURCE_LAYER, extract], partition_mapping=window_mapping)
+def source_in(extract: str, columns: Sequence[str] | None = None) -> dg.AssetIn:
+    """Input: twelve landing months of a source extract.
+
+    ``columns``: load only these (the IO manager's ``SELECT`` lists them, in this order). A
+    hop that reads a few columns of a wide extract names them; they must include the landing
+    ``month`` and the extract's primary key (``latest_versions`` resolves versions on them).
+    """
+    return dg.AssetIn(key=[SOURCE_LAYER, extract], partition_mapping=window_mapping, metadata=_columns(columns))
 
 
-def hop_in(layer: str, name: str) -> dg.AssetIn:
-    """Input: another rolling hop for the same window month."""
-    return dg.AssetIn(key=[layer, name])
+def hop_in(layer: str, name: str, columns: Sequence[str] | None = None) -> dg.AssetIn:
+    """Input: another rolling hop for the same window month (``columns``: only these, in this order)."""
+    return dg.AssetIn(key=[layer, name], metadata=_columns(columns))
+
+
+def _columns(columns: Sequence[str] | None) -> dict[str, Any] | None:
+    return {"columns": list(columns)} if columns is not None else None
 
 
 def read_manifest(warehouse: DuckDBResource, month: dt.date) -> pl.DataFrame:
@@ -169,9 +179,7 @@ def window_multi_asset(
                     "dagster/row_count": frame.height,
                     "window": f"{window_months(month)[0]:%Y-%m} .. {month:%Y-%m}",
                     "columns": ", ".join(frame.columns),
-                    "dagster/column_schema": dg.TableSchema(
-                        columns=[dg.TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()]
-                    ),
+                    "dagster/column_schema": column_schema(frame.schema),
                     **produced.metadata,
                 }
                 if missing:

@@ -22,6 +22,36 @@ LAYER = "profiles"
 
 COHORT = hop_in("stage1", "cohort")
 
+# Wide inputs are loaded with the columns the hop reads only (source extracts keep their landing
+# ``month`` and primary key, which ``latest_versions`` needs).
+
+#: The links as the profiles read them.
+LINKS = hop_in("identity", "cw_person_links", ["incident_id", "role", "person_id"])
+
+#: What the ControlWorks profiles read of ``cw_logs``: the log list's columns and the callers' details.
+CW_PROFILE_LOG_COLUMNS = [
+    "month",
+    "incident_id",
+    "log_type",
+    "created_at",
+    "closed_at",
+    "call_id",
+    "incident_type",
+    "response_grade",
+    "location_address",
+    "location_postcode",
+    "location_lpa",
+    "originator_forename",
+    "originator_surname",
+    "originator_dob",
+    "originator_phone",
+    "subject_forename",
+    "subject_surname",
+    "subject_dob",
+    "n_resources",
+    "hours",
+]
+
 
 def _tables(*names: str) -> dict[str, object]:
     return {n: SCHEMAS[n] for n in names}
@@ -121,11 +151,13 @@ def investigation_profiles(
     ),
     ins={
         "cohort": COHORT,
-        "cw_person_links": hop_in("identity", "cw_person_links"),
-        "cw_logs": hop_in("stage1", "cw_logs"),
+        "cw_person_links": LINKS,
+        "cw_logs": hop_in("stage1", "cw_logs", CW_PROFILE_LOG_COLUMNS),
         "cw_resources": source_in("cw_resources"),
-        "avaya_calls": source_in("avaya_calls"),
-        "connect_persons": source_in("connect_persons"),
+        "avaya_calls": source_in("avaya_calls", ["month", "call_id", "duration_seconds"]),
+        "connect_persons": source_in(
+            "connect_persons", ["month", "person_id", "forename", "surname", "dob", "phone_number"]
+        ),
         "person_relationships": hop_in(LAYER, "person_relationships"),
     },
     description=(
@@ -248,11 +280,13 @@ def score_breakdown(
     name="monthly_trend",
     ins={
         "cohort": COHORT,
-        "connect_investigations": source_in("connect_investigations"),
-        "connect_person_roles": source_in("connect_person_roles"),
-        "connect_custody": source_in("connect_custody"),
-        "cw_person_links": hop_in("identity", "cw_person_links"),
-        "cw_logs": hop_in("stage1", "cw_logs"),
+        "connect_investigations": source_in("connect_investigations", ["month", "investigation_id", "recorded_at"]),
+        "connect_person_roles": source_in("connect_person_roles", ["month", "investigation_id", "person_id", "role"]),
+        "connect_custody": source_in(
+            "connect_custody", ["month", "custody_id", "person_id", "arrival_at", "released_at"]
+        ),
+        "cw_person_links": LINKS,
+        "cw_logs": hop_in("stage1", "cw_logs", ["incident_id", "created_at", "hours"]),
         "missing_episodes": hop_in(LAYER, "missing_episodes"),
     },
     schema=SCHEMAS["monthly_trend"],

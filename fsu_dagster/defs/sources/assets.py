@@ -19,6 +19,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from fsu_dagster.contract import EXTRACTS, MONTH_COLUMN, Extract
+from fsu_dagster.defs.metadata import column_schema
 from fsu_dagster.defs.partitions import landing_month
 from fsu_dagster.defs.resources import WAREHOUSE_SCHEMA, SettingsResource
 from fsu_dagster.defs.sources.checks import quarantine_rate_check, schema_check, source_check_specs, volume_check
@@ -97,9 +98,7 @@ def _output_metadata(extract: Extract, parsed: list[ParsedExtract], frame: pl.Da
             reasons[reason] = reasons.get(reason, 0) + n
     return {
         "dagster/row_count": frame.height,
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()]
-        ),
+        "dagster/column_schema": column_schema(frame.schema),
         "months": dg.MetadataValue.json([month_folder(p.month) for p in parsed]),
         "rows_per_month": dg.MetadataValue.json(per_month("rows_valid")),
         "rows_read": sum(p.stats["rows_read"] for p in parsed),
