@@ -79,11 +79,15 @@ _LEVEL_SLICE = 500_000
 def field_levels(
     comparison: Comparison, left_codes: np.ndarray, right_codes: np.ndarray, vocab: Vocabulary
 ) -> np.ndarray:
-    """Level numbers for aligned code arrays, computed once per distinct pair of codes."""
+    """Level numbers for aligned code arrays, computed once per distinct pair of codes.
+
+    A slice of pairs at a time (``_SCREEN_SLICE``): exact agreement and the screen settle most
+    pairs; the others are looked up among the distinct value pairs already compared (a sorted
+    table of 64-bit keys with their levels), and only pairs not seen before are compared. Every
+    temporary follows the slice; the table holds each distinct pair once."""
     out = np.zeros(left_codes.size, dtype=np.int8)  # level 0 (null) where either side is missing
-    # Exact agreement and the screen, a slice at a time (their temporaries follow the
-    # slice); what needs a lookup is collected, in order.
-    parts = []
+    seen_keys = np.zeros(0, dtype=np.uint64)
+    seen_levels = np.zeros(0, dtype=np.int8)
     for lo in range(0, left_codes.size, _SCREEN_SLICE):
         hi = min(lo + _SCREEN_SLICE, left_codes.size)
         lc, rc = left_codes[lo:hi], right_codes[lo:hi]
@@ -100,27 +104,43 @@ def field_levels(
                 maybe |= k[lc_] == k[rc_]
             out[lo + both[~maybe]] = len(comparison.levels)  # certainly "else"
             both = both[maybe]
-        parts.append(both + lo)
-    both = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    if both.size == 0:
-        return out
-    key = (left_codes[both].astype(np.uint64) << np.uint64(32)) | right_codes[both].astype(np.uint64)
-    # Hash-based distinct values (polars; a sort-based np.unique is slower at force scale).
-    frame = pl.DataFrame({"k": key})
-    table = frame.unique("k").with_row_index("i")
-    inverse = frame.join(table, on="k", how="left", maintain_order="left")["i"].to_numpy()
-    uniq = table["k"].to_numpy()
-    # The distinct pairs' levels, a slice at a time: each pair's level depends on that pair
-    # alone, and the string temporaries (Python lists for the edit distances) follow the slice.
-    levels = np.empty(uniq.size, dtype=np.int8)
-    for lo in range(0, uniq.size, _LEVEL_SLICE):
-        part = uniq[lo : lo + _LEVEL_SLICE]
+        if both.size == 0:
+            continue
+        key = (lc[both].astype(np.uint64) << np.uint64(32)) | rc[both].astype(np.uint64)
+        # Hash-based distinct values (polars; a sort-based np.unique is slower at force scale).
+        frame = pl.DataFrame({"k": key})
+        table = frame.unique("k").with_row_index("i")
+        inverse = frame.join(table, on="k", how="left", maintain_order="left")["i"].to_numpy()
+        uniq = table["k"].to_numpy()
+        del frame, table, key
+        pos = np.searchsorted(seen_keys, uniq)
+        known = pos < seen_keys.size
+        known[known] = seen_keys[pos[known]] == uniq[known]
+        levels = np.empty(uniq.size, dtype=np.int8)
+        levels[known] = seen_levels[pos[known]]
+        new = np.sort(uniq[~known])
+        if new.size:
+            new_levels = _distinct_pair_levels(comparison, new, vocab)
+            levels[~known] = new_levels[np.searchsorted(new, uniq[~known])]
+            at = np.searchsorted(seen_keys, new)
+            seen_keys = np.insert(seen_keys, at, new)
+            seen_levels = np.insert(seen_levels, at, new_levels)
+        out[lo + both] = levels[inverse.ravel()]
+    return out
+
+
+def _distinct_pair_levels(comparison: Comparison, keys: np.ndarray, vocab: Vocabulary) -> np.ndarray:
+    """The levels of distinct value pairs (64-bit keys ``left << 32 | right``), a slice at a
+    time: each pair's level depends on that pair alone, and the string temporaries (Python
+    lists for the edit distances) follow the slice."""
+    levels = np.empty(keys.size, dtype=np.int8)
+    for lo in range(0, keys.size, _LEVEL_SLICE):
+        part = keys[lo : lo + _LEVEL_SLICE]
         lc = (part >> np.uint64(32)).astype(np.int64)
         rc = (part & np.uint64(0xFFFFFFFF)).astype(np.int64)
         pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
         levels[lo : lo + part.size] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)
-    out[both] = levels[inverse.ravel()]
-    return out
+    return levels
 
 
 def _copy_to_records(iq: np.ndarray, records: pl.DataFrame, n_identities: int) -> tuple[np.ndarray, np.ndarray]:

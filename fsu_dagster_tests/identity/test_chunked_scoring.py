@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from fsu_dagster.identity import blocking, decision, linker, scoring
-from fsu_dagster.identity.comparisons import FORENAME, SURNAME
+from fsu_dagster.identity.comparisons import DOB, FORENAME, POSTCODE, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG
 from fsu_dagster.identity.scoring import Parameters
 
@@ -284,6 +284,36 @@ def test_field_levels_do_not_depend_on_the_screening_slice(scores, monkeypatch):
     assert len(np.unique(whole)) >= 4
     monkeypatch.setattr(scoring, "_SCREEN_SLICE", 333)
     assert np.array_equal(scoring.field_levels(FORENAME, left, right, names), whole)
+
+
+@pytest.mark.parametrize("field", ["forename", "dob", "postcode"])
+def test_field_levels_compare_each_distinct_pair_once_across_screening_slices(scores, monkeypatch, field):
+    """Slice by slice, a value pair already compared in an earlier slice is looked up, not
+    compared again, and the levels are those of the whole at once."""
+    if field == "forename":
+        comparison, vocab = FORENAME, scores.names
+        left, right = _name_pairs(vocab, 8)
+    else:
+        comparison = {"dob": DOB, "postcode": POSTCODE}[field]
+        vocab, codes = scores.vocabs[field]
+        rng = np.random.default_rng(9)
+        # Few distinct values on each side, so that pairs repeat across slices.
+        left = rng.choice(codes[:40], 5000).astype(np.uint32)
+        right = rng.choice(codes[40:80], 5000).astype(np.uint32)
+    whole = scoring.field_levels(comparison, left, right, vocab)
+    compared = []
+    original = scoring._distinct_pair_levels
+
+    def counting(comp, keys, voc):
+        compared.append(keys.copy())
+        return original(comp, keys, voc)
+
+    monkeypatch.setattr(scoring, "_distinct_pair_levels", counting)
+    monkeypatch.setattr(scoring, "_SCREEN_SLICE", 333)
+    assert np.array_equal(scoring.field_levels(comparison, left, right, vocab), whole)
+    keys = np.concatenate(compared)
+    assert len(compared) > 1 and keys.size == np.unique(keys).size  # each distinct pair once
+    assert len(np.unique(whole)) >= 3
 
 
 @pytest.mark.parametrize("comparison", [FORENAME, SURNAME])
