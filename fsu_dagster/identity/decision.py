@@ -49,13 +49,7 @@ def best_versions(scored: pl.DataFrame) -> pl.DataFrame:
     if key.size > 1 and bool(np.all(key[1:] >= key[:-1])):
         # Already in (query, person) order (the usual case): the first best row of each
         # run, in one pass. Same choice as the sort below (ties keep the earlier row).
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        counts = np.diff(np.r_[starts, key.size])
-        top = np.repeat(np.maximum.reduceat(weight, starts), counts)
-        hit = np.flatnonzero(weight == top)
-        group = np.repeat(np.arange(starts.size), counts)[hit]
-        first = hit[np.r_[True, group[1:] != group[:-1]]]
-        return scored[first].with_columns(pl.col("qid").set_sorted())
+        return scored[_first_of_the_heaviest(key, weight)].with_columns(pl.col("qid").set_sorted())
     order = np.lexsort((-weight, key))
     sk = key[order]
     first = order[np.r_[True, sk[1:] != sk[:-1]]]
@@ -67,13 +61,17 @@ def top_per_query(best: pl.DataFrame) -> pl.DataFrame:
     the highest ``weight`` per ``qid`` (a stable sort by weight, then the first per query)."""
     if best.height == 0:
         return best
-    qid = best["qid"].to_numpy()
-    weight = best["weight"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, qid[1:] != qid[:-1]])
-    counts = np.diff(np.r_[starts, qid.size])
+    rows = _first_of_the_heaviest(best["qid"].to_numpy(), best["weight"].to_numpy())
+    return best[rows].with_columns(pl.col("qid").set_sorted())
+
+
+def _first_of_the_heaviest(group: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """For rows in runs of equal ``group`` (sorted), each run's first row of the highest weight."""
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    counts = np.diff(np.r_[starts, group.size])
     hit = np.flatnonzero(weight == np.repeat(np.maximum.reduceat(weight, starts), counts))
-    group = np.repeat(np.arange(starts.size), counts)[hit]
-    return best[hit[np.r_[True, group[1:] != group[:-1]]]].with_columns(pl.col("qid").set_sorted())
+    run = np.repeat(np.arange(starts.size), counts)[hit]
+    return hit[np.r_[True, run[1:] != run[:-1]]]
 
 
 def posterior(best: pl.DataFrame, prior: pl.Expr) -> pl.DataFrame:

@@ -21,29 +21,29 @@ import polars as pl
 from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.decision import top_per_query
-from fsu_dagster.identity.scoring import COMPARISON_ORDER, PairScores, Parameters, field_levels
+from fsu_dagster.identity.scoring import COMPARISON_ORDER, Parameters, ScoringInputs, field_levels
 
 __all__ = ["em_share", "estimate_household", "estimate_m", "estimate_u", "sure_share"]
 
 
-def estimate_u(scores: PairScores, params: Parameters, index: pl.DataFrame, rng: np.random.Generator) -> None:
+def estimate_u(inputs: ScoringInputs, params: Parameters, index: pl.DataFrame, rng: np.random.Generator) -> None:
     """u per level from random pairs of index rows belonging to different people."""
     config = params.config
     n = index.height
-    if np.unique(scores.pidx).size < config.min_people_to_estimate:
+    if np.unique(inputs.pidx).size < config.min_people_to_estimate:
         return
     a = rng.integers(0, n, config.u_sample)
     b = rng.integers(0, n, config.u_sample)
-    keep = scores.pidx[a] != scores.pidx[b]
+    keep = inputs.pidx[a] != inputs.pidx[b]
     a, b = a[keep], b[keep]
     if a.size == 0:
         return
     sample_levels = {
-        "forename": field_levels(FORENAME, scores.i_fn[a], scores.i_fn[b], scores.names),
-        "surname": field_levels(SURNAME, scores.i_sn[a], scores.i_sn[b], scores.names),
+        "forename": field_levels(FORENAME, inputs.i_fn[a], inputs.i_fn[b], inputs.names),
+        "surname": field_levels(SURNAME, inputs.i_sn[a], inputs.i_sn[b], inputs.names),
     }
     for field, comp in (("dob", DOB), ("pnc", PNC), ("phone", PHONE), ("postcode", POSTCODE)):
-        vocab, index_codes = scores.vocabs[field]
+        vocab, index_codes = inputs.vocabs[field]
         sample_levels[comp.name] = field_levels(comp, index_codes[a], index_codes[b], vocab)
     for comp in COMPARISON_ORDER:
         levels = sample_levels[comp.name]
@@ -58,20 +58,20 @@ def estimate_u(scores: PairScores, params: Parameters, index: pl.DataFrame, rng:
         params.u[comp.name] = np.array([1.0, *u])
 
 
-def estimate_household(scores: PairScores, params: Parameters) -> None:
+def estimate_household(inputs: ScoringInputs, params: Parameters) -> None:
     """``params.household_h`` from the index: among pairs of different people who
     share a home postcode (or phone number), the share who also share a surname (or
     number) beyond what chance (u from ``estimate_u``) explains. Needs at least
     ``config.household_min_pairs`` such pairs; pulled towards ``config.household_h``."""
     config = params.config
-    sn = scores.i_sn.astype(np.uint64)
+    sn = inputs.i_sn.astype(np.uint64)
     for (second, first), h0 in config.household_h.items():
-        a = scores.vocabs[first][1].astype(np.uint64)
-        b = sn if second == "surname" else scores.vocabs[second][1].astype(np.uint64)
+        a = inputs.vocabs[first][1].astype(np.uint64)
+        b = sn if second == "surname" else inputs.vocabs[second][1].astype(np.uint64)
         ok = (a > 0) & (b > 0)
         if not ok.any():
             continue
-        pidx = scores.pidx[ok].astype(np.uint64)
+        pidx = inputs.pidx[ok].astype(np.uint64)
         a, b = a[ok], b[ok]
         # Distinct (first value, person) and (first value, second value, person).
         per_first = np.unique(np.stack([a, pidx]), axis=1)
@@ -97,7 +97,7 @@ def estimate_household(scores: PairScores, params: Parameters) -> None:
         )
 
 
-def estimate_m(scores: PairScores, params: Parameters, best: pl.DataFrame, name_bits: float) -> None:
+def estimate_m(inputs: ScoringInputs, params: Parameters, best: pl.DataFrame, name_bits: float) -> None:
     """m per level from *anchor* pairs: each comparison's m is counted over the best
     candidate pairs whose other identifying fields agree exactly (forename's m over
     pairs with surname and DOB exact, and so on), pulled towards the defaults."""
@@ -117,8 +117,8 @@ def estimate_m(scores: PairScores, params: Parameters, best: pl.DataFrame, name_
     # (``PairScores.best_versions(..., top_only=True)``), which picks the same rows.
     top = top_per_query(best.select(needed).sort("qid", maintain_order=True))
     b = top.filter(~pl.col("swapped"))
-    tf_fn = scores.tf["fn"][scores.i_fn[b["iid"].to_numpy().astype(np.int64)]]
-    tf_sn = scores.tf["sn"][scores.i_sn[b["iid"].to_numpy().astype(np.int64)]]
+    tf_fn = inputs.tf["fn"][inputs.i_fn[b["iid"].to_numpy().astype(np.int64)]]
+    tf_sn = inputs.tf["sn"][inputs.i_sn[b["iid"].to_numpy().astype(np.int64)]]
     rare_name = pl.Series(
         np.log2(params.m["forename"][1] / tf_fn) + np.log2(params.m["surname"][1] / tf_sn) >= name_bits
     )

@@ -125,6 +125,9 @@ def _sorted_distinct_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+_Rules = tuple[BlockingRule, ...]
+
+
 class IdentityPairs:
     """Candidate pairs ``qid`` (a row of ``identities``), ``iid`` (a row of the index),
     distinct and sorted by both: the pairs of every identity rule, and those found through a
@@ -148,25 +151,20 @@ class IdentityPairs:
         self.identities = identities
         self.postcode_records = postcode_records
         self.config = config
-        self.id_rules = choose_rules(
-            identities,
-            index_blocks,
-            tuple(r for r in BLOCKING_RULES if r.name != "postcode_initial"),
-            max_block=max_block,
-            max_pairs_per_query=config.max_pairs_per_query,
-        )
-        self.id_keys = index_keys(index_blocks, self.id_rules, max_block=max_block)
-        self.postcode_rules: tuple[BlockingRule, ...] = ()
+
+        def rules_and_keys(queries: pl.DataFrame, postcode: bool) -> tuple[_Rules, list[pl.DataFrame]]:
+            """The rules chosen for ``queries`` (the postcode rule or the identity rules) and their index keys."""
+            rules = tuple(r for r in BLOCKING_RULES if (r.name == "postcode_initial") == postcode)
+            chosen = choose_rules(
+                queries, index_blocks, rules, max_block=max_block, max_pairs_per_query=config.max_pairs_per_query
+            )
+            return chosen, index_keys(index_blocks, chosen, max_block=max_block)
+
+        self.id_rules, self.id_keys = rules_and_keys(identities, postcode=False)
+        self.postcode_rules: _Rules = ()
         self.postcode_keys: list[pl.DataFrame] = []
         if postcode_records is not None:
-            self.postcode_rules = choose_rules(
-                postcode_records,
-                index_blocks,
-                tuple(r for r in BLOCKING_RULES if r.name == "postcode_initial"),
-                max_block=max_block,
-                max_pairs_per_query=config.max_pairs_per_query,
-            )
-            self.postcode_keys = index_keys(index_blocks, self.postcode_rules, max_block=max_block)
+            self.postcode_rules, self.postcode_keys = rules_and_keys(postcode_records, postcode=True)
 
     def chunk(self, start: int, stop: int) -> pl.DataFrame:
         """The pairs of identities ``start`` to ``stop`` (excluded)."""
@@ -471,6 +469,10 @@ def fuzzy_candidates(
         return PairScores(pairs, inputs, block_records, config)
 
     params = Parameters(config)
+    if estimate:
+        # u and the household dependence come from the index alone.
+        estimate_u(inputs, params, index_rows, np.random.default_rng(0))
+        estimate_household(inputs, params)
     # Candidates below config.prune_log_odds add at most 2^-20 each to a posterior: dropped.
     prune = config.prune_log_odds - prior
     # An anchor agrees exactly on at least two identifying fields, so its weight is well
@@ -493,16 +495,12 @@ def fuzzy_candidates(
         if not estimate:
             parts.append(scores.best_versions(params, min_weight=prune))
             continue
-        if len(blocks) == 1:
-            # u and the household dependence come from the index alone.
-            estimate_u(scores, params, index_rows, np.random.default_rng(0))
-            estimate_household(scores, params)
         # Only each query's best candidate is an anchor (estimate_m), so only those are kept.
         anchors.append(scores.best_versions(params, min_weight=anchor_min, top_only=True))
     if scores is None:
         return None
     if estimate:
-        estimate_m(scores, params, _in_query_order(anchors), name_bits=math.log2(n_eff))
+        estimate_m(inputs, params, _in_query_order(anchors), name_bits=math.log2(n_eff))
         del anchors
         if len(blocks) == 1:
             parts = [scores.best_versions(params, min_weight=prune)]

@@ -310,14 +310,12 @@ class PairScores:
         self.src = src
         self.query_chunk = config.query_chunk
         qid = iq  # identity-level comparisons below
-        # The shared inputs, under the names the estimation reads.
-        self.names = names = inputs.names
+        self.inputs = inputs
+        # What weighing reads of the shared inputs.
+        self.pidx, self.tf, self.index_codes = inputs.pidx, inputs.tf, inputs.index_codes
+        names = inputs.names
         q_fn, q_sn = inputs.q_fn, inputs.q_sn
-        self.i_fn, self.i_sn = i_fn, i_sn = inputs.i_fn, inputs.i_sn
-        self.pidx = inputs.pidx
-        self.tf = inputs.tf
-        self.index_codes = inputs.index_codes
-        self.vocabs = inputs.vocabs
+        i_fn, i_sn = inputs.i_fn, inputs.i_sn
         lv_fn = field_levels(FORENAME, q_fn[qid], i_fn[iid_i], names)
         lv_sn = field_levels(SURNAME, q_sn[qid], i_sn[iid_i], names)
         # Names the wrong way round: only worth scoring where an initial crosses over.

@@ -278,7 +278,7 @@ def _name_pairs(names, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_field_levels_do_not_depend_on_the_screening_slice(scores, monkeypatch):
-    names = scores.names
+    names = scores.inputs.names
     left, right = _name_pairs(names, 5)
     whole = scoring.field_levels(FORENAME, left, right, names)
     assert len(np.unique(whole)) >= 4
@@ -291,11 +291,11 @@ def test_field_levels_compare_each_distinct_pair_once_across_screening_slices(sc
     """Slice by slice, a value pair already compared in an earlier slice is looked up, not
     compared again, and the levels are those of the whole at once."""
     if field == "forename":
-        comparison, vocab = FORENAME, scores.names
+        comparison, vocab = FORENAME, scores.inputs.names
         left, right = _name_pairs(vocab, 8)
     else:
         comparison = {"dob": DOB, "postcode": POSTCODE}[field]
-        vocab, codes = scores.vocabs[field]
+        vocab, codes = scores.inputs.vocabs[field]
         rng = np.random.default_rng(9)
         # Few distinct values on each side, so that pairs repeat across slices.
         left = rng.choice(codes[:40], 5000).astype(np.uint32)
@@ -320,7 +320,7 @@ def test_field_levels_compare_each_distinct_pair_once_across_screening_slices(sc
 def test_field_levels_do_not_depend_on_the_level_slice(scores, monkeypatch, comparison):
     """Distinct value pairs are given their levels a slice at a time: any slice gives the
     levels of the whole."""
-    names = scores.names
+    names = scores.inputs.names
     left, right = _name_pairs(names, 6)
     whole = scoring.field_levels(comparison, left, right, names)
     assert len(np.unique(whole)) >= 3
