@@ -20,6 +20,7 @@ from fsu_dagster.profiles.relationships import RELATIONSHIP_UNKNOWN, SELF
 
 __all__ = [
     "CALLER_RULES",
+    "CW_LOG_COLUMNS",
     "person_logs",
     "cw_log_list",
     "cw_summary",
@@ -56,6 +57,18 @@ _LOG_COLS = (
     "hours",
     "n_resources",
 )
+#: The caller's and subject's details that ``caller_relationships`` compares.
+_CALLER_COLS = (
+    "originator_forename",
+    "originator_surname",
+    "originator_dob",
+    "originator_phone",
+    "subject_forename",
+    "subject_surname",
+    "subject_dob",
+)
+#: The columns of ``cw_logs`` the ControlWorks profiles read (what their hop loads).
+CW_LOG_COLUMNS = ("month", *_LOG_COLS, *_CALLER_COLS)
 
 
 def person_logs(cohort: pl.DataFrame, links: pl.DataFrame, cw_logs: pl.DataFrame) -> pl.DataFrame:

@@ -16,6 +16,7 @@ from fsu_dagster import profiles
 from fsu_dagster.defs.profiles.schemas import SCHEMAS
 from fsu_dagster.defs.window import hop_in, source_in, window_asset, window_multi_asset
 from fsu_dagster.identity.modes import LinkFunction, record_linker
+from fsu_dagster.profiles.controlworks import CW_LOG_COLUMNS
 from fsu_dagster.settings import FsuSettings
 
 LAYER = "profiles"
@@ -27,30 +28,6 @@ COHORT = hop_in("stage1", "cohort")
 
 #: The links as the profiles read them.
 LINKS = hop_in("identity", "cw_person_links", ["incident_id", "role", "person_id"])
-
-#: What the ControlWorks profiles read of ``cw_logs``: the log list's columns and the callers' details.
-CW_PROFILE_LOG_COLUMNS = [
-    "month",
-    "incident_id",
-    "log_type",
-    "created_at",
-    "closed_at",
-    "call_id",
-    "incident_type",
-    "response_grade",
-    "location_address",
-    "location_postcode",
-    "location_lpa",
-    "originator_forename",
-    "originator_surname",
-    "originator_dob",
-    "originator_phone",
-    "subject_forename",
-    "subject_surname",
-    "subject_dob",
-    "n_resources",
-    "hours",
-]
 
 
 def _tables(*names: str) -> dict[str, object]:
@@ -152,7 +129,7 @@ def investigation_profiles(
     ins={
         "cohort": COHORT,
         "cw_person_links": LINKS,
-        "cw_logs": hop_in("stage1", "cw_logs", CW_PROFILE_LOG_COLUMNS),
+        "cw_logs": hop_in("stage1", "cw_logs", CW_LOG_COLUMNS),
         "cw_resources": source_in("cw_resources"),
         "avaya_calls": source_in("avaya_calls", ["month", "call_id", "duration_seconds"]),
         "connect_persons": source_in(
