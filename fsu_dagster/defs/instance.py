@@ -248,7 +248,7 @@ class FsuSqliteEventLogStorage(_SchemaLookupsKept, SqliteEventLogStorage):
                 f.write(template)
             try:
                 os.link(partial, path)
-            except FileExistsError:
+            except OSError:  # the file appeared meanwhile, or no hard links here: _initdb as before
                 return False
         finally:
             if os.path.exists(partial):

@@ -226,3 +226,22 @@ def test_a_run_file_that_exists_is_not_replaced(tmp_path):
         assert isinstance(storage, FsuSqliteEventLogStorage)
         assert not storage._new_run_file(run_id)
         assert [e.dagster_event_type for e in again.all_logs(run_id)] == written
+
+
+def test_without_hard_links_a_run_file_is_initialised_by_dagster_as_before(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "hard links not supported here")
+
+    home = dagster_home(tmp_path / "home")
+    monkeypatch.setattr(os, "link", no_links)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        run_id = _run(instance)
+        events = [e.dagster_event_type for e in instance.all_logs(run_id)]
+    runs = home / "history" / "runs"
+    objects, stamp, mode = _schema(runs / f"{run_id}.db")
+    assert objects and stamp and mode == "wal"
+    assert not list(runs.glob(".*"))
+    assert dg.DagsterEventType.ASSET_MATERIALIZATION in events
