@@ -152,7 +152,8 @@ def parse_extract(
             raw = _read_parquet(path)
             used["encoding"] = "parquet"
         else:
-            raw = _read_csv(path, encoding, used)
+            # Empty fields may come back null: the text rules treat null and "" alike (_as_text).
+            raw = _read_csv(path, encoding, used, empty_as_null=True)
     names = [c.strip().lower() for c in raw.columns]
     dupes = sorted(h for h, k in Counter(names).items() if k > 1)
     if dupes:
