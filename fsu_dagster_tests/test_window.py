@@ -84,6 +84,18 @@ def test_no_repeats_means_nothing_changes():
     out, superseded = latest_versions({"connect_custody": custody, "connect_person_roles": roles})
     assert out["connect_custody"].equals(custody) and out["connect_person_roles"].equals(roles)
     assert superseded == {}
+    # Handed back as they were, not copied (a force's window of an extract is hundreds of MB).
+    assert out["connect_custody"] is custody and out["connect_person_roles"] is roles
+
+
+def test_a_record_twice_in_one_month_is_still_resolved_to_one_version():
+    """A key seen twice in the same landing month is not 'landed once': both rows are that month's."""
+    from fsu_dagster.window import latest_versions
+
+    may, june = D(2026, 5, 1), D(2026, 6, 1)
+    custody = pl.DataFrame({"month": [may, may, june], "custody_id": ["C1", "C1", "C2"]})
+    out, superseded = latest_versions({"connect_custody": custody})
+    assert out["connect_custody"].equals(custody) and superseded == {}
 
 
 def test_months_from_is_window_months_over_a_range():
