@@ -21,6 +21,11 @@ It is Dagster's DuckDB-polars IO manager with two changes:
 * **A hop may load a few columns only** (``columns`` in the input's metadata: ``source_in`` and
   ``hop_in`` in ``fsu_dagster/defs/window.py``): the ``SELECT`` lists them, and a slice that is
   kept whole serves the projection without reading the file.
+* **A hop may load some rows only** (``rows`` in the input's metadata: a SQL condition, with
+  ``{month}`` standing for the run's window month as a ``DATE``): the ``SELECT`` adds it to the
+  partition's ``WHERE`` and orders by ``rowid``, so the rows come in the order a whole load gives
+  them. The ControlWorks profiles load the logs, resources and calls of the cohort's logs only
+  (a few percent of the window). Such a load is never served from a frame kept whole.
 * **Loads go straight to polars** (``DuckDBPyRelation.pl()``), not through a pyarrow record
   batch reader.
 """
@@ -45,6 +50,7 @@ from dagster_duckdb_polars import DuckDBPolarsIOManager, DuckDBPolarsTypeHandler
 from pydantic import Field
 
 from fsu_dagster import warehouse as wh
+from fsu_dagster.defs.partitions import month_of
 
 #: Retry opening the warehouse while another connection holds its write lock.
 RETRY: dict[str, Any] = {"retry_on": (RuntimeError, duckdb.IOException), "max_retries": 30}
@@ -141,6 +147,9 @@ class _RunIOManager(DbIOManager):
     def load_input(self, context: InputContext) -> object:
         table_slice = self._get_table_slice(context, cast("OutputContext", context.upstream_output))
         table = f"{table_slice.schema}.{table_slice.table}"
+        rows = (context.definition_metadata or {}).get("rows")
+        if rows is not None:
+            return self._load_rows(context, table_slice, str(rows))
         key = (table, self._db_client.get_select_statement(table_slice))
         if key in self._loaded:
             self._loaded.move_to_end(key)
@@ -154,6 +163,24 @@ class _RunIOManager(DbIOManager):
         frame = super().load_input(context)
         if isinstance(frame, pl.DataFrame):
             self._keep(key, frame)
+        return frame
+
+    def _load_rows(self, context: InputContext, table_slice: TableSlice, rows: str) -> pl.DataFrame:
+        """The slice's rows that satisfy ``rows`` (``{month}``: the run's window month), in table order."""
+        if not table_slice.partition_dimensions:
+            raise ValueError(f"input {context.name}: 'rows' needs a partitioned table")
+        if len(context.asset_partition_keys) == 0:
+            return pl.DataFrame()
+        month = month_of(context.partition_key)
+        condition = rows.replace("{month}", f"DATE '{month.isoformat()}'")
+        statement = f"{self._db_client.get_select_statement(table_slice)} AND ({condition}) ORDER BY rowid"
+        key = (f"{table_slice.schema}.{table_slice.table}", statement)
+        if key in self._loaded:
+            self._loaded.move_to_end(key)
+            return self._loaded[key]
+        with self._db_client.connect(context, table_slice) as conn:
+            frame = conn.execute(statement).pl()
+        self._keep(key, frame)
         return frame
 
     def _forget(self, table_slice: TableSlice) -> None:

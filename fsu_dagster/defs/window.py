@@ -44,23 +44,33 @@ class Produced:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def source_in(extract: str, columns: Sequence[str] | None = None) -> dg.AssetIn:
+def source_in(extract: str, columns: Sequence[str] | None = None, rows: str | None = None) -> dg.AssetIn:
     """Input: twelve landing months of a source extract.
 
     ``columns``: load only these (the IO manager's ``SELECT`` lists them, in this order). A
     hop that reads a few columns of a wide extract names them; they must include the landing
     ``month`` and the extract's primary key (``latest_versions`` resolves versions on them).
+    ``rows``: load only the rows satisfying this SQL condition (``{month}`` is the window month
+    M), in the order a whole load gives them. Only for a hop whose functions read no other rows,
+    whatever the data: the result must be the same as with the whole window.
     """
-    return dg.AssetIn(key=[SOURCE_LAYER, extract], partition_mapping=window_mapping, metadata=_columns(columns))
+    return dg.AssetIn(
+        key=[SOURCE_LAYER, extract], partition_mapping=window_mapping, metadata=_load_metadata(columns, rows)
+    )
 
 
-def hop_in(layer: str, name: str, columns: Sequence[str] | None = None) -> dg.AssetIn:
-    """Input: another rolling hop for the same window month (``columns``: only these, in this order)."""
-    return dg.AssetIn(key=[layer, name], metadata=_columns(columns))
+def hop_in(layer: str, name: str, columns: Sequence[str] | None = None, rows: str | None = None) -> dg.AssetIn:
+    """Input: another rolling hop for the same window month (``columns``, ``rows``: as for :func:`source_in`)."""
+    return dg.AssetIn(key=[layer, name], metadata=_load_metadata(columns, rows))
 
 
-def _columns(columns: Sequence[str] | None) -> dict[str, Any] | None:
-    return {"columns": list(columns)} if columns is not None else None
+def _load_metadata(columns: Sequence[str] | None, rows: str | None) -> dict[str, Any] | None:
+    metadata: dict[str, Any] = {}
+    if columns is not None:
+        metadata["columns"] = list(columns)
+    if rows is not None:
+        metadata["rows"] = rows
+    return metadata or None
 
 
 def read_manifest(warehouse: DuckDBResource, month: dt.date) -> pl.DataFrame:

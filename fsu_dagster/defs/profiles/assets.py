@@ -29,6 +29,17 @@ COHORT = hop_in("stage1", "cohort")
 #: The links as the profiles read them.
 LINKS = hop_in("identity", "cw_person_links", ["incident_id", "role", "person_id"])
 
+#: The ControlWorks logs a cohort member is linked to, in either role (the window month's links and
+#: cohort, already in the warehouse: both are inputs of the hop). The ControlWorks profiles read no
+#: other log, nor the resources or calls of any other log (``profiles.controlworks.person_logs``), so
+#: their hop loads these rows only: about 3% of a force's window, instead of all of it.
+COHORT_INCIDENTS = (
+    "incident_id in (select incident_id from fsu.cw_person_links where month = {month}"
+    " and person_id in (select person_id from fsu.cohort where month = {month}))"
+)
+#: The Avaya calls that raised those logs.
+COHORT_CALLS = f"call_id in (select call_id from fsu.cw_logs where month = {{month}} and {COHORT_INCIDENTS})"
+
 
 def _tables(*names: str) -> dict[str, object]:
     return {n: SCHEMAS[n] for n in names}
@@ -129,9 +140,9 @@ def investigation_profiles(
     ins={
         "cohort": COHORT,
         "cw_person_links": LINKS,
-        "cw_logs": hop_in("stage1", "cw_logs", CW_LOG_COLUMNS),
-        "cw_resources": source_in("cw_resources"),
-        "avaya_calls": source_in("avaya_calls", ["month", "call_id", "duration_seconds"]),
+        "cw_logs": hop_in("stage1", "cw_logs", CW_LOG_COLUMNS, rows=COHORT_INCIDENTS),
+        "cw_resources": source_in("cw_resources", rows=COHORT_INCIDENTS),
+        "avaya_calls": source_in("avaya_calls", ["month", "call_id", "duration_seconds"], rows=COHORT_CALLS),
         "connect_persons": source_in(
             "connect_persons", ["month", "person_id", "forename", "surname", "dob", "phone_number"]
         ),
