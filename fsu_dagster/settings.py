@@ -108,8 +108,10 @@ class FsuSettings(BaseSettings):
     warehouse_compress_strings: bool = Field(
         False, description="Compress text columns in the warehouse: a ~3x smaller file, writes about twice as slow."
     )
-    load_cache_mb: int = Field(256, ge=0, description="Loaded tables a run keeps for its later steps, in MB.")
-    warehouse_memory_mb: int = Field(256, ge=64, description="DuckDB's memory cap during a run, in MB.")
+    # Both caps are held for the whole run, on top of every step's own working set: 128 + 128 MB
+    # keeps a force's exact run under 1.5 GB (docs/performance.md, session 8); 256 + 256 did not.
+    load_cache_mb: int = Field(128, ge=0, description="Loaded tables a run keeps for its later steps, in MB.")
+    warehouse_memory_mb: int = Field(128, ge=64, description="DuckDB's memory cap during a run, in MB.")
 
     # Profiles.
     home_lpa_rule: Literal["most_investigations", "most_recent_investigation", "most_recent_missing"] = (

@@ -201,7 +201,7 @@ class WarehouseIOManager(DuckDBPolarsIOManager):
 
     compress_strings: bool = Field(True, description="Compress text columns (settings.warehouse_compress_strings).")
     memory_mb: int | None = Field(None, description="DuckDB memory cap for a run, MB (settings.warehouse_memory_mb).")
-    load_cache_mb: int = Field(256, ge=0, description="Frames a run keeps for reuse, in MB (settings.load_cache_mb).")
+    load_cache_mb: int = Field(128, ge=0, description="Frames a run keeps for reuse, in MB (settings.load_cache_mb).")
 
     @contextmanager
     def yield_for_execution(self, context: Any) -> Iterator[DbIOManager]:
