@@ -50,6 +50,7 @@ from dagster_duckdb_polars import DuckDBPolarsIOManager, DuckDBPolarsTypeHandler
 from pydantic import Field
 
 from fsu_dagster import warehouse as wh
+from fsu_dagster.defs.metadata import column_schema
 from fsu_dagster.defs.partitions import month_of
 
 #: Retry opening the warehouse while another connection holds its write lock.
@@ -72,7 +73,25 @@ class WarehouseClient(DuckDbClient):
 
 
 class PolarsTypeHandler(DuckDBPolarsTypeHandler):
-    """Dagster's polars handler, loading with ``.pl()`` (DuckDB builds the frame; no record batch reader)."""
+    """Dagster's polars handler, loading with ``.pl()`` (DuckDB builds the frame; no record batch reader)
+    and writing the frame's own Arrow buffers.
+
+    Dagster's handler hands DuckDB ``frame.to_arrow()``, which copies every text column into the oldest
+    Arrow string layout; polars' own layout (string views, ``CompatLevel.newest()``) is handed over
+    without a copy, and DuckDB stores the same ``VARCHAR`` values.
+    """
+
+    def handle_output(self, context: OutputContext, table_slice: TableSlice, obj: pl.DataFrame, connection: Any):
+        if obj.is_empty():
+            context.log.warning("Skipping DuckDB write for empty DataFrame. An empty table will not be created.")
+        else:
+            table = f"{table_slice.schema}.{table_slice.table}"
+            obj_arrow = obj.to_arrow(compat_level=pl.CompatLevel.newest())  # noqa: F841 - named in the SQL
+            connection.execute(f"create schema if not exists {table_slice.schema};")
+            connection.execute(f"create table if not exists {table} as select * from obj_arrow;")
+            if not connection.fetchall():  # the table was there already: insert
+                connection.execute(f"insert into {table} select * from obj_arrow")
+        context.add_output_metadata({"row_count": obj.shape[0], "dataframe_columns": column_schema(obj.schema)})
 
     def load_input(self, context: InputContext, table_slice: TableSlice, connection: Any) -> pl.DataFrame:
         if table_slice.partition_dimensions and len(context.asset_partition_keys) == 0:
