@@ -70,8 +70,8 @@ def latest_versions(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataF
     newer one). Child rows whose parent is not in the window are kept. Returns the frames and
     the number of rows superseded per extract (aggregates only).
 
-    A frame with nothing superseded is returned as it was given (the same object, no copy): a
-    window of a wide extract is hundreds of MB, and most windows have no record sent twice.
+    A frame whose keys are all present and distinct is returned as it was given (the same object,
+    no copy): a window of a wide extract is hundreds of MB, and most windows have no record sent twice.
     """
     from fsu_dagster.contract import EXTRACTS, MONTH_COLUMN
 
@@ -90,8 +90,6 @@ def latest_versions(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataF
             # as they are, without the joins below (which copy every column of the window).
             continue
         latest = frame.group_by(key).agg(pl.col(MONTH_COLUMN).max())
-        if latest.height == frame.height:  # every record landed once: nothing superseded
-            continue
         out[name] = frame.join(latest, on=[key, MONTH_COLUMN], how="semi")
         stale[name] = frame.select(key, MONTH_COLUMN).join(latest, on=[key, MONTH_COLUMN], how="anti").unique()
         superseded[name] = frame.height - out[name].height
