@@ -80,6 +80,12 @@ def latest_versions(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataF
         if extract is None or extract.primary_key is None or MONTH_COLUMN not in frame.columns:
             continue
         key = extract.primary_key
+        keys = frame.get_column(key)
+        if keys.null_count() == 0 and keys.n_unique() == frame.height:
+            # Every key once (a window with no record re-sent, the usual case): each row is its
+            # key's latest version and nothing is superseded, so the frame and its children stay
+            # as they are, without the joins below (which copy every column of the window).
+            continue
         latest = frame.group_by(key).agg(pl.col(MONTH_COLUMN).max())
         out[name] = frame.join(latest, on=[key, MONTH_COLUMN], how="semi")
         stale[name] = frame.select(key, MONTH_COLUMN).join(latest, on=[key, MONTH_COLUMN], how="anti").unique()

@@ -92,6 +92,12 @@ def tiny_built(tiny_landing, tmp_path_factory) -> Built:
     return shared_built(tmp_path_factory, "tiny_wh", tiny_landing, link_mode="exact")
 
 
+@pytest.fixture(scope="session")
+def tiny_built_fuzzy(tiny_landing, tmp_path_factory) -> Built:
+    """The tiny landing data run through the whole pipeline in fuzzy mode (the default; read-only)."""
+    return shared_built(tmp_path_factory, "tiny_fuzzy_wh", tiny_landing, link_mode="fuzzy")
+
+
 @pytest.fixture
 def landing_copy(tiny_landing, tmp_path) -> Path:
     """A private copy of the tiny landing area that a test may change."""

@@ -147,11 +147,12 @@ def test_fsu_run_exits_non_zero_naming_the_failing_asset(landing_copy, tmp_path,
     assert "arrival_at" in result.output  # the missing required column is named
 
 
-def test_fuzzy_mode_links_more_and_counts_controlworks_only_people(tiny_landing, tmp_path):
+def test_fuzzy_mode_links_more_and_counts_controlworks_only_people(tiny_built_fuzzy):
     """Fuzzy mode (the default) links at least what exact mode links, adds provisional CW: people to
-    the universe, and the link-quality table reports both modes side by side."""
-    db = tmp_path / "wh.duckdb"
-    build_pipeline(tiny_landing, db, link_mode="fuzzy")
+    the universe, and the link-quality table reports both modes side by side.
+
+    The fuzzy run of the tiny data is the session's ``tiny_built_fuzzy`` (also the dashboard's CW: tests')."""
+    db = tiny_built_fuzzy.warehouse
     links = q(db, "select link_mode, person_id from fsu.cw_person_links")
     assert set(links["link_mode"]) == {"fuzzy"}
     quality = q(

@@ -93,3 +93,39 @@ def test_months_from_is_window_months_over_a_range():
     assert months_from(D(2025, 11, 1), D(2026, 2, 1)) == window_months(D(2026, 1, 1), 3)
     assert months_from(D(2026, 3, 1), D(2026, 3, 15)) == [D(2026, 3, 1)]
     assert months_from(D(2026, 3, 1), D(2026, 3, 1)) == []
+
+
+def test_repeats_in_one_extract_do_not_change_another_without_repeats():
+    """Only the extract whose keys repeat (and its children) is resolved; the others stay as they were."""
+    from fsu_dagster.window import latest_versions
+
+    may, june = D(2026, 5, 1), D(2026, 6, 1)
+    incidents = pl.DataFrame({"month": [may, june], "incident_id": ["A", "A"], "v": [1, 2]})
+    resources = pl.DataFrame({"month": [may, june], "incident_id": ["A", "A"], "resource_id": ["r1", "r2"]})
+    custody = pl.DataFrame({"month": [june, may], "custody_id": ["C2", "C1"]})
+    roles = pl.DataFrame({"month": [may], "investigation_id": ["I1"], "person_id": ["P1"]})
+    investigations = pl.DataFrame({"month": [may, june], "investigation_id": ["I1", "I2"]})
+    out, superseded = latest_versions(
+        {
+            "cw_incidents": incidents,
+            "cw_resources": resources,
+            "connect_custody": custody,
+            "connect_investigations": investigations,
+            "connect_person_roles": roles,
+        }
+    )
+    assert out["cw_incidents"]["v"].to_list() == [2]
+    assert out["cw_resources"]["resource_id"].to_list() == ["r2"]
+    # No repeats: the same rows in the same order.
+    assert out["connect_custody"].equals(custody) and out["connect_investigations"].equals(investigations)
+    assert out["connect_person_roles"].equals(roles)
+    assert superseded == {"cw_incidents": 1, "cw_resources": 1}
+
+
+def test_a_null_key_is_resolved_as_before():
+    """A row without its key never matches a version (the joins do not pair nulls): dropped as before."""
+    from fsu_dagster.window import latest_versions
+
+    custody = pl.DataFrame({"month": [D(2026, 5, 1), D(2026, 6, 1)], "custody_id": ["C1", None]})
+    out, _ = latest_versions({"connect_custody": custody})
+    assert out["connect_custody"]["custody_id"].to_list() == ["C1"]

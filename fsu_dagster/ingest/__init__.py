@@ -16,7 +16,10 @@ the column names, types, keys and allowed values all come from :mod:`fsu_dagster
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +93,7 @@ __all__ = [
     "month_folder",
     "output_schema",
     "parse_extract",
+    "parse_months",
 ]
 
 
@@ -148,7 +152,8 @@ def parse_extract(
             raw = _read_parquet(path)
             used["encoding"] = "parquet"
         else:
-            raw = _read_csv(path, encoding, used)
+            # Empty fields may come back null: the text rules treat null and "" alike (_as_text).
+            raw = _read_csv(path, encoding, used, empty_as_null=True)
     names = [c.strip().lower() for c in raw.columns]
     dupes = sorted(h for h, k in Counter(names).items() if k > 1)
     if dupes:
@@ -255,6 +260,35 @@ def parse_extract(
         encoding=used["encoding"],
     )
     return ParsedExtract(extract.name, month, name, valid, quarantine, stats)
+
+
+def parse_months(
+    sources: Sequence[tuple[Path | str | None, dt.date]],
+    extract: Extract,
+    *,
+    encoding: str | None = None,
+    plausibility: Plausibility | None = None,
+    threads: int | None = None,
+) -> list[ParsedExtract]:
+    """:func:`parse_extract` for each ``(file, month)`` of one extract, in the order given.
+
+    Months are parsed on up to ``threads`` threads at once (default: one per CPU). Each month's
+    parse is independent and pure, so the results (and the first error, in the order given) are
+    those of parsing one month after another; polars, numpy and file reads release the GIL, so
+    the months' pure-Python stretches and single-threaded scans overlap.
+    """
+
+    def one(item: tuple[Path | str | None, dt.date]) -> ParsedExtract:
+        return parse_extract(item[0], extract, item[1], encoding=encoding, plausibility=plausibility)
+
+    workers = max(1, min(len(sources), threads if threads is not None else (os.cpu_count() or 1)))
+    if workers == 1:
+        return [one(item) for item in sources]
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"parse-{extract.name}")
+    try:
+        return list(pool.map(one, sources))
+    finally:  # on an error, months not started yet are not parsed
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _month_end(month: dt.date) -> dt.date:

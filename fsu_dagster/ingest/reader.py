@@ -51,7 +51,13 @@ _QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
 _QUOTE_NEIGHBOURS = np.array([_QUOTE, _COMMA, _LF, _CR], dtype=np.uint8)
 
 
-def _read_csv(path: Path, fallback_encoding: str | None = None, used: dict[str, str] | None = None) -> pl.DataFrame:
+def _read_csv(
+    path: Path,
+    fallback_encoding: str | None = None,
+    used: dict[str, str] | None = None,
+    *,
+    empty_as_null: bool = False,
+) -> pl.DataFrame:
     """Read a CSV as all-string columns, strictly (RFC 4180), with line numbers in errors.
 
     The file is checked once by vectorised byte scans (quote placement, record ends, field
@@ -63,8 +69,12 @@ def _read_csv(path: Path, fallback_encoding: str | None = None, used: dict[str, 
     Text must be UTF-8 (a BOM is ignored). A file that is not is an error naming the line, the
     column and the fix, unless ``fallback_encoding`` is set: then it is decoded with that
     encoding, and ``used["encoding"]`` records it (it goes to ``fsu.data_quality``).
+
+    An empty field is ``""``, as the csv module reads it; ``empty_as_null``: polars' reader may
+    leave it null instead (for callers that treat both alike, as ``parse_extract`` does: it
+    saves filling every column).
     """
-    return _read_csv_bytes(path.read_bytes(), _display(path), fallback_encoding, used)
+    return _read_csv_bytes(path.read_bytes(), _display(path), fallback_encoding, used, empty_as_null=empty_as_null)
 
 
 def _bad_byte_position(raw: bytes, start: int) -> tuple[int, int, str | None]:
@@ -89,7 +99,12 @@ def _bad_byte_position(raw: bytes, start: int) -> tuple[int, int, str | None]:
 
 
 def _read_csv_bytes(
-    raw: bytes, name: str, fallback_encoding: str | None = None, used: dict[str, str] | None = None
+    raw: bytes,
+    name: str,
+    fallback_encoding: str | None = None,
+    used: dict[str, str] | None = None,
+    *,
+    empty_as_null: bool = False,
 ) -> pl.DataFrame:
     encoding = "utf-8"
     try:
@@ -114,11 +129,11 @@ def _read_csv_bytes(
     if used is not None:
         used["encoding"] = encoding
     data = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
-    frame = _read_csv_fast(data, name)
+    frame = _read_csv_fast(data, name, empty_as_null=empty_as_null)
     return frame if frame is not None else _read_csv_strict(data.decode("utf-8"), name)
 
 
-def _read_csv_fast(data: bytes, name: str) -> pl.DataFrame | None:
+def _read_csv_fast(data: bytes, name: str, *, empty_as_null: bool = False) -> pl.DataFrame | None:
     """polars' reader behind a vectorised structure check; None when the file needs the strict reader."""
     scan = _scan_csv(data)
     if scan is None:
@@ -148,7 +163,7 @@ def _read_csv_fast(data: bytes, name: str) -> pl.DataFrame | None:
         return None
     frame.columns = header
     # polars reads an empty field as null; the csv module (and so the strict reader) as "".
-    return frame.with_columns(pl.all().fill_null(""))
+    return frame if empty_as_null else frame.with_columns(pl.all().fill_null(""))
 
 
 def _scan_csv(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:

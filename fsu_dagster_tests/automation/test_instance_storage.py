@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -176,3 +177,71 @@ def test_a_table_or_column_found_is_not_looked_up_again_a_missing_one_is(tmp_pat
         # And the events still land where Dagster puts them.
         run_id = _run(instance)
         assert instance.get_asset_records([counted.key])[0].asset_entry.last_run_id == run_id
+
+
+def _schema(path: Path) -> tuple[list[tuple], list[tuple], str]:
+    with sqlite3.connect(path) as conn:
+        objects = sorted(conn.execute("select type, name, tbl_name, sql from sqlite_master").fetchall())
+        stamp = conn.execute("select version_num from alembic_version").fetchall()
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    return objects, stamp, mode
+
+
+def test_a_new_run_file_is_a_copy_of_what_dagsters_initdb_makes(tmp_path):
+    """A run's file is made from one file initialised by Dagster's own ``_initdb`` (once per storage):
+    the same tables, indexes, alembic stamp and WAL mode as ``_initdb`` gives a file of its own."""
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    home = dagster_home(tmp_path / "home")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, FsuSqliteEventLogStorage)
+        first, second = _run(instance), _run(instance)
+        assert "_fsu_run_template" in storage.__dict__  # made once, used for both runs
+        events = [e.dagster_event_type for e in instance.all_logs(second)]
+    stock = SqliteEventLogStorage(str(tmp_path / "stock"))
+    try:
+        with stock.run_connection("a-run"):
+            pass
+    finally:
+        stock.dispose()
+    expected = _schema(tmp_path / "stock" / "a-run.db")
+    assert expected[0] and expected[1] and expected[2] == "wal"
+    runs = home / "history" / "runs"
+    for run_id in (first, second):
+        assert _schema(runs / f"{run_id}.db") == expected
+    assert not list(runs.glob(".*"))  # no partial file left behind
+    assert dg.DagsterEventType.ASSET_MATERIALIZATION in events
+
+
+def test_a_run_file_that_exists_is_not_replaced(tmp_path):
+    home = dagster_home(tmp_path / "home")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        storage = instance.event_log_storage
+        assert isinstance(storage, FsuSqliteEventLogStorage)
+        run_id = _run(instance)
+        written = [e.dagster_event_type for e in instance.all_logs(run_id)]
+    with dg.DagsterInstance.from_config(str(home)) as again:
+        storage = again.event_log_storage
+        assert isinstance(storage, FsuSqliteEventLogStorage)
+        assert not storage._new_run_file(run_id)
+        assert [e.dagster_event_type for e in again.all_logs(run_id)] == written
+
+
+def test_without_hard_links_a_run_file_is_initialised_by_dagster_as_before(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "hard links not supported here")
+
+    home = dagster_home(tmp_path / "home")
+    monkeypatch.setattr(os, "link", no_links)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        run_id = _run(instance)
+        events = [e.dagster_event_type for e in instance.all_logs(run_id)]
+    runs = home / "history" / "runs"
+    objects, stamp, mode = _schema(runs / f"{run_id}.db")
+    assert objects and stamp and mode == "wal"
+    assert not list(runs.glob(".*"))
+    assert dg.DagsterEventType.ASSET_MATERIALIZATION in events

@@ -4,6 +4,10 @@
 rolling run under way (the first rolling step has finished, the next one is writing). The
 warehouse written by the earlier, complete run must then open, hold the same results, and a
 rerun must complete with the same cohort (the IO manager writes each table in one transaction).
+
+The kill is done once per module (:func:`killed`); the two claims are two tests. The rerun runs in
+a copy of the killed warehouse's folder (the database file and whatever the kill left beside it,
+such as a write-ahead log), so it starts from exactly what the kill left, whichever test runs first.
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
+import polars as pl
 import pytest
 
 from fsu_dagster import warehouse
 
 TABLES = ("fsu.cohort", "fsu.person_metrics", "fsu.person_totals", "fsu.cw_person_links", "fsu.connect_custody")
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
 
 def _snapshot(db) -> dict:
@@ -29,9 +38,24 @@ def _snapshot(db) -> dict:
         }
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_killed_run_leaves_previous_month_intact_and_rerun_completes(tiny_built, tmp_path, monkeypatch):
-    db = tmp_path / "fsu.duckdb"
+@dataclass
+class Killed:
+    folder: Path  # holds fsu.duckdb as the kill left it (read-only: copy the folder to write)
+    data_dir: Path
+    before: dict[str, pl.DataFrame]  # the tables of the complete run, before the kill
+    returncode: int | None
+    output: list[str]
+
+    @property
+    def db(self) -> Path:
+        return self.folder / "fsu.duckdb"
+
+
+@pytest.fixture(scope="module")
+def killed(tiny_built, tmp_path_factory) -> Killed:
+    """``tiny_built``'s warehouse copied, then an ``fsu run`` on it SIGKILLed once its rolling run is under way."""
+    folder = tmp_path_factory.mktemp("killed")
+    db = folder / "fsu.duckdb"
     shutil.copy(tiny_built.warehouse, db)
     before = _snapshot(db)
     assert set(before) == set(TABLES) and before["fsu.cohort"].height > 0
@@ -63,15 +87,25 @@ def test_killed_run_leaves_previous_month_intact_and_rerun_completes(tiny_built,
             proc.kill()
         proc.wait(timeout=30)
     assert killed, "\n".join(seen)
-    assert proc.returncode == -signal.SIGKILL
+    return Killed(folder, tiny_built.data_dir, before, proc.returncode, seen)
 
-    after_kill = _snapshot(db)
-    for table, frame in before.items():
+
+def test_killed_run_leaves_previous_month_intact(killed):
+    assert killed.returncode == -signal.SIGKILL, "\n".join(killed.output)
+    after_kill = _snapshot(killed.db)
+    for table, frame in killed.before.items():
         assert after_kill[table].equals(frame), table
 
+
+def test_rerun_after_a_kill_completes_with_the_same_results(killed, tmp_path):
     from fsu_dagster_tests.conftest import build_pipeline
 
-    build_pipeline(tiny_built.data_dir, db, link_mode="exact")
+    assert killed.returncode == -signal.SIGKILL, "\n".join(killed.output)
+    folder = tmp_path / "killed"
+    shutil.copytree(killed.folder, folder)
+    db = folder / "fsu.duckdb"
+    build_pipeline(killed.data_dir, db, link_mode="exact")
     rerun = _snapshot(db)
-    for table, frame in before.items():
+    assert set(rerun) == set(TABLES)
+    for table, frame in killed.before.items():
         assert rerun[table].equals(frame), table

@@ -145,3 +145,40 @@ def test_canonical_timestamp_shortcut_gives_the_general_parse():
     assert_frame_equal(a.valid, b.valid.filter(pl.col("call_id") != "KX"))
     assert_frame_equal(a.quarantine, b.quarantine.filter(pl.col("row_number") <= len(stamps)))
     assert a.quarantine.height > 0 and a.valid.height > 0
+
+
+def test_parse_gives_the_same_whether_empty_fields_are_read_as_null_or_empty_text(tmp_path):
+    """``parse_extract`` lets the fast reader leave empty fields null (no fill); the strict reader
+    gives ``""``. Empty, quoted-empty and blank fields, required and optional, must parse alike."""
+    import datetime as dt
+
+    from fsu_dagster.contract import EXTRACTS
+    from fsu_dagster_tests.sources.cases import good_row
+
+    extract, month = EXTRACTS["cw_incidents"], dt.date(2026, 3, 1)
+    header = ",".join(extract.column_names)
+    lines = [header]
+    for i in range(8):
+        good = good_row(extract, f"CW{i}")
+        values = []
+        for k, col in enumerate(extract.columns):
+            # Most rows keep their required values (valid rows); every third blanks one (quarantined).
+            blank = ["", '""', "  ", '" "'][(i + k) % 4]
+            keep = col.required and (i % 3 or k % 5)
+            values.append(good[col.name] if keep or (i + k) % 2 else blank)
+        lines.append(",".join(f'"{v}"' if "," in v else v for v in values))
+    raw = ("\n".join(lines) + "\n").encode()
+    assert ingest._read_csv_fast(raw, NAME, empty_as_null=True).null_count().sum_horizontal().item() > 0
+    path = tmp_path / "landing" / "2026-03" / "cw_incidents.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(raw)
+    fast = ingest.parse_extract(path, extract, month)
+    strict_frame = ingest._read_csv_strict(raw.decode(), NAME)
+    assert strict_frame.null_count().sum_horizontal().item() == 0
+    strict = ingest.parse_extract(strict_frame, extract, month, source_name=fast.source_file)
+    assert_frame_equal(fast.valid, strict.valid)
+    assert_frame_equal(fast.quarantine, strict.quarantine)
+    assert fast.quarantine.height > 0 and fast.valid.height > 0
+    assert {k: v for k, v in fast.stats.items() if k != "encoding"} == {
+        k: v for k, v in strict.stats.items() if k != "encoding"
+    }

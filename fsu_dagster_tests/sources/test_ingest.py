@@ -25,6 +25,7 @@ from fsu_dagster.ingest import (
     find_landing_file,
     output_schema,
     parse_extract,
+    parse_months,
 )
 from fsu_dagster_tests.sources.cases import MARCH, good_row, good_value, write_csv, write_extract
 
@@ -454,3 +455,44 @@ def test_repeated_header_name_is_an_error(tmp_path, header):
         LandingFileError, match=r"avaya_calls\.csv line 1: header names \['(call_id|line)'\] more than once"
     ):
         parse_extract(path, AVAYA, MARCH)
+
+
+# --------------------------------------------------------------------------- several months at once
+
+
+def _months_of_avaya(landing: Path) -> list[tuple[Path | None, dt.date]]:
+    """Five months of avaya_calls: good rows, bad rows, a duplicate key, a missing file."""
+    files: list[tuple[Path | None, dt.date]] = []
+    for i in range(5):
+        month = dt.date(2026, 1 + i, 1)
+        if i == 3:
+            files.append((None, month))
+            continue
+        rows = [good_row(AVAYA, f"M{i}K{k}", started_at=f"2026-{1 + i:02d}-1{k}T10:00:00") for k in range(4)]
+        rows += [good_row(AVAYA, f"M{i}K0"), good_row(AVAYA, f"M{i}X", started_at="never", line="fax")]
+        files.append((write_extract(landing, "avaya_calls", month, rows), month))
+    return files
+
+
+@pytest.mark.parametrize("threads", [None, 1, 2, 3])
+def test_parse_months_gives_each_months_parse_in_order(tmp_path, threads):
+    """Months parsed side by side give exactly what parsing them one after another gives."""
+    files = _months_of_avaya(tmp_path / "landing")
+    one_by_one = [parse_extract(path, AVAYA, month) for path, month in files]
+    together = parse_months(files, AVAYA, threads=threads)
+    assert [p.month for p in together] == [month for _, month in files]
+    for a, b in zip(together, one_by_one, strict=True):
+        assert (a.extract, a.month, a.source_file, a.stats) == (b.extract, b.month, b.source_file, b.stats)
+        assert a.valid.equals(b.valid) and a.quarantine.equals(b.quarantine)
+    assert together[3].source_file is None and together[3].valid.height == 0
+    assert together[0].quarantine.height > 0
+
+
+def test_parse_months_raises_the_first_broken_months_error(tmp_path):
+    """Two broken months: the error is the earlier month's, as when parsing one after another."""
+    files = _months_of_avaya(tmp_path / "landing")
+    for path, _ in (files[1], files[4]):
+        assert path is not None
+        path.write_text(path.read_text() + "A,B\n", encoding="utf-8")
+    with pytest.raises(LandingFileError, match=r"landing/2026-02/avaya_calls\.csv line 8: expected 7 fields, found 2"):
+        parse_months(files, AVAYA, threads=3)

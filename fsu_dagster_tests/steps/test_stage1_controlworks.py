@@ -70,6 +70,16 @@ def test_controlworks_logs_keeps_landing_month():
     assert out.row(0, named=True)["landing_month"] == dt.date(2025, 5, 1)
 
 
+@pytest.mark.parametrize("order", [["I1", "I2", "I3"], ["I3", "I1", "I2"]], ids=["in-order", "shuffled"])
+def test_controlworks_logs_come_in_incident_order(order):
+    """The logs are sorted by incident, whether or not the window's incidents already were."""
+    inc = incidents([dict(incident_id=i) for i in order])
+    res = resources([dict(incident_id=i, resource_id="A", assigned_at=ts(1, 0), released_at=ts(1, 1)) for i in order])
+    out = controlworks_logs(inc, res, M)
+    assert out.get_column("incident_id").to_list() == ["I1", "I2", "I3"]
+    assert out.get_column("hours").to_list() == [1.0, 1.0, 1.0]
+
+
 D1 = dt.date(1990, 1, 1)
 
 

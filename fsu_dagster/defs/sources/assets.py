@@ -31,7 +31,7 @@ from fsu_dagster.ingest import (
     find_landing_file,
     month_folder,
     output_schema,
-    parse_extract,
+    parse_months,
 )
 from fsu_dagster.quality import VOLUME_ACCEPTANCES_SCHEMA, quality_rows, volume_verdicts
 from fsu_dagster.settings import FsuSettings
@@ -205,11 +205,10 @@ def build_source_asset(extract: Extract) -> dg.AssetsDefinition:
     ) -> Iterator[dg.Output | dg.AssetCheckResult]:
         settings = fsu_settings.get()
         months = months_in_window(context.partition_time_window)
-        parsed = []
-        rules = plausibility_rules(settings)
-        for month in months:
-            path = find_landing_file(settings.landing_dir, extract.name, month)
-            parsed.append(parse_extract(path, extract, month, encoding=settings.landing_encoding, plausibility=rules))
+        files = [(find_landing_file(settings.landing_dir, extract.name, month), month) for month in months]
+        parsed = parse_months(
+            files, extract, encoding=settings.landing_encoding, plausibility=plausibility_rules(settings)
+        )
         # One log line per run, not per month: each is an event the instance stores (per-month
         # counts are in the metadata below).
         missing = [month_folder(p.month) for p in parsed if p.source_file is None]

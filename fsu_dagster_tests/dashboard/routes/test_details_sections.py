@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 
 from fsu_dagster.publish import publish_snapshot
 from fsu_dagster.warehouse import connect
-from fsu_dagster_tests.conftest import build_pipeline
 
 from ..conftest import MONTH, make_app, row_ids, sign_in
 
@@ -134,10 +133,9 @@ def test_person_alone_at_their_address(viewer, wh):
 
 
 @pytest.fixture(scope="module")
-def fuzzy(tiny_landing, tmp_path_factory):
-    """The tiny data linked in fuzzy mode (which makes ``CW:`` individuals), published."""
-    warehouse = tmp_path_factory.mktemp("tiny_fuzzy_wh") / "fsu.duckdb"
-    build_pipeline(tiny_landing, warehouse, link_mode="fuzzy")
+def fuzzy(tiny_built_fuzzy, tmp_path_factory):
+    """The tiny data linked in fuzzy mode (which makes ``CW:`` individuals; the session's run), published."""
+    warehouse = tiny_built_fuzzy.warehouse
     folder = tmp_path_factory.mktemp("fuzzy_snapshots")
     publish_snapshot(warehouse, folder, MONTH)
     return warehouse, folder
