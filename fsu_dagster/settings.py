@@ -74,6 +74,12 @@ class FsuSettings(BaseSettings):
     list_size: int = Field(100, ge=1, description="Top-N per metric that forms the cohort.")
     link_mode: Literal["exact", "fuzzy"] = "fuzzy"
     fuzzy_threshold: float | None = Field(None, ge=0, le=1)
+    link_block_pairs: int = Field(
+        30_000_000,
+        ge=1_000,
+        description="Fuzzy linking scores the window's identity pairs in blocks of about this many pairs "
+        "(a force's window, ~18 M pairs, is one block; a met-sized window, ~165 M, fits in ~6 GB with 10 M).",
+    )
 
     # Data quality.
     quarantine_max_rate: float = Field(

@@ -86,3 +86,17 @@ def test_settings_json_is_validated_when_read_back():
     assert settings_from_json(text).top_n == 3
     with pytest.raises(ValidationError):
         settings_from_json(text.replace('"top_n":3', '"top_n":0'))
+
+
+def test_the_link_block_size_is_a_setting_the_controlworks_linker_gets(monkeypatch, tmp_path):
+    from fsu_dagster.defs.identity.assets import link_config
+    from fsu_dagster.identity.config import LINK_CONFIG
+
+    assert link_config(load_settings(data_dir=tmp_path)).scoring_block_pairs == LINK_CONFIG.scoring_block_pairs
+    monkeypatch.setenv("FSU_LINK_BLOCK_PAIRS", "10000000")
+    chosen = link_config(load_settings(data_dir=tmp_path))
+    assert chosen.scoring_block_pairs == 10_000_000
+    assert chosen.threshold == LINK_CONFIG.threshold
+    monkeypatch.setenv("FSU_LINK_BLOCK_PAIRS", "10")
+    with pytest.raises(ValidationError, match="link_block_pairs"):
+        load_settings(data_dir=tmp_path)

@@ -70,7 +70,7 @@ def log_context_links(
     empty = pl.DataFrame(
         schema={"record_id": rid_dtype, "person_id": pl.String, "score": pl.Float64, "reason": pl.String}
     )
-    if links.height == 0 or cands.best.height == 0:
+    if links.height == 0 or cands.height == 0:
         return empty
     mention_roles = mentions.select("record_id", pl.col("incident_id").cast(pl.String), "role")
     linked = mention_roles.join(links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id")
@@ -135,10 +135,9 @@ def log_context_links(
     persons = cands.persons.with_columns(pl.col("person_id").cast(pl.String))
     context = context.join(persons.select(pl.col("person_id").alias("_x"), pl.col("pidx")), on="_x").drop("_x")
     # The mentions' own candidates, with the context's share for the people it names.
-    context_records = context.select("record_id", "_sum").unique("record_id")
+    context_records = context.select("record_id", "_sum").unique("record_id").join(cands.record_map, on="record_id")
     candidates = (
-        context_records.join(cands.record_map, on="record_id")
-        .join(cands.best, on="qid")
+        context_records.join(cands.for_queries(context_records["qid"]), on="qid")
         .join(context.select("record_id", "pidx", "_c"), on=["record_id", "pidx"], how="left")
         # Only a person the mention itself could be: the context says whose log this
         # is, not who a household member with the same surname and address is.

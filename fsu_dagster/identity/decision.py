@@ -14,7 +14,12 @@
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -24,7 +29,9 @@ from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 
 __all__ = [
     "RECORD_LINK_COLUMNS",
+    "CandidateParts",
     "Candidates",
+    "FrequencyPrior",
     "best_versions",
     "decide",
     "frequency_units",
@@ -100,6 +107,67 @@ def normalise_posterior(group: np.ndarray, lo: np.ndarray) -> np.ndarray:
     return rel / (np.exp2(-top) + total)
 
 
+@dataclass
+class FrequencyPrior:
+    """The frequency prior's counts (see :func:`frequency_units`): the decision units
+    (``qid, _g, _gi, _u``), each (query group, person)'s sure count ``_c`` and each group's
+    total ``_C``. Worked out once from every query's sure candidate; :meth:`plan` then
+    applies it to any slice of the candidates whose queries it holds whole."""
+
+    units: pl.DataFrame
+    counts: pl.DataFrame
+    totals: pl.DataFrame
+    n_eff: int
+    rho: float
+
+    @classmethod
+    def from_sure(
+        cls, sure: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float, config: LinkConfig = LINK_CONFIG
+    ) -> FrequencyPrior:
+        """``sure``: candidate rows ``qid, pidx, score`` that include every row with
+        ``score >= config.sure_score`` (others are ignored), in candidate order."""
+        # The query group as a small integer in the group's sort order (same unit numbering as
+        # sorting by the text): joins of ten million candidates on a text key cost a gigabyte.
+        codes = record_map.select(pl.col("_g").unique().sort()).with_row_index("_gi")
+        units = (
+            record_map.group_by("qid", "_g")
+            .agg(pl.len().alias("_k"))
+            .join(codes, on="_g")
+            .sort("qid", "_gi")
+            .with_row_index("_u")
+            .with_columns(pl.col("_u").cast(pl.UInt32))
+        )
+        # Sure (≥ 0.99 > ½): at most one candidate per record group qualifies.
+        top = sure.filter(pl.col("score") >= config.sure_score).select("qid", "pidx").unique("qid", keep="first")
+        counts = units.join(top, on="qid").group_by("_gi", "pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
+        totals = counts.group_by("_gi").agg(pl.col("_c").sum().alias("_C"))
+        return cls(units=units, counts=counts, totals=totals, n_eff=n_eff, rho=rho)
+
+    def record_map(self, record_map: pl.DataFrame) -> pl.DataFrame:
+        """The record map pointing to the units (``qid`` = unit)."""
+        return record_map.join(self.units.select("qid", "_g", "_u"), on=["qid", "_g"]).select(
+            "record_id", pl.col("_u").alias("qid"), "_g"
+        )
+
+    def plan(self, best: pl.DataFrame) -> pl.DataFrame:
+        """For each candidate of each unit, its row in ``best`` (``_row``), its unit and its
+        prior, in unit order (within a unit the candidates keep their order, by person)."""
+        base = math.log2(self.rho / (1 - self.rho))
+        n_eff = self.n_eff
+        share = (pl.col("_c").fill_null(0.0) + 1.0) / (pl.col("_C").fill_null(0.0) + n_eff)
+        prior = base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)
+        return (
+            best.lazy()
+            .select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "qid", "pidx")
+            .join(self.units.lazy().select("qid", "_gi", "_u"), on="qid")
+            .join(self.counts.lazy(), on=["_gi", "pidx"], how="left")
+            .join(self.totals.lazy(), on="_gi", how="left")
+            .select("_row", "_u", prior.alias("_prior"))
+            .sort("_u", "_row")
+            .collect()
+        )
+
+
 def frequency_units(
     best: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float, config: LinkConfig = LINK_CONFIG
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -113,39 +181,10 @@ def frequency_units(
     out on three narrow columns of the candidates: for each candidate of each unit, its row in
     ``best`` (``_row``), its unit and its prior, in unit order (within a unit the candidates
     keep their order, by person); and the record map pointing to the units.
-    :func:`posterior_by_units` applies the plan to the candidates."""
-    # The query group as a small integer in the group's sort order (same unit numbering as
-    # sorting by the text): joins of ten million candidates on a text key cost a gigabyte.
-    codes = record_map.select(pl.col("_g").unique().sort()).with_row_index("_gi")
-    units = (
-        record_map.group_by("qid", "_g")
-        .agg(pl.len().alias("_k"))
-        .join(codes, on="_g")
-        .sort("qid", "_gi")
-        .with_row_index("_u")
-        .with_columns(pl.col("_u").cast(pl.UInt32))
-    )
-    # Sure (≥ 0.99 > ½): at most one candidate per record group qualifies.
-    top = best.filter(pl.col("score") >= config.sure_score).select("qid", "pidx").unique("qid", keep="first")
-    counts = units.join(top, on="qid").group_by("_gi", "pidx").agg(pl.col("_k").sum().cast(pl.Float64).alias("_c"))
-    totals = counts.group_by("_gi").agg(pl.col("_c").sum().alias("_C"))
-    base = math.log2(rho / (1 - rho))
-    share = (pl.col("_c").fill_null(0.0) + 1.0) / (pl.col("_C").fill_null(0.0) + n_eff)
-    prior = base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)
-    plan = (
-        best.lazy()
-        .select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "qid", "pidx")
-        .join(units.lazy().select("qid", "_gi", "_u"), on="qid")
-        .join(counts.lazy(), on=["_gi", "pidx"], how="left")
-        .join(totals.lazy(), on="_gi", how="left")
-        .select("_row", "_u", prior.alias("_prior"))
-        .sort("_u", "_row")
-        .collect()
-    )
-    new_map = record_map.join(units.select("qid", "_g", "_u"), on=["qid", "_g"]).select(
-        "record_id", pl.col("_u").alias("qid"), "_g"
-    )
-    return plan, new_map
+    :func:`posterior_by_units` applies the plan to the candidates. (The same as
+    :class:`FrequencyPrior`, which the linker uses a block of candidates at a time.)"""
+    prior = FrequencyPrior.from_sure(best.select("qid", "pidx", "score"), record_map, n_eff, rho, config)
+    return prior.plan(best), prior.record_map(record_map)
 
 
 def posterior_by_units(handed_over: list[pl.DataFrame], plan: pl.DataFrame) -> pl.DataFrame:
@@ -218,34 +257,135 @@ def reason_expr() -> pl.Expr:
     )
 
 
+class CandidateParts:
+    """The candidates of blocks of queries, one frame a block (each sorted by ``qid``; a
+    query's candidates all lie in one block).
+
+    With ``spill`` each block's frame is written to a temporary directory (Arrow IPC, LZ4:
+    at most about 42 bytes a candidate) and read back one at a time (a compressed file is read
+    into memory, not mapped, so what a block holds is freed with it),
+    so that the decision never holds every block's candidates at once (a met window has
+    about a hundred million); the directory is removed with the object. Without, the frames
+    stay in memory (one block: nothing to gain from writing it)."""
+
+    def __init__(self, *, spill: bool) -> None:
+        self._items: list[pl.DataFrame | Path | None] = []
+        self._heights: list[int] = []
+        self._dir: Path | None = None
+        if spill:
+            self._dir = Path(tempfile.mkdtemp(prefix="fsu-candidates-"))
+            weakref.finalize(self, shutil.rmtree, self._dir, True)
+        self._written = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def height(self) -> int:
+        return sum(self._heights)
+
+    def append(self, frame: pl.DataFrame) -> None:
+        self._items.append(None)
+        self._heights.append(0)
+        self.put(len(self._items) - 1, frame)
+
+    def put(self, i: int, frame: pl.DataFrame) -> None:
+        """Block ``i``'s candidates are now ``frame``."""
+        self._heights[i] = frame.height
+        if self._dir is None:
+            self._items[i] = frame
+            return
+        self._written += 1
+        path = self._dir / f"block-{i:05d}-{self._written}.arrow"
+        frame.write_ipc(path, compression="lz4")
+        old = self._items[i]
+        self._items[i] = path
+        if isinstance(old, Path):
+            old.unlink(missing_ok=True)
+
+    def take(self, i: int) -> pl.DataFrame:
+        """Block ``i``'s candidates, handed over: an in-memory frame is no longer held here
+        (``put`` the block's new frame back)."""
+        item = self._items[i]
+        if isinstance(item, Path):
+            # Arrow IPC does not keep polars' sorted flag: set again (checked) so that a
+            # block read back is the same frame that was written.
+            frame = pl.read_ipc(item)
+            if "qid" in frame.columns and frame["qid"].is_sorted():
+                frame = frame.with_columns(pl.col("qid").set_sorted())
+            return frame
+        if item is None:
+            raise RuntimeError(f"block {i} of the candidates was taken and not put back")
+        self._items[i] = None
+        return item
+
+    def frames(self) -> Iterator[pl.DataFrame]:
+        """Every block's candidates, one at a time (kept)."""
+        for i in range(len(self._items)):
+            frame = self.take(i)
+            if self._dir is None:
+                self._items[i] = frame
+            yield frame
+
+    def concat(self) -> pl.DataFrame:
+        """Every block's candidates in one frame, sorted by ``qid, pidx``: the blocks are
+        ranges of identities, and a query record group's number follows its first mention,
+        so the blocks' ``qid`` ranges interleave."""
+        frames = list(self.frames())
+        if not frames:
+            raise ValueError("no candidates")
+        if len(frames) == 1:
+            return frames[0]
+        return pl.concat(frames).sort("qid", "pidx").with_columns(pl.col("qid").set_sorted())
+
+
 @dataclass
 class Candidates:
     """Every query record's scored candidates, before the decision.
 
-    ``best``: one row per (query record group ``qid``, candidate person ``pidx``) with
-    the comparison levels, ``weight`` (the evidence, bits), ``log_odds`` (prior +
-    weight, against "nobody in the index") and ``score`` (posterior); ``record_map``:
-    ``record_id → qid``; ``persons``: ``pidx → person_id``; ``rho``: prior share of
-    queries whose person is in the index."""
+    ``parts``: the candidates, a block of queries at a time (``CandidateParts``), one row per
+    (query record group ``qid``, candidate person ``pidx``) with the comparison levels,
+    ``weight`` (the evidence, bits), ``log_odds`` (prior + weight, against "nobody in the
+    index") and ``score`` (posterior); ``record_map``: ``record_id → qid``; ``persons``:
+    ``pidx → person_id``; ``rho``: prior share of queries whose person is in the index."""
 
-    best: pl.DataFrame
+    parts: CandidateParts
     record_map: pl.DataFrame
     persons: pl.DataFrame
     rho: float
 
+    @property
+    def best(self) -> pl.DataFrame:
+        """All the candidates in one frame (every block read at once: for small inputs)."""
+        return self.parts.concat()
+
+    @property
+    def height(self) -> int:
+        return self.parts.height
+
+    def for_queries(self, qids: pl.Series) -> pl.DataFrame:
+        """The candidates of the query record groups ``qids``, a block at a time."""
+        wanted = pl.DataFrame({"qid": qids.cast(pl.UInt32)}).unique()
+        found = [frame.join(wanted, on="qid", how="semi") for frame in self.parts.frames()]
+        return pl.concat(found)
+
 
 def decide(cands: Candidates, threshold: float, *, one_to_one: bool = False) -> pl.DataFrame:
     """Each query record's best candidate, when its posterior reaches ``threshold``."""
-    best, persons, record_map = cands.best, cands.persons, cands.record_map
+    persons, record_map = cands.persons, cands.record_map
     # Only rows that reach the threshold can be chosen, and a query's best candidate
-    # reaches it whenever any of its candidates does: filter first, then pick.
-    chosen = (
-        best.filter(pl.col("score") >= threshold)
-        .join(persons, on="pidx", how="left")
-        .sort(["qid", "score", "person_id"], descending=[False, True, False])
-        .group_by("qid", maintain_order=True)
-        .first()
-        .filter(pl.col("score") >= threshold)
+    # reaches it whenever any of its candidates does: filter first, then pick. A query's
+    # candidates lie in one block, so the choice is made a block at a time.
+    chosen = pl.concat(
+        [
+            best.filter(pl.col("score") >= threshold)
+            .join(persons, on="pidx", how="left")
+            .sort(["qid", "score", "person_id"], descending=[False, True, False])
+            .group_by("qid", maintain_order=True)
+            .first()
+            .filter(pl.col("score") >= threshold)
+            for best in cands.parts.frames()
+        ]
     )
     if one_to_one:
         chosen = chosen.sort(["score", "qid"], descending=[True, False]).unique(

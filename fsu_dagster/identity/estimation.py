@@ -23,7 +23,15 @@ from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.decision import top_per_query
 from fsu_dagster.identity.scoring import COMPARISON_ORDER, Parameters, ScoringInputs, field_levels
 
-__all__ = ["em_share", "estimate_household", "estimate_m", "estimate_u", "sure_share"]
+__all__ = [
+    "em_share",
+    "em_share_of",
+    "estimate_household",
+    "estimate_m",
+    "estimate_u",
+    "query_evidence",
+    "sure_share",
+]
 
 
 def estimate_u(inputs: ScoringInputs, params: Parameters, index: pl.DataFrame, rng: np.random.Generator) -> None:
@@ -153,18 +161,37 @@ def em_share(
     candidates. A record with no candidate counts as not in the index (so ρ leans low:
     its person may be there but blocked out). Smoothed with ``config.em_pseudo`` records at
     ``config.prior_in_index`` and clipped to ``config.em_prior_bounds``."""
-    n = record_map.height
-    if n == 0 or best.height == 0:
+    if record_map.height == 0 or best.height == 0:
         return rho
+    return em_share_of(query_evidence(best), record_map, n_eff, rho, config)
+
+
+def query_evidence(best: pl.DataFrame) -> pl.DataFrame:
+    """``qid, log_s``: per query record group, ``log2 Σ_j 2^{w_j}`` over its candidates (the
+    part of ``em_share`` that reads the candidates; a block of queries at a time gives the
+    same rows)."""
     b = best.select("qid", "weight").sort("qid")
     qid = b["qid"].to_numpy()
     w = b["weight"].to_numpy().astype(float)
+    if qid.size == 0:
+        return pl.DataFrame({"qid": qid, "log_s": w})
     starts = np.flatnonzero(np.r_[True, qid[1:] != qid[:-1]])
     counts = np.diff(np.r_[starts, qid.size])
     top = np.maximum.reduceat(w, starts)
     log_s = top + np.log2(np.add.reduceat(np.exp2(w - np.repeat(top, counts)), starts))
+    return pl.DataFrame({"qid": qid[starts], "log_s": log_s})
+
+
+def em_share_of(
+    evidence: pl.DataFrame, record_map: pl.DataFrame, n_eff: int, rho: float, config: LinkConfig = LINK_CONFIG
+) -> float:
+    """``em_share`` from ``query_evidence`` (every query's, in query order)."""
+    n = record_map.height
+    if n == 0 or evidence.height == 0:
+        return rho
+    log_s = evidence["log_s"].to_numpy()
     mult = (
-        pl.DataFrame({"qid": qid[starts]})
+        evidence.select("qid")
         .join(record_map.group_by("qid").agg(pl.len().alias("_k")), on="qid", how="left", maintain_order="left")["_k"]
         .fill_null(0)
         .to_numpy()

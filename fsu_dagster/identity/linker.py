@@ -53,13 +53,21 @@ from fsu_dagster.identity.blocking import (
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.decision import (
     RECORD_LINK_COLUMNS,
+    CandidateParts,
     Candidates,
+    FrequencyPrior,
     decide,
-    frequency_units,
     posterior,
     posterior_by_units,
 )
-from fsu_dagster.identity.estimation import em_share, estimate_household, estimate_m, estimate_u, sure_share
+from fsu_dagster.identity.estimation import (
+    em_share_of,
+    estimate_household,
+    estimate_m,
+    estimate_u,
+    query_evidence,
+    sure_share,
+)
 from fsu_dagster.identity.exact import link_exact
 from fsu_dagster.identity.normal_forms import dob_key, fold_name, name_key, phone_key, pnc_key, postcode_key
 from fsu_dagster.identity.scoring import PairScores, Parameters, ScoringInputs
@@ -228,7 +236,7 @@ def _concat_and_clear(parts: list[pl.DataFrame]) -> pl.DataFrame:
 def _in_query_order(parts: list[pl.DataFrame]) -> pl.DataFrame:
     """Blocks' best versions (each sorted by ``qid, pidx``) as one frame sorted by ``qid, pidx``:
     the rows and order of scoring every pair at once (a record's pairs lie in one block)."""
-    if len(parts) == 1:
+    if len(parts) == 1 and parts[0]["qid"].flags["SORTED_ASC"]:
         return parts.pop()
     return _concat_and_clear(parts).sort("qid", "pidx").with_columns(pl.col("qid").set_sorted())
 
@@ -464,10 +472,8 @@ def fuzzy_candidates(
     n_identities = query_identities.height
     del query_identities  # the scoring inputs hold its codes
 
-    def block_scores(start: int, stop: int, pairs: pl.DataFrame) -> PairScores:
-        block_records = None if single else records.filter(pl.col("iq").is_between(start, stop, closed="left"))
-        return PairScores(pairs, inputs, block_records, config)
-
+    block_scores = _BlockScores(inputs, None if single else records, config)
+    del records
     params = Parameters(config)
     if estimate:
         # u and the household dependence come from the index alone.
@@ -483,7 +489,7 @@ def fuzzy_candidates(
     # each block again under the estimated m (holding every block at once is what does not fit).
     blocks: list[tuple[int, int]] = []
     anchors: list[pl.DataFrame] = []
-    parts: list[pl.DataFrame] = []
+    first: list[pl.DataFrame] = []
     scores: PairScores | None = None
     for start, stop, pairs in pair_maker.blocks():
         blocks.append((start, stop))
@@ -493,40 +499,96 @@ def fuzzy_candidates(
         scores = block_scores(start, stop, pairs)
         del pairs  # PairScores keeps what it needs
         if not estimate:
-            parts.append(scores.best_versions(params, min_weight=prune))
+            first.append(scores.best_versions(params, min_weight=prune))
             continue
         # Only each query's best candidate is an anchor (estimate_m), so only those are kept.
         anchors.append(scores.best_versions(params, min_weight=anchor_min, top_only=True))
     if scores is None:
         return None
+    # Each block's candidates, a block at a time from here on; with several blocks they wait
+    # on disk, so that the decision never holds every block's candidates at once.
+    parts = CandidateParts(spill=len(blocks) > 1)
     if estimate:
         estimate_m(inputs, params, _in_query_order(anchors), name_bits=math.log2(n_eff))
         del anchors
         if len(blocks) == 1:
-            parts = [scores.best_versions(params, min_weight=prune)]
+            parts.append(scores.best_versions(params, min_weight=prune))
         else:
             for start, stop in blocks:
                 scores = None
                 scores = block_scores(start, stop, pair_maker.pairs(start, stop))
-                parts.append(scores.best_versions(params, min_weight=prune))
-    del scores, pair_maker  # the largest objects of the linker: not needed beyond this point
-    best = posterior(_in_query_order(parts), pl.lit(prior))
-    del parts
+                parts.append(_in_query_order([scores.best_versions(params, min_weight=prune)]))
+    else:
+        while first:
+            parts.append(_in_query_order([first.pop(0)]))
+    # The largest objects of the linker: not needed beyond this point.
+    del scores, pair_maker, block_scores, inputs, index_rows
+    return _decision_inputs(parts, record_map, persons, prior, n_eff, estimate, frequency_prior, prior_share, config)
+
+
+class _BlockScores:
+    """Scores a block of identity pairs (identities ``start .. stop``): ``PairScores`` with
+    the block's records (None: every record is its identity)."""
+
+    def __init__(self, inputs: ScoringInputs, records: pl.DataFrame | None, config: LinkConfig) -> None:
+        self.inputs, self.records, self.config = inputs, records, config
+
+    def __call__(self, start: int, stop: int, pairs: pl.DataFrame) -> PairScores:
+        records = self.records
+        block = None if records is None else records.filter(pl.col("iq").is_between(start, stop, closed="left"))
+        return PairScores(pairs, self.inputs, block, self.config)
+
+
+def _decision_inputs(
+    parts: CandidateParts,
+    record_map: pl.DataFrame,
+    persons: pl.DataFrame,
+    prior: float,
+    n_eff: int,
+    estimate: bool,
+    frequency_prior: bool,
+    prior_share: Literal["em", "sure"],
+    config: LinkConfig,
+) -> Candidates:
+    """The candidates' posteriors under the estimated prior share and, with
+    ``frequency_prior``, the frequency prior: a block of queries at a time. What a step needs
+    of every block (the sure links, each query's evidence) is gathered first; a query's
+    candidates lie in one block, so each block's posterior is that block's rows of the whole's."""
+    sure_cols = ("qid", "pidx", "score")
+
+    def posteriors(prior: float, gather_evidence: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        sure, evidence = [], []
+        for i in range(len(parts)):
+            best = posterior(parts.take(i).drop("score", "log_odds", strict=False), pl.lit(prior))
+            sure.append(best.filter(pl.col("score") >= config.sure_score).select(sure_cols))
+            if gather_evidence:
+                evidence.append(query_evidence(best))
+            parts.put(i, best)
+            del best
+        # In query order, as the whole's would be (the blocks' qid ranges interleave): the
+        # EM sums over it.
+        return pl.concat(sure), pl.concat(evidence).sort("qid") if gather_evidence else None
+
+    sure, evidence = posteriors(prior, estimate and prior_share == "em")
     rho = config.prior_in_index
     if estimate:
         # Empirical Bayes: the share of records surely linked is a floor for the share
         # of queries whose person is in the index; by default it is then refined by EM.
-        rho = sure_share(best, record_map, config)
-        if prior_share == "em":
-            rho = em_share(best, record_map, n_eff, rho, config)
+        rho = sure_share(sure, record_map, config)
+        if evidence is not None:
+            rho = em_share_of(evidence, record_map, n_eff, rho, config)
+        del evidence
         prior = math.log2(rho / (1 - rho)) - math.log2(n_eff)
-        best = posterior(best.drop("score", "log_odds"), pl.lit(prior))
+        sure, _ = posteriors(prior, False)
     if frequency_prior:
-        # The linker's only reference to the wide candidate frame is handed over, so it is
-        # freed column by column while the units' copy is built (one copy at a time, not two).
-        plan, record_map = frequency_units(best, record_map, n_eff, rho, config)
-        handed_over = [best]
-        del best
-        best = posterior_by_units(handed_over, plan)
-        del plan
-    return Candidates(best=best, record_map=record_map.drop("_g"), persons=persons, rho=rho)
+        freq = FrequencyPrior.from_sure(sure, record_map, n_eff, rho, config)
+        del sure
+        for i in range(len(parts)):
+            # The block's only reference to its wide candidate frame is handed over, so it is
+            # freed column by column while the units' copy is built (one copy at a time, not two).
+            handed_over = [parts.take(i)]
+            plan = freq.plan(handed_over[0])
+            parts.put(i, posterior_by_units(handed_over, plan))
+            del plan, handed_over
+        record_map = freq.record_map(record_map)
+    return Candidates(parts=parts, record_map=record_map.drop("_g"), persons=persons, rho=rho)

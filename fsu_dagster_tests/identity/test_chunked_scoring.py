@@ -174,9 +174,43 @@ def test_candidates_scored_in_blocks_of_pairs_are_those_scored_at_once(monkeypat
     n_blocks = len(built) // (2 if estimate else 1)
     assert n_blocks > 3 and len(built) == n_blocks * (2 if estimate else 1)
     assert sum(built[:n_blocks]) == total == sum(built[n_blocks:] or built)
+    assert len(blocked.parts) == n_blocks and len(whole.parts) == 1
     assert blocked.best.equals(whole.best)
     assert blocked.record_map.equals(whole.record_map)
     assert blocked.rho == whole.rho
+    assert decision.decide(blocked, 0.8).equals(decision.decide(whole, 0.8))
+
+
+def test_candidate_parts_spill_to_disk_and_are_removed_with_the_parts():
+    """Spilled blocks are written, read back as the same frames (sorted flag and all), replaced
+    on ``put`` and removed with the object; in-memory parts hand a frame over once."""
+    frames = [
+        pl.DataFrame({"qid": pl.Series([5, 5, 9], dtype=pl.UInt32), "pidx": [1, 2, 0], "score": [0.1, 0.2, 0.9]}),
+        pl.DataFrame({"qid": pl.Series([0, 3], dtype=pl.UInt32), "pidx": [4, 4], "score": [0.5, None]}),
+    ]
+    parts = decision.CandidateParts(spill=True)
+    for frame in frames:
+        parts.append(frame.with_columns(pl.col("qid").set_sorted()))
+    folder = parts._dir
+    assert folder is not None and len(list(folder.iterdir())) == 2
+    assert parts.height == 5
+    back = parts.take(0)
+    assert back.equals(frames[0]) and back["qid"].flags["SORTED_ASC"]
+    parts.put(0, back.head(1))
+    assert len(list(folder.iterdir())) == 2 and parts.height == 3
+    assert parts.concat().equals(pl.concat([frames[1], frames[0].head(1)]))
+    del parts, back
+    import gc
+
+    gc.collect()
+    assert not folder.exists()
+
+    kept = decision.CandidateParts(spill=False)
+    kept.append(frames[0])
+    assert [f.height for f in kept.frames()] == [3]
+    assert kept.take(0) is frames[0]
+    with pytest.raises(RuntimeError, match="taken and not put back"):
+        kept.take(0)
 
 
 @pytest.mark.parametrize("chunk", [9, 37, 1_000_000])

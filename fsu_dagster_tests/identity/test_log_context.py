@@ -216,3 +216,23 @@ def test_links_do_not_depend_on_the_query_chunk():
     for chunk in (5, 64):
         chunked = link_controlworks(logs, PERSONS, config=dataclasses.replace(LINK_CONFIG, query_chunk=chunk))
         assert chunked.equals(whole), chunk
+
+
+def test_links_do_not_depend_on_the_scoring_blocks():
+    """With several scoring blocks the candidates wait on disk and every decision step (the
+    sure share, the frequency prior, the choice, the log context) reads them a block at a
+    time: the same links as one block, the context's among them."""
+    logs = _logs(
+        [
+            *_background(150),
+            ("X1", LAURA_A_CALLING, ("Laura", "Begum", None)),
+            ("X2", ("Laura", "Begum", None), None),
+            ("X3", ("Lora", "Begum", D(1972, 11, 30)), ("Laura", "Begun", D(1990, 2, 4))),
+        ]
+    )
+    whole = link_controlworks(logs, PERSONS, config=LINK_CONFIG)
+    assert whole["reason"].str.contains("log_context").any()
+    blocked = link_controlworks(
+        logs, PERSONS, config=dataclasses.replace(LINK_CONFIG, query_chunk=5, scoring_block_pairs=40)
+    )
+    assert blocked.equals(whole)

@@ -7,6 +7,7 @@ provisional ``CW:`` individuals) and link quality.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import dagster as dg
@@ -17,6 +18,7 @@ from fsu_dagster.defs.identity import schemas
 from fsu_dagster.defs.stage1 import schemas as stage1_schemas
 from fsu_dagster.defs.window import Produced, hop_in, source_in, window_asset
 from fsu_dagster.frames import with_window_month
+from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.settings import FsuSettings
 
 LAYER = "identity"
@@ -60,6 +62,11 @@ def identity_variants(
     return Produced(out, {"variants_per_field": {r["field"]: int(r["len"]) for r in per_field.iter_rows(named=True)}})
 
 
+def link_config(settings: FsuSettings) -> LinkConfig:
+    """The linker's constants with what the settings choose (``link_block_pairs``)."""
+    return dataclasses.replace(LINK_CONFIG, scoring_block_pairs=settings.link_block_pairs)
+
+
 @window_asset(
     layer=LAYER,
     name="cw_person_links",
@@ -83,7 +90,7 @@ def cw_person_links(
     identity_index: pl.DataFrame,
     connect_person_roles: pl.DataFrame,
 ) -> Produced:
-    link = identity.controlworks_linker(settings.link_mode, settings.fuzzy_threshold)
+    link = identity.controlworks_linker(settings.link_mode, settings.fuzzy_threshold, link_config(settings))
     out = with_window_month(link(cw_logs, identity_index, connect_person_roles), month).with_columns(
         pl.lit(settings.link_mode).alias("link_mode")
     )
