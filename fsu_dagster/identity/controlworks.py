@@ -22,7 +22,27 @@ from fsu_dagster.identity.decision import RECORD_LINK_COLUMNS, decide
 from fsu_dagster.identity.linker import empty_links, fuzzy_candidates, link_records
 from fsu_dagster.identity.normal_forms import postcode_key
 
-__all__ = ["controlworks_mentions", "home_postcodes", "link_controlworks"]
+__all__ = [
+    "CW_LOG_LINK_COLUMNS",
+    "INDEX_LINK_COLUMNS",
+    "ROLE_LINK_COLUMNS",
+    "controlworks_mentions",
+    "home_postcodes",
+    "link_controlworks",
+]
+
+#: The columns of the window's logs that ``link_controlworks`` reads: the log, its location's
+#: postcode and each role's identity (only the originator has a phone number).
+CW_LOG_LINK_COLUMNS: tuple[str, ...] = (
+    "incident_id",
+    "location_postcode",
+    *(f"{role}_{field}" for role in CW_ROLES for field in ("forename", "surname", "dob", "pnc_id")),
+    "originator_phone",
+)
+#: The columns of the identity index that ``link_controlworks`` reads.
+INDEX_LINK_COLUMNS: tuple[str, ...] = ("person_id", "forename", "surname", "dob", "pnc_id", "phone_number")
+#: The columns of ``connect_person_roles`` that ``link_controlworks`` reads (fuzzy: the homes).
+ROLE_LINK_COLUMNS: tuple[str, ...] = ("person_id", "home_postcode")
 
 
 def controlworks_mentions(cw_logs: pl.DataFrame) -> pl.DataFrame:

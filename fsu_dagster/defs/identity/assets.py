@@ -19,6 +19,7 @@ from fsu_dagster.defs.stage1 import schemas as stage1_schemas
 from fsu_dagster.defs.window import Produced, hop_in, source_in, window_asset
 from fsu_dagster.frames import with_window_month
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
+from fsu_dagster.identity.controlworks import CW_LOG_LINK_COLUMNS, INDEX_LINK_COLUMNS, ROLE_LINK_COLUMNS
 from fsu_dagster.settings import FsuSettings
 
 LAYER = "identity"
@@ -71,9 +72,9 @@ def link_config(settings: FsuSettings) -> LinkConfig:
     layer=LAYER,
     name="cw_person_links",
     ins={
-        "cw_logs": hop_in("stage1", "cw_logs"),
-        "identity_index": hop_in(LAYER, "identity_index"),
-        "connect_person_roles": source_in("connect_person_roles"),
+        "cw_logs": hop_in("stage1", "cw_logs", CW_LOG_LINK_COLUMNS),
+        "identity_index": hop_in(LAYER, "identity_index", INDEX_LINK_COLUMNS),
+        "connect_person_roles": source_in("connect_person_roles", ROLE_LINK_COLUMNS),
     },
     schema=stage1_schemas.CwPersonLinks,
     description=(
@@ -116,9 +117,9 @@ def cw_person_links(
     layer=LAYER,
     name="link_quality",
     ins={
-        "cw_logs": hop_in("stage1", "cw_logs"),
-        "identity_index": hop_in(LAYER, "identity_index"),
-        "cw_person_links": hop_in(LAYER, "cw_person_links"),
+        "cw_logs": hop_in("stage1", "cw_logs", (*CW_LOG_LINK_COLUMNS, "created_at")),
+        "identity_index": hop_in(LAYER, "identity_index", INDEX_LINK_COLUMNS),
+        "cw_person_links": hop_in(LAYER, "cw_person_links", ["incident_id", "role", "person_id"]),
     },
     schema=schemas.LinkQuality,
     description="Share of logs whose originator / subject is linked, per link mode and log month (aggregates only).",
