@@ -74,7 +74,8 @@ def link_config(settings: FsuSettings) -> LinkConfig:
     ins={
         "cw_logs": hop_in("stage1", "cw_logs", CW_LOG_LINK_COLUMNS),
         "identity_index": hop_in(LAYER, "identity_index", INDEX_LINK_COLUMNS),
-        "connect_person_roles": source_in("connect_person_roles", ROLE_LINK_COLUMNS),
+        # With what version resolution needs: the landing month and the parent investigation.
+        "connect_person_roles": source_in("connect_person_roles", ["month", "investigation_id", *ROLE_LINK_COLUMNS]),
     },
     schema=stage1_schemas.CwPersonLinks,
     description=(
