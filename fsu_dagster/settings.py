@@ -78,7 +78,8 @@ class FsuSettings(BaseSettings):
         30_000_000,
         ge=1_000,
         description="Fuzzy linking scores the window's identity pairs in blocks of about this many pairs "
-        "(a force's window, ~18 M pairs, is one block; a met-sized window, ~165 M, fits in ~6 GB with 10 M).",
+        "(a force's window, ~18 M pairs, is one block; for a met-sized window, ~165 M, use 8 M: its whole "
+        "fuzzy run then peaked at 7.3 GB).",
     )
 
     # Data quality.
