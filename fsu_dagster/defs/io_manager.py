@@ -170,15 +170,14 @@ class _RunIOManager(DbIOManager):
         if rows is not None:
             return self._load_rows(context, table_slice, str(rows))
         key = (table, self._db_client.get_select_statement(table_slice))
-        if key in self._loaded:
-            self._loaded.move_to_end(key)
-            return self._loaded[key]
+        kept = self._kept(key)
+        if kept is not None:
+            return kept
         if table_slice.columns:
             # A projection of a slice kept whole: its columns, in the order asked (no copy).
-            whole = (table, self._db_client.get_select_statement(table_slice._replace(columns=None)))
-            if whole in self._loaded:
-                self._loaded.move_to_end(whole)
-                return self._loaded[whole].select(table_slice.columns)
+            whole = self._kept((table, self._db_client.get_select_statement(table_slice._replace(columns=None))))
+            if whole is not None:
+                return whole.select(table_slice.columns)
         frame = super().load_input(context)
         if isinstance(frame, pl.DataFrame):
             self._keep(key, frame)
@@ -194,12 +193,19 @@ class _RunIOManager(DbIOManager):
         condition = rows.replace("{month}", f"DATE '{month.isoformat()}'")
         statement = f"{self._db_client.get_select_statement(table_slice)} AND ({condition}) ORDER BY rowid"
         key = (f"{table_slice.schema}.{table_slice.table}", statement)
-        if key in self._loaded:
-            self._loaded.move_to_end(key)
-            return self._loaded[key]
+        kept = self._kept(key)
+        if kept is not None:
+            return kept
         with self._db_client.connect(context, table_slice) as conn:
             frame = conn.execute(statement).pl()
         self._keep(key, frame)
+        return frame
+
+    def _kept(self, key: tuple[str, str]) -> pl.DataFrame | None:
+        """The frame kept for ``key`` (now the most recently used), or None."""
+        frame = self._loaded.get(key)
+        if frame is not None:
+            self._loaded.move_to_end(key)
         return frame
 
     def _forget(self, table_slice: TableSlice) -> None:
