@@ -261,21 +261,25 @@ class CandidateParts:
     """The candidates of blocks of queries, one frame a block (each sorted by ``qid``; a
     query's candidates all lie in one block).
 
-    With ``spill`` each block's frame is written to a temporary directory (Arrow IPC, LZ4:
-    at most about 42 bytes a candidate) and read back one at a time (a compressed file is read
-    into memory, not mapped, so what a block holds is freed with it),
-    so that the decision never holds every block's candidates at once (a met window has
-    about a hundred million); the directory is removed with the object. Without, the frames
-    stay in memory (one block: nothing to gain from writing it)."""
+    One block stays in memory. From the second block on, every block's frame is written to a
+    temporary directory (Arrow IPC, LZ4: at most about 42 bytes a candidate) and read back one at
+    a time (a compressed file is read into memory, not mapped, so what a block holds is freed with
+    it), so that the decision never holds every block's candidates at once (a met window has about
+    a hundred million); the directory is removed with the object."""
 
-    def __init__(self, *, spill: bool) -> None:
+    def __init__(self) -> None:
         self._items: list[pl.DataFrame | Path | None] = []
         self._heights: list[int] = []
         self._dir: Path | None = None
-        if spill:
-            self._dir = Path(tempfile.mkdtemp(prefix="fsu-candidates-"))
-            weakref.finalize(self, shutil.rmtree, self._dir, True)
         self._written = 0
+
+    def _spill(self) -> None:
+        """From now on blocks wait on disk; the one in memory is written first."""
+        self._dir = Path(tempfile.mkdtemp(prefix="fsu-candidates-"))
+        weakref.finalize(self, shutil.rmtree, self._dir, True)
+        for i, item in enumerate(self._items):
+            if isinstance(item, pl.DataFrame):
+                self.put(i, item)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -285,6 +289,8 @@ class CandidateParts:
         return sum(self._heights)
 
     def append(self, frame: pl.DataFrame) -> None:
+        if self._dir is None and self._items:
+            self._spill()
         self._items.append(None)
         self._heights.append(0)
         self.put(len(self._items) - 1, frame)

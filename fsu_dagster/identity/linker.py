@@ -489,7 +489,9 @@ def fuzzy_candidates(
     # each block again under the estimated m (holding every block at once is what does not fit).
     blocks: list[tuple[int, int]] = []
     anchors: list[pl.DataFrame] = []
-    first: list[pl.DataFrame] = []
+    # Each block's candidates, a block at a time from here on; with several blocks they wait
+    # on disk, so that the decision never holds every block's candidates at once.
+    parts = CandidateParts()
     scores: PairScores | None = None
     for start, stop, pairs in pair_maker.blocks():
         blocks.append((start, stop))
@@ -499,15 +501,12 @@ def fuzzy_candidates(
         scores = block_scores(start, stop, pairs)
         del pairs  # PairScores keeps what it needs
         if not estimate:
-            first.append(scores.best_versions(params, min_weight=prune))
+            parts.append(_in_query_order([scores.best_versions(params, min_weight=prune)]))
             continue
         # Only each query's best candidate is an anchor (estimate_m), so only those are kept.
         anchors.append(scores.best_versions(params, min_weight=anchor_min, top_only=True))
     if scores is None:
         return None
-    # Each block's candidates, a block at a time from here on; with several blocks they wait
-    # on disk, so that the decision never holds every block's candidates at once.
-    parts = CandidateParts(spill=len(blocks) > 1)
     if estimate:
         estimate_m(inputs, params, _in_query_order(anchors), name_bits=math.log2(n_eff))
         del anchors
@@ -518,9 +517,6 @@ def fuzzy_candidates(
                 scores = None
                 scores = block_scores(start, stop, pair_maker.pairs(start, stop))
                 parts.append(_in_query_order([scores.best_versions(params, min_weight=prune)]))
-    else:
-        while first:
-            parts.append(_in_query_order([first.pop(0)]))
     # The largest objects of the linker: not needed beyond this point.
     del scores, pair_maker, block_scores, inputs, index_rows
     return _decision_inputs(parts, record_map, persons, prior, n_eff, estimate, frequency_prior, prior_share, config)

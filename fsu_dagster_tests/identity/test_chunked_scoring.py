@@ -182,15 +182,17 @@ def test_candidates_scored_in_blocks_of_pairs_are_those_scored_at_once(monkeypat
 
 
 def test_candidate_parts_spill_to_disk_and_are_removed_with_the_parts():
-    """Spilled blocks are written, read back as the same frames (sorted flag and all), replaced
-    on ``put`` and removed with the object; in-memory parts hand a frame over once."""
+    """One block stays in memory and hands its frame over once; from the second block on every
+    block is written to disk, read back as the same frame (sorted flag and all), replaced on
+    ``put`` and removed with the object."""
     frames = [
         pl.DataFrame({"qid": pl.Series([5, 5, 9], dtype=pl.UInt32), "pidx": [1, 2, 0], "score": [0.1, 0.2, 0.9]}),
         pl.DataFrame({"qid": pl.Series([0, 3], dtype=pl.UInt32), "pidx": [4, 4], "score": [0.5, None]}),
     ]
-    parts = decision.CandidateParts(spill=True)
-    for frame in frames:
-        parts.append(frame.with_columns(pl.col("qid").set_sorted()))
+    parts = decision.CandidateParts()
+    parts.append(frames[0].with_columns(pl.col("qid").set_sorted()))
+    assert parts._dir is None
+    parts.append(frames[1].with_columns(pl.col("qid").set_sorted()))
     folder = parts._dir
     assert folder is not None and len(list(folder.iterdir())) == 2
     assert parts.height == 5
@@ -205,7 +207,7 @@ def test_candidate_parts_spill_to_disk_and_are_removed_with_the_parts():
     gc.collect()
     assert not folder.exists()
 
-    kept = decision.CandidateParts(spill=False)
+    kept = decision.CandidateParts()
     kept.append(frames[0])
     assert [f.height for f in kept.frames()] == [3]
     assert kept.take(0) is frames[0]
