@@ -39,7 +39,9 @@ def write_warehouse(context) -> None:
         conn.execute("insert into runs (n) values (?)", [context.op_config["n"]])
 
 
-@dg.job(tags=WRITER_TAGS)
+# In-process, like the shipped Definitions (``executor=dg.in_process_executor``): the queue, not the
+# executor, is what this tests, and a step process per run re-imports everything (most of the test).
+@dg.job(tags=WRITER_TAGS, executor_def=dg.in_process_executor)
 def writer_job():
     write_warehouse()
 
