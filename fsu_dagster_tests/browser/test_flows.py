@@ -41,33 +41,68 @@ def _lpa_and_theme(live) -> tuple[str, str, set[str]]:
     return lpa, theme, set(people)
 
 
-def test_sign_in_lands_on_the_list_and_both_pages_are_accessible(context, live):
+# The sign-in flow and the filter flow each ran axe on every page they passed, and those runs were
+# most of the two slowest browser tests. Each flow is still one test with every step and assertion;
+# the axe run on each page it passes is a test of its own, reaching that page by the flow's steps up
+# to it in a fresh context (the list after signing in: as a signed-in user of the same role).
+
+
+def _anonymous_to_sign_in(context):
     page = context.new_page()
     page.goto("/")
     assert _path(page) == "/login", "an anonymous visitor is sent to the sign-in page"
     assert _query(page).get("next") == ["/"]
-    assert_accessible(page)
+    return page
 
+
+def _failed_sign_in(page, live) -> None:
     page.get_by_label("User name").fill(live.accounts["signout"].name)
     page.get_by_label("Password").fill("not-the-password-at-all")
     page.get_by_role("button", name="Sign in", exact=True).click()
     assert _path(page) == "/login"
     assert page.get_by_role("alert").count() == 1, "a failed sign-in says so"
+
+
+def test_the_sign_in_page_an_anonymous_visitor_is_sent_to_is_accessible(context):
+    assert_accessible(_anonymous_to_sign_in(context))
+
+
+def test_the_sign_in_page_after_a_failed_sign_in_is_accessible(context, live):
+    page = _anonymous_to_sign_in(context)
+    _failed_sign_in(page, live)
     assert_accessible(page)
 
-    sign_in(page, live.accounts["signout"].name)
+
+def _lands_on_the_whole_list(page, live, name: str) -> None:
     assert _path(page) == "/"
     (cohort_size,) = live.query("SELECT count(*) FROM fsu.cohort")[0]
     assert len(row_ids(page)) == cohort_size, "the unfiltered list shows the whole cohort"
-    assert page.get_by_text(live.accounts["signout"].name, exact=True).count() >= 1, "the page names who is signed in"
+    assert page.get_by_text(name, exact=True).count() >= 1, "the page names who is signed in"
+
+
+def test_the_list_a_signed_in_user_lands_on_is_accessible(page_as, live):
+    """The sign-in flow's last page, for a user of the same role (``page_as`` signed in through the form)."""
+    page = page_as("force")
+    page.goto("/")
+    _lands_on_the_whole_list(page, live, live.accounts["force"].name)
     assert_accessible(page)
+
+
+def test_sign_in_lands_on_the_list_and_both_pages_are_accessible(context, live):
+    """Each page's axe run is a test above: the two sign-in pages' by the same steps, the list's as a
+    user of the same role (axe's colour-contrast rule over the whole cohort's list is most of a run)."""
+    page = _anonymous_to_sign_in(context)
+    _failed_sign_in(page, live)
+
+    sign_in(page, live.accounts["signout"].name)
+    _lands_on_the_whole_list(page, live, live.accounts["signout"].name)
 
     page.get_by_role("button", name="Sign out", exact=True).click()
     page.goto("/")
     assert _path(page) == "/login", "after signing out the list needs a new sign-in"
 
 
-def test_filter_by_lpa_then_theme(page_as, live, theme_labels):
+def _filter_by_lpa(page_as, live):
     lpa, theme, expected = _lpa_and_theme(live)
     page = page_as("admin")
     page.goto("/")
@@ -78,7 +113,17 @@ def test_filter_by_lpa_then_theme(page_as, live, theme_labels):
         "SELECT count(*) FROM fsu.cohort JOIN fsu.person_home_lpa USING (month, person_id) WHERE home_lpa = ?", [lpa]
     )[0]
     assert len(row_ids(page)) == in_lpa
+    return page, lpa, theme, expected
+
+
+def test_the_list_filtered_by_lpa_is_accessible(page_as, live):
+    page, *_ = _filter_by_lpa(page_as, live)
     assert_accessible(page)
+
+
+def test_filter_by_lpa_then_theme(page_as, live, theme_labels):
+    """The LPA-filtered page's axe run is the test above (the same steps up to it)."""
+    page, lpa, theme, expected = _filter_by_lpa(page_as, live)
 
     page.get_by_role("region", name="Filters").get_by_role("link", name=theme_labels[theme], exact=True).click()
     assert _query(page).get("lpa") == [lpa] and _query(page).get("theme") == [theme], "filters combine"
