@@ -1,19 +1,21 @@
 """Probe: what storing one run's Dagster events costs, by event log storage (not used by the product).
 
     python bench/probe_event_log.py --data DIR [--month 2026-10] [--repeat 5] \
-        [--storages stock-mem,fsu-mem,stock-disk,fsu-disk] [--old-instance PATH/fsu_dagster/defs/instance.py]
+        [--storages stock-mem,fsu-mem,stock-disk,fsu-disk,old-mem,old-disk] \
+        [--old-instance PATH/fsu_dagster/defs/instance.py]
 
 Runs ``fsu run --link-mode exact`` of ``--month`` in-process on the landing data in ``DIR`` (tiny
 scale: ``fsu synth --scale tiny --seed 11``) once, keeping every event the run stored (842 for a
 tiny month), then replays those events with ``store_event`` into a fresh storage of each kind,
-the kinds interleaved, ``--repeat`` times, and prints the median seconds and ms per event:
+the kinds interleaved, ``--repeat`` times, and prints the median seconds (wall, and CPU of the
+process) and ms per event:
 
 * ``stock-mem``: Dagster's ``InMemoryEventLogStorage`` (``DagsterInstance.ephemeral()``'s);
 * ``fsu-mem``: ``FsuInMemoryEventLogStorage`` (what ``fsu run`` without ``DAGSTER_HOME`` uses);
 * ``stock-disk``: Dagster's ``SqliteEventLogStorage`` in a temporary folder;
 * ``fsu-disk``: ``FsuSqliteEventLogStorage`` (the shipped ``dagster.yaml``'s);
-* ``old-disk``: ``FsuSqliteEventLogStorage`` of another checkout (``--old-instance``), e.g. the
-  commit before a change.
+* ``old-disk``, ``old-mem``: ``FsuSqliteEventLogStorage``, ``FsuInMemoryEventLogStorage`` of another
+  checkout (``--old-instance``), e.g. the commit before a change.
 
 The replay is the storage's own cost (serialising each event, its SQL, a run file's creation);
 the reads a run makes of its event log are not in it.
@@ -84,23 +86,27 @@ def main() -> None:
             return FsuSqliteEventLogStorage(folder)
         if kind == "old-disk" and old is not None:
             return old.FsuSqliteEventLogStorage(folder)
-        raise SystemExit(f"unknown storage {kind!r} (old-disk needs --old-instance)")
+        if kind == "old-mem" and old is not None:
+            return old.FsuInMemoryEventLogStorage()
+        raise SystemExit(f"unknown storage {kind!r} (old-disk and old-mem need --old-instance)")
 
     kinds = args.storages.split(",")
     seconds: dict[str, list[float]] = {k: [] for k in kinds}
+    cpu: dict[str, list[float]] = {k: [] for k in kinds}
     for i in range(args.repeat):
         for kind in kinds:
             storage = make(kind, i)
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             for event in events:
                 storage.store_event(event)
             seconds[kind].append(time.perf_counter() - started)
+            cpu[kind].append(time.process_time() - started_cpu)
             storage.dispose()
     for kind, times in seconds.items():
         median = statistics.median(times)
         print(
             f"{kind:10s} median {median:6.3f} s  ({' / '.join(f'{t:.2f}' for t in times)})  "
-            f"{1000 * median / len(events):5.2f} ms per event"
+            f"{1000 * median / len(events):5.2f} ms per event; CPU median {statistics.median(cpu[kind]):6.3f} s"
         )
     shutil.rmtree(scratch, ignore_errors=True)
 

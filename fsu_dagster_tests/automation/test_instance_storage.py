@@ -245,3 +245,64 @@ def test_without_hard_links_a_run_file_is_initialised_by_dagster_as_before(tmp_p
     assert objects and stamp and mode == "wal"
     assert not list(runs.glob(".*"))
     assert dg.DagsterEventType.ASSET_MATERIALIZATION in events
+
+
+@dg.asset(partitions_def=dg.StaticPartitionsDefinition(["a", "b"]))
+def described() -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": 2,
+            "share": 0.1 + 0.2,
+            "note": dg.MetadataValue.text('naïve "quoted" \\ text\n'),
+            "counts": dg.MetadataValue.json({"b": [1, 2.5, None], "a": {"z": True}}),
+            "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn("person_id", "VARCHAR")]),
+        }
+    )
+
+
+def _no_second_serialization(*_args, **_kwargs):
+    raise AssertionError("the materialization was serialized again")
+
+
+def test_a_materialization_is_serialized_once_and_stored_as_dagster_stores_it(tmp_path, monkeypatch):
+    """``last_materialization`` is built from the event row's text: the same string Dagster makes."""
+    from dagster._core.storage.event_log import sql_event_log
+    from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
+
+    from fsu_dagster.defs.instance import FsuInMemoryEventLogStorage, ephemeral_instance
+
+    home = dagster_home(tmp_path / "home")
+    with dg.DagsterInstance.from_config(str(home)) as on_disk, ephemeral_instance() as in_memory:
+        for instance in (on_disk, in_memory):
+            storage = instance.event_log_storage
+            assert isinstance(storage, (FsuSqliteEventLogStorage, FsuInMemoryEventLogStorage))
+            run_ids = [
+                dg.materialize([described], instance=instance, partition_key=key, raise_on_error=True).run_id
+                for key in ("a", "b")
+            ] + [_run(instance)]
+            compared = 0
+            for run_id in run_ids:
+                for event in instance.all_logs(run_id):
+                    storage._event_to_row(event)
+                    for index_cols in (True, False):
+                        got = storage._get_asset_entry_values(event, 4_321, index_cols)
+                        assert got == SqlEventLogStorage._get_asset_entry_values(storage, event, 4_321, index_cols)
+                    compared += event.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+            assert compared == 3
+            [first, *_] = instance.all_logs(run_ids[0], of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+            storage._event_to_row(first)
+            with monkeypatch.context() as mp:
+                mp.setattr(sql_event_log, "serialize_value", _no_second_serialization)
+                assert storage._get_asset_entry_values(first, 7, True)["last_run_id"] == run_ids[0]
+            # Without the event row's text (another event's was made last), Dagster's own path.
+            storage._event_to_row(instance.all_logs(run_ids[1])[0])
+            assert storage._get_asset_entry_values(first, 7, True) == SqlEventLogStorage._get_asset_entry_values(
+                storage, first, 7, True
+            )
+            # What was stored reads back: the latest materialization of each partition and its run.
+            [record] = instance.get_asset_records([described.key])
+            assert record.asset_entry.last_run_id == run_ids[1]
+            assert record.asset_entry.last_materialization.asset_materialization.partition == "b"
+            latest = instance.fetch_materializations(described.key, limit=10).records
+            assert [r.asset_materialization.partition for r in latest] == ["b", "a"]
+            assert latest[0].asset_materialization.metadata["share"].value == 0.1 + 0.2
