@@ -118,7 +118,7 @@ class FsuSettings(BaseSettings):
     # Both caps are held for the whole run, on top of every step's own working set: 128 + 128 MB
     # brings a force's exact run to about 1.5 GB (docs/performance.md, session 8; 256 + 256: 1.7 GB).
     load_cache_mb: int = Field(128, ge=0, description="Loaded tables a run keeps for its later steps, in MB.")
-    warehouse_memory_mb: int = Field(128, ge=64, description="DuckDB's memory cap during a run, in MB.")
+    warehouse_memory_mb: int = Field(64, ge=64, description="DuckDB's memory cap during a run, in MB.")
 
     # Profiles.
     home_lpa_rule: Literal["most_investigations", "most_recent_investigation", "most_recent_missing"] = (

@@ -9,7 +9,10 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from fsu_dagster.identity.controlworks import controlworks_mentions
+from fsu_dagster.frames import CW_ROLES
+
+#: A log's detail columns for a role, as ``controlworks_mentions`` reads them (phone where the log has one).
+_DETAILS = ("forename", "surname", "dob", "pnc_id", "phone")
 
 __all__ = ["link_quality"]
 
@@ -50,7 +53,6 @@ def link_quality(
         all_links = all_links.select("incident_id", "role", "person_id", "mode")
     all_links = all_links.with_columns(pl.col("incident_id").cast(pl.String), pl.col("person_id").cast(pl.String))
 
-    mentions = controlworks_mentions(cw_logs).select(pl.col("incident_id").cast(pl.String), "role")
     logs = cw_logs.select(
         pl.col("incident_id").cast(pl.String), pl.col("created_at").dt.truncate("1mo").cast(pl.Date).alias("log_month")
     ).unique("incident_id")
@@ -60,12 +62,7 @@ def link_quality(
 
     per_log = logs.join(modes, how="cross")
     for role in ("originator", "subject"):
-        given = (
-            mentions.filter(pl.col("role") == role)
-            .select("incident_id")
-            .unique()
-            .with_columns(pl.lit(True).alias(f"{role}_given"))
-        )
+        given = _given(cw_logs, role)
         linked = (
             all_links.filter(pl.col("role") == role)
             .group_by("mode", "incident_id")
@@ -99,4 +96,18 @@ def link_quality(
         out.with_columns(shares)
         .with_columns(pl.col(c).cast(pl.Int64) for c in out.columns if c.startswith("n_"))
         .sort("mode", "log_month")
+    )
+
+
+def _given(cw_logs: pl.DataFrame, role: str) -> pl.DataFrame:
+    """``incident_id, <role>_given``: the logs with any detail of ``role`` (the logs that have a
+    mention of that role in ``controlworks_mentions``), read from the log's own columns."""
+    if role not in CW_ROLES:
+        raise ValueError(f"unknown ControlWorks role {role!r}")
+    details = [f"{role}_{d}" for d in _DETAILS if d != "phone" or f"{role}_phone" in cw_logs.columns]
+    return (
+        cw_logs.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in details))
+        .select(pl.col("incident_id").cast(pl.String))
+        .unique()
+        .with_columns(pl.lit(True).alias(f"{role}_given"))
     )

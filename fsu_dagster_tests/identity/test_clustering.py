@@ -177,6 +177,35 @@ def test_link_quality_counts_logs_per_mode_and_month():
     assert feb_fuzzy["n_subject_connect"] == 1
 
 
+@pytest.mark.parametrize("subject_phone", [False, True])
+def test_link_quality_given_is_a_log_with_a_mention_of_that_role(subject_phone):
+    """A role is "given" on a log exactly when ``controlworks_mentions`` has a mention of it
+    there: any one detail (a phone too, where the log has the column), not an all-null role."""
+    from fsu_dagster.identity.controlworks import controlworks_mentions
+
+    details = ("forename", "surname", "dob", "pnc_id", "phone")
+    rows = []
+    for i, only in enumerate((*details, None)):  # each detail alone, then nothing at all
+        row = {"incident_id": f"L{i}", "created_at": dt.datetime(2026, 1, 5 + i, 10)}
+        for role in ("originator", "subject"):
+            for d in details:
+                if d == "phone" and role == "subject" and not subject_phone:
+                    continue
+                value = {"dob": D(1980, 1, 2), "phone": "07700900001"}.get(d, "X") if d == only else None
+                row[f"{role}_{d}"] = value
+        rows.append(row)
+    schema = {c: (pl.Date if c.endswith("_dob") else pl.Datetime if c == "created_at" else pl.String) for c in rows[0]}
+    logs = pl.DataFrame(rows, schema=schema)
+    mentioned = controlworks_mentions(logs)
+    q = link_quality(
+        {"exact": pl.DataFrame({"incident_id": ["L0"], "role": ["originator"], "person_id": ["P1"]})}, logs
+    )
+    for role in ("originator", "subject"):
+        expected = mentioned.filter(pl.col("role") == role)["incident_id"].n_unique()
+        assert q[f"n_{role}_given"].sum() == expected
+    assert q["n_originator_given"].sum() == 5 and q["n_subject_given"].sum() == (5 if subject_phone else 4)
+
+
 def test_propagate_by_phone_links_dob_less_and_bare_phone_mentions():
     """A caller linked on several calls from one number keeps being that person on the
     calls where only the name, or only the number, was taken; a shared line does not."""
