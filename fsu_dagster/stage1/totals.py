@@ -114,18 +114,28 @@ def cw_role_totals(cw_links: pl.DataFrame, cw_logs: pl.DataFrame, role: str) -> 
     in ``cw_logs`` (non-pre-planned, in the window) count. Returns
     ``person_id, <role>_calls`` (Int64), ``<role>_hours``.
     """
+    return _role_totals(cw_links, _log_micros(cw_logs), role)
+
+
+def _log_micros(cw_logs: pl.DataFrame) -> pl.DataFrame:
+    """``incident_id, _us``: each non-pre-planned log's hours in whole microseconds (the role totals'
+    input; the same for both roles, so :func:`person_totals` makes it once)."""
+    if "is_preplanned" in cw_logs.columns:  # cw_logs has none; guard against raw incidents
+        cw_logs = cw_logs.filter(~pl.col("is_preplanned").fill_null(False))
+    # Hours are summed as whole microseconds (exact, order-independent), then converted once.
+    return (
+        cw_logs.select(pl.col("incident_id").cast(pl.String), hours_to_micros(pl.col("hours")).alias("_us"))
+        .group_by("incident_id")
+        .agg(pl.col("_us").max())
+    )
+
+
+def _role_totals(cw_links: pl.DataFrame, log_micros: pl.DataFrame, role: str) -> pl.DataFrame:
+    """:func:`cw_role_totals` from the logs' microseconds (:func:`_log_micros`)."""
     pairs = (
         cw_links.filter((pl.col("role") == role) & pl.col("person_id").is_not_null())
         .select(pl.col("incident_id").cast(pl.String), pl.col("person_id").cast(pl.String))
         .unique()
-    )
-    if "is_preplanned" in cw_logs.columns:  # cw_logs has none; guard against raw incidents
-        cw_logs = cw_logs.filter(~pl.col("is_preplanned").fill_null(False))
-    # Hours are summed as whole microseconds (exact, order-independent), then converted once.
-    log_micros = (
-        cw_logs.select(pl.col("incident_id").cast(pl.String), hours_to_micros(pl.col("hours")).alias("_us"))
-        .group_by("incident_id")
-        .agg(pl.col("_us").max())
     )
     return (
         pairs.join(log_micros, on="incident_id", how="inner")
@@ -166,11 +176,12 @@ def person_totals(
     ControlWorks link frame and ``cw_logs``. The universe is every person with at least
     one non-zero total; absent totals are 0. Counts are Int64, hours Float64.
     """
+    log_micros = _log_micros(cw_logs)
     parts = [
         investigation_role_totals(person_roles),
         custody_totals(custody, cap_hours),
-        originator_totals(cw_links, cw_logs),
-        subject_totals(cw_links, cw_logs),
+        _role_totals(cw_links, log_micros, "originator"),  # = originator_totals(cw_links, cw_logs)
+        _role_totals(cw_links, log_micros, "subject"),  # = subject_totals(cw_links, cw_logs)
     ]
     universe = pl.concat([p.select("person_id") for p in parts]).unique()
     out = universe

@@ -112,6 +112,28 @@ def test_field_longer_than_the_csv_modules_default_limit_is_read():
     assert strict.get_column("b").str.len_chars().to_list() == [200_000, 400_001]
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_utf8_check_agrees_with_decoding_the_whole_file(seed):
+    """``_is_utf8`` (the non-ASCII runs only) judges every byte string as Python's decoder does:
+    valid, truncated, overlong, surrogate and out-of-range sequences, between ASCII or adjacent."""
+    from fsu_dagster.ingest.reader import _is_utf8
+
+    rng = random.Random(seed)
+    pieces = [b"a", b",", b"\n", b"\xc3\xa9", b"\xc3", b"\xa9", b"\xe2\x82\xac", b"\xe2\x82", b"\xf0\x9f\x98\x80"]
+    pieces += [b"\xed\xa0\x80", b"\xc0\xaf", b"\xff", b"\x80", b"\xf4\x90\x80\x80", b"\xef\xbb\xbf"]
+    for _ in range(5_000):
+        if rng.random() < 0.5:
+            raw = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        else:
+            raw = bytes(rng.randrange(256) for _ in range(rng.randint(0, 8)))
+        try:
+            raw.decode("utf-8")
+            valid = True
+        except UnicodeDecodeError:
+            valid = False
+        assert _is_utf8(raw) == valid, raw
+
+
 def test_plain_file_takes_the_fast_path():
     """The scan accepts a plain file (otherwise every file would silently use the slow reader)."""
     raw = b'a,b\n1,"x,y"\r\n"say ""hi""",\n'

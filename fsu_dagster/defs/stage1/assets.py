@@ -21,10 +21,23 @@ from fsu_dagster.stage1.cohort import list_overlap, metric_distribution
 LAYER = "stage1"
 
 
+#: The resource columns ``cw_logs`` reads (``stage1.resource_hours``), with the landing ``month``
+#: (``latest_versions`` drops the rows of a superseded incident version by incident and month).
+RESOURCE_HOURS_COLUMNS = ("month", "incident_id", "assigned_at", "deployed_at", "arrived_at", "released_at")
+#: The ``cw_logs`` columns the person totals read (``stage1.cw_role_totals``): a whole load of the
+#: window's logs is every incident column, about ten times these two.
+LOG_HOURS_COLUMNS = ("incident_id", "hours")
+#: The link columns the person totals read: the projection the profiles load too (one load serves both).
+LINK_COLUMNS = ("incident_id", "role", "person_id")
+
+
 @window_asset(
     layer=LAYER,
     name="cw_logs",
-    ins={"cw_incidents": source_in("cw_incidents"), "cw_resources": source_in("cw_resources")},
+    ins={
+        "cw_incidents": source_in("cw_incidents"),
+        "cw_resources": source_in("cw_resources", RESOURCE_HOURS_COLUMNS),
+    },
     schema=schemas.CwLogs,
     description="Non-pre-planned ControlWorks logs of the window, each with its resource hours (method 5.1.2).",
 )
@@ -54,8 +67,8 @@ def cw_logs(
     ins={
         "connect_person_roles": source_in("connect_person_roles"),
         "connect_custody": source_in("connect_custody"),
-        "cw_logs": hop_in(LAYER, "cw_logs"),
-        "cw_person_links": hop_in("identity", "cw_person_links"),
+        "cw_logs": hop_in(LAYER, "cw_logs", LOG_HOURS_COLUMNS),
+        "cw_person_links": hop_in("identity", "cw_person_links", LINK_COLUMNS),
     },
     schema=schemas.PersonTotals,
     description="The nine Stage 1 totals per person over the window; one row per person of the universe.",
