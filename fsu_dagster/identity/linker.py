@@ -42,6 +42,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from fsu_dagster.identity.arrays import sorted_unique
 from fsu_dagster.identity.blocking import (
     BLOCKING_RULES,
     BlockingRule,
@@ -124,7 +125,7 @@ def _sorted_distinct_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
     """``pairs.unique().sort("qid", "iid")`` for UInt32 ``qid, iid``, through one sorted
     array of ``qid << 32 | iid`` keys (the same rows in the same order)."""
     key = (pairs["qid"].to_numpy().astype(np.uint64) << np.uint64(32)) | pairs["iid"].to_numpy().astype(np.uint64)
-    key = np.unique(key)
+    key = sorted_unique(key)
     return pl.DataFrame(
         {
             "qid": (key >> np.uint64(32)).astype(np.uint32),
