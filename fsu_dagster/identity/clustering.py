@@ -28,13 +28,14 @@ stays the same.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 
 from fsu_dagster.identity.comparisons import DOB, FORENAME, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
-from fsu_dagster.identity.normal_forms import dob_key, fold_name, name_key, phone_key
+from fsu_dagster.identity.normal_forms import dob_key, fold_name, name_key, on_distinct, phone_key
 from fsu_dagster.identity.scoring import Vocabulary, field_levels
 
 __all__ = ["CW_PREFIX", "cluster_unlinked", "connected_components"]
@@ -132,12 +133,19 @@ def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -
     if mentions.height == 0:
         return pl.DataFrame(schema=schema)
     dob_dtype = mentions.schema.get("dob", pl.String())
+
+    def form(column: str, fn: Callable[[pl.Expr], pl.Expr], alias: str) -> pl.Series | pl.Expr:
+        # Once per distinct value (names and numbers repeat); a missing column is all null.
+        if column not in mentions.columns:
+            return fn(pl.lit(None, pl.String)).alias(alias)
+        return on_distinct(mentions[column], fn).alias(alias)
+
     m = mentions.select(
         "record_id",
-        fold_name(pl.col("forename") if "forename" in mentions.columns else pl.lit(None, pl.String)).alias("fn"),
-        fold_name(pl.col("surname") if "surname" in mentions.columns else pl.lit(None, pl.String)).alias("sn"),
-        dob_key(pl.col("dob") if "dob" in mentions.columns else pl.lit(None, pl.String), dob_dtype).alias("dob"),
-        phone_key(pl.col("phone") if "phone" in mentions.columns else pl.lit(None, pl.String)).alias("phone"),
+        form("forename", fold_name, "fn"),
+        form("surname", fold_name, "sn"),
+        form("dob", lambda e: dob_key(e, dob_dtype), "dob"),
+        form("phone", phone_key, "phone"),
     ).with_columns(fn_key=name_key("fn"), sn_key=name_key("sn"))
     m = m.filter(
         pl.col("fn_key").is_not_null()

@@ -208,19 +208,29 @@ def _assign_forename(pairs: pl.DataFrame) -> pl.Series:
 
 
 def _assign_surname(pairs: pl.DataFrame) -> pl.Series:
-    p = _name_parts(pairs)
-    p = p.with_columns(jw=pl.Series(_jw(p)))
-    multi = (pl.col("lt").list.len() > 1) | (pl.col("rt").list.len() > 1)
-    shared_part = (
-        pl.col("rt").list.contains(pl.col("lk"))
-        | pl.col("lt").list.contains(pl.col("rk"))
-        | (pl.col("lt").list.sort() == pl.col("rt").list.sort())
+    p = pairs.with_columns(
+        lk=pl.col("l").str.replace_all(" ", "", literal=True), rk=pl.col("r").str.replace_all(" ", "", literal=True)
     )
+    p = p.with_columns(jw=pl.Series(_jw(p)))
+    # ``part``: either name has several parts (a space: its split has more than one), and they
+    # share one. The parts' lists are built only for those pairs (a few in ten).
+    multi = (pl.col("l").str.contains(" ", literal=True) | pl.col("r").str.contains(" ", literal=True)).fill_null(False)
+    rows = p.select(multi.alias("m")).to_series().arg_true()
+    shared = np.zeros(p.height, dtype=bool)
+    if rows.len():
+        sub = p[rows].with_columns(lt=pl.col("l").str.split(" "), rt=pl.col("r").str.split(" "))
+        shared_part = (
+            pl.col("rt").list.contains(pl.col("lk"))
+            | pl.col("lt").list.contains(pl.col("rk"))
+            | (pl.col("lt").list.sort() == pl.col("rt").list.sort())
+        )
+        shared[rows.to_numpy()] = sub.select(shared_part.fill_null(False)).to_series().to_numpy()
+    p = p.with_columns(part=pl.Series(shared))
     return _select_levels(
         p,
         [
             pl.col("lk") == pl.col("rk"),
-            multi & shared_part,
+            pl.col("part"),
             pl.col("jw") >= 0.92,
             pl.col("jw") >= 0.85,
         ],
