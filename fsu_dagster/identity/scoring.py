@@ -12,6 +12,7 @@ looks like: ``LinkConfig.household_h``). ``estimation`` fits the parameters.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,15 @@ class Vocabulary:
             if comparison.screen is None:
                 raise ValueError(f"comparison {comparison.name!r} has no screen")
             cache[comparison.name] = comparison.screen(self.values)
+        return cache[comparison.name]
+
+    def coded(self, comparison: Comparison) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """``comparison.coded`` of this vocabulary's values (cached)."""
+        cache = self.__dict__.setdefault("_coded", {})
+        if comparison.name not in cache:
+            if comparison.coded is None:
+                raise ValueError(f"comparison {comparison.name!r} has no coded levels")
+            cache[comparison.name] = comparison.coded(self.values)
         return cache[comparison.name]
 
     def encode(self, s: pl.Series) -> np.ndarray:
@@ -142,6 +152,9 @@ def _distinct_pair_levels(comparison: Comparison, keys: np.ndarray, vocab: Vocab
         part = keys[lo : lo + _LEVEL_SLICE]
         lc = (part >> np.uint64(32)).astype(np.int64)
         rc = (part & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        if comparison.coded is not None:
+            levels[lo : lo + part.size] = vocab.coded(comparison)(lc, rc)
+            continue
         pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
         levels[lo : lo + part.size] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)
     return levels
