@@ -7,7 +7,8 @@
 ``dump`` writes the three inputs of the ``cw_person_links`` hop (the window's ``cw_logs``, the
 month's ``identity_index`` and twelve landing months of ``connect_person_roles``, latest versions)
 from a warehouse an ``fsu run`` filled, to parquet. ``run`` links them and prints the wall time,
-the process's peak RSS (``ru_maxrss``) and the peak RSS sampled per phase of the fuzzy linker.
+the CPU time (every thread's), the process's peak RSS (``ru_maxrss``) and, as each phase of the
+fuzzy linker ends, its sampled peak RSS, wall and CPU seconds.
 ``compare`` counts the differences between two link frames (same rows; scores within ``--tol``).
 """
 
@@ -40,12 +41,18 @@ class _Sampler(threading.Thread):
         self.label = "start"
         self.peaks: dict[str, float] = {}
         self.stop = False
+        self._last = (time.perf_counter(), time.process_time())
 
     def mark(self, label: str) -> None:
         # Each finished phase's peak is printed as it ends, so a run stopped by a watchdog still
-        # shows where its memory went.
+        # shows where its memory went; with its wall and CPU seconds (the process's, every
+        # thread's), since a loaded machine stretches the wall but not the CPU.
+        now, cpu = time.perf_counter(), time.process_time()
+        last_now, last_cpu = self._last
+        self._last = (now, cpu)
         print(
-            f"  [{time.strftime('%H:%M:%S')}] {self.label:30s} {self.peaks.get(self.label, 0.0):8.0f} MB",
+            f"  [{time.strftime('%H:%M:%S')}] {self.label:30s} {self.peaks.get(self.label, 0.0):8.0f} MB"
+            f" {now - last_now:7.1f} s {cpu - last_cpu:7.1f} s CPU",
             file=sys.stderr,
             flush=True,
         )
@@ -117,13 +124,14 @@ def run(inputs: Path, out: Path, mode: str, chunk: int | None, block_pairs: int 
     del estimation, scoring, decision
     sampler.mark("inputs")
     sampler.start()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     links = identity.link_controlworks(logs, index, mode=mode, person_roles=roles, config=config)  # type: ignore[arg-type]
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     sampler.stop = True
     links.write_parquet(out)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
-    print(f"links {links.height:,}  wall {wall:.1f} s  peak RSS {peak:.0f} MB")
+    print(f"links {links.height:,}  wall {wall:.1f} s  CPU {cpu:.1f} s  peak RSS {peak:.0f} MB")
     for label, mb in sampler.peaks.items():
         print(f"  {label:30s} {mb:8.0f} MB")
 

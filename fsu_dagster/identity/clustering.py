@@ -28,13 +28,15 @@ stays the same.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 
 from fsu_dagster.identity.comparisons import DOB, FORENAME, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
-from fsu_dagster.identity.normal_forms import dob_key, fold_name, name_key, phone_key
+from fsu_dagster.identity.normal_forms import dob_key, fold_name, name_key, on_distinct, phone_key
+from fsu_dagster.identity.scoring import Vocabulary, field_levels
 
 __all__ = ["CW_PREFIX", "cluster_unlinked", "connected_components"]
 
@@ -78,14 +80,40 @@ def _self_pairs(nodes: pl.DataFrame, on: list[str], max_group: int) -> pl.DataFr
     )
 
 
-def _levels(pairs: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
-    left = nodes.select("node", "fn", "sn", "dob")
-    p = pairs.join(left, left_on="a", right_on="node").join(left, left_on="b", right_on="node", suffix="_b")
-    return p.with_columns(
-        FORENAME.compare(p["fn"], p["fn_b"]).alias("fn_level"),
-        SURNAME.compare(p["sn"], p["sn_b"]).alias("sn_level"),
-        DOB.compare(p["dob"], p["dob_b"]).alias("dob_level"),
-    )
+_LEVEL_FIELDS = (("fn_level", FORENAME, "fn"), ("sn_level", SURNAME, "sn"), ("dob_level", DOB, "dob"))
+
+_NodeCodes = dict[str, tuple[np.ndarray, Vocabulary]]
+
+
+def _node_codes(nodes: pl.DataFrame) -> _NodeCodes:
+    """Each node's forename, surname and DOB in the comparison's normal form, as value codes
+    (by level column; ``Comparison.compare`` puts every pair's values in normal form, here
+    each node's value is put in it once)."""
+    out = {}
+    for name, comp, col in _LEVEL_FIELDS:
+        values = nodes.select(comp.normal_form(pl.col(col)).cast(pl.String)).to_series()
+        vocab = Vocabulary(values)
+        out[name] = (vocab.encode(values), vocab)
+    return out
+
+
+def _levels(pairs: pl.DataFrame, codes: _NodeCodes, names: tuple[str, ...]) -> pl.DataFrame:
+    """``pairs`` (``a, b``: node numbers, the rows of ``codes``) with the level labels
+    ``names`` (of ``fn_level``, ``sn_level``, ``dob_level``): ``Comparison.compare`` of the
+    two nodes' values, worked out on value codes, each distinct pair of values once
+    (``scoring.field_levels``, as for the linker's candidate pairs)."""
+    a = pairs["a"].to_numpy()
+    b = pairs["b"].to_numpy()
+    levels = {}
+    for name, comp, _ in _LEVEL_FIELDS:
+        if name not in names:
+            continue
+        code, vocab = codes[name]
+        numbers = field_levels(comp, code[a], code[b], vocab)
+        levels[name] = pl.Series(name, numbers).replace_strict(
+            list(range(len(comp.labels))), list(comp.labels), return_dtype=pl.String
+        )
+    return pairs.with_columns(**levels)
 
 
 def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -> pl.DataFrame:
@@ -105,12 +133,19 @@ def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -
     if mentions.height == 0:
         return pl.DataFrame(schema=schema)
     dob_dtype = mentions.schema.get("dob", pl.String())
+
+    def form(column: str, fn: Callable[[pl.Expr], pl.Expr], alias: str) -> pl.Series | pl.Expr:
+        # Once per distinct value (names and numbers repeat); a missing column is all null.
+        if column not in mentions.columns:
+            return fn(pl.lit(None, pl.String)).alias(alias)
+        return on_distinct(mentions[column], fn).alias(alias)
+
     m = mentions.select(
         "record_id",
-        fold_name(pl.col("forename") if "forename" in mentions.columns else pl.lit(None, pl.String)).alias("fn"),
-        fold_name(pl.col("surname") if "surname" in mentions.columns else pl.lit(None, pl.String)).alias("sn"),
-        dob_key(pl.col("dob") if "dob" in mentions.columns else pl.lit(None, pl.String), dob_dtype).alias("dob"),
-        phone_key(pl.col("phone") if "phone" in mentions.columns else pl.lit(None, pl.String)).alias("phone"),
+        form("forename", fold_name, "fn"),
+        form("surname", fold_name, "sn"),
+        form("dob", lambda e: dob_key(e, dob_dtype), "dob"),
+        form("phone", phone_key, "phone"),
     ).with_columns(fn_key=name_key("fn"), sn_key=name_key("sn"))
     m = m.filter(
         pl.col("fn_key").is_not_null()
@@ -129,22 +164,25 @@ def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -
         .with_columns(pl.col("node").cast(pl.Int64))
     )
 
+    codes = _node_codes(nodes)  # node i is row i
     edges = []
     # name_dob: identical normal forms, whatever the phone.
     edges.append(_self_pairs(nodes, ["fn_key", "sn_key", "dob"], config.max_cluster_group))
     # name_dob_typo: same names, DOB swapped or one typo apart.
-    same_name = _levels(_self_pairs(nodes, ["fn_key", "sn_key"], config.max_cluster_group), nodes)
+    same_name = _levels(_self_pairs(nodes, ["fn_key", "sn_key"], config.max_cluster_group), codes, ("dob_level",))
     edges.append(same_name.filter(pl.col("dob_level").is_in(["swap", "typo"])).select("a", "b"))
     close_names = pl.col("fn_level").is_in(_CLOSE_FORENAME) & pl.col("sn_level").is_in(_CLOSE_SURNAME)
     # dob_similar_name
-    by_dob = _levels(_self_pairs(nodes, ["dob"], config.max_cluster_group), nodes)
+    by_dob = _levels(_self_pairs(nodes, ["dob"], config.max_cluster_group), codes, ("fn_level", "sn_level"))
     edges.append(
         by_dob.filter(close_names & ((pl.col("fn_level") == "exact") | (pl.col("sn_level") == "exact"))).select(
             "a", "b"
         )
     )
     # phone_similar_name
-    by_phone = _levels(_self_pairs(nodes, ["phone"], config.max_cluster_group), nodes)
+    by_phone = _levels(
+        _self_pairs(nodes, ["phone"], config.max_cluster_group), codes, ("fn_level", "sn_level", "dob_level")
+    )
     edges.append(by_phone.filter(close_names & pl.col("dob_level").is_in(_DOB_COMPATIBLE)).select("a", "b"))
     e = pl.concat(edges).unique()
 

@@ -20,7 +20,7 @@ from fsu_dagster.identity.comparisons import DOB, FORENAME, PNC, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.decision import Candidates, normalise_posterior, reason_expr
 from fsu_dagster.identity.nicknames import nickname_groups
-from fsu_dagster.identity.normal_forms import fold_name, name_key, phone_key
+from fsu_dagster.identity.normal_forms import fold_name, name_key, on_distinct, phone_key
 
 __all__ = ["log_context_links", "propagate_by_phone"]
 
@@ -208,12 +208,14 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame, config: Link
     if "phone" not in mentions.columns or links.height == 0:
         return empty
     canon = nickname_groups().group_by("name").agg(pl.col("group").min().alias("_canon"))
+    # Each normal form once per distinct value (numbers and names repeat across calls).
+    phone = on_distinct(mentions["phone"], phone_key).alias("_phone")
     keyed = (
         mentions.select(
             "record_id",
-            phone_key(pl.col("phone")).alias("_phone"),
-            name_key(fold_name(pl.col("surname"))).alias("_sn"),
-            name_key(fold_name(pl.col("forename"))).alias("_fn"),
+            phone,
+            on_distinct(mentions["surname"], lambda e: name_key(fold_name(e))).alias("_sn"),
+            on_distinct(mentions["forename"], lambda e: name_key(fold_name(e))).alias("_fn"),
             pl.col("dob").is_null().alias("_no_dob"),
             _identified(mentions).alias("_ided"),
         )
@@ -245,9 +247,7 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame, config: Link
     # Mentions with a phone number and nothing else: the number must have been linked
     # config.phone_only_min_links times or more, always to the same person (a shared household
     # line, linked to two people, gives nothing).
-    phones = mentions.select(
-        "record_id", phone_key(pl.col("phone")).alias("_phone"), _identified(mentions).alias("_ided")
-    )
+    phones = mentions.select("record_id", phone, _identified(mentions).alias("_ided"))
     on_phone = phones.drop_nulls("_phone").join(
         links.select("record_id", pl.col("person_id").cast(pl.String), "score"), on="record_id"
     )
@@ -263,12 +263,13 @@ def propagate_by_phone(mentions: pl.DataFrame, links: pl.DataFrame, config: Link
         .filter((pl.col("_n") == 1) & (pl.col("_k") >= config.phone_only_min_links) & pl.col("_anchored"))
     )
     bare = (
-        mentions.filter(
+        mentions.with_columns(phone)
+        .filter(
             pl.all_horizontal(
                 pl.col(c).is_null() for c in ("forename", "surname", "dob", "pnc_id") if c in mentions.columns
             )
         )
-        .select("record_id", phone_key(pl.col("phone")).alias("_phone"))
+        .select("record_id", "_phone")
         .drop_nulls("_phone")
     )
     by_phone = (

@@ -18,6 +18,7 @@ import math
 import numpy as np
 import polars as pl
 
+from fsu_dagster.identity.arrays import sorted_unique
 from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.decision import top_per_query
@@ -38,7 +39,7 @@ def estimate_u(inputs: ScoringInputs, params: Parameters, index: pl.DataFrame, r
     """u per level from random pairs of index rows belonging to different people."""
     config = params.config
     n = index.height
-    if np.unique(inputs.pidx).size < config.min_people_to_estimate:
+    if sorted_unique(inputs.pidx).size < config.min_people_to_estimate:
         return
     a = rng.integers(0, n, config.u_sample)
     b = rng.integers(0, n, config.u_sample)

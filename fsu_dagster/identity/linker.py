@@ -36,12 +36,13 @@ link frame.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Literal
 
 import numpy as np
 import polars as pl
 
+from fsu_dagster.identity.arrays import sorted_unique
 from fsu_dagster.identity.blocking import (
     BLOCKING_RULES,
     BlockingRule,
@@ -69,7 +70,15 @@ from fsu_dagster.identity.estimation import (
     sure_share,
 )
 from fsu_dagster.identity.exact import link_exact
-from fsu_dagster.identity.normal_forms import dob_key, fold_name, name_key, phone_key, pnc_key, postcode_key
+from fsu_dagster.identity.normal_forms import (
+    dob_key,
+    fold_name,
+    name_key,
+    on_distinct,
+    phone_key,
+    pnc_key,
+    postcode_key,
+)
 from fsu_dagster.identity.scoring import PairScores, Parameters, ScoringInputs
 
 __all__ = ["empty_links", "fuzzy_candidates", "link_records"]
@@ -78,25 +87,26 @@ __all__ = ["empty_links", "fuzzy_candidates", "link_records"]
 _FIELDS = ("fn", "sn", "dob", "pnc", "phone", "postcode")
 
 
-def _col_or_null(frame: pl.DataFrame, *names: str) -> pl.Expr:
-    for n in names:
-        if n in frame.columns:
-            return pl.col(n)
-    return pl.lit(None, dtype=pl.String)
-
-
 def _normal_forms(frame: pl.DataFrame, *, use_phone: bool, use_postcode: bool) -> pl.DataFrame:
-    """The fuzzy normal forms of a query or index frame (all String)."""
+    """The fuzzy normal forms of a query or index frame (all String), each worked out once per
+    distinct value (``normal_forms.on_distinct``); a missing column is all null."""
     dob_dtype = frame.schema["dob"] if "dob" in frame.columns else pl.String()
-    return frame.select(
-        fold_name(_col_or_null(frame, "forename")).alias("fn"),
-        fold_name(_col_or_null(frame, "surname")).alias("sn"),
-        dob_key(_col_or_null(frame, "dob"), dob_dtype).alias("dob"),
-        pnc_key(_col_or_null(frame, "pnc_id")).alias("pnc"),
-        (phone_key(_col_or_null(frame, "phone", "phone_number")) if use_phone else pl.lit(None, pl.String)).alias(
-            "phone"
-        ),
-        (postcode_key(_col_or_null(frame, "postcode")) if use_postcode else pl.lit(None, pl.String)).alias("postcode"),
+
+    def form(alias: str, fn: Callable[[pl.Expr], pl.Expr], *names: str, use: bool = True) -> pl.Series:
+        column = next((n for n in names if n in frame.columns), None) if use else None
+        if column is None:
+            return pl.Series(alias, [None] * frame.height, dtype=pl.String)
+        return on_distinct(frame[column], fn).alias(alias)
+
+    return pl.DataFrame(
+        [
+            form("fn", fold_name, "forename"),
+            form("sn", fold_name, "surname"),
+            form("dob", lambda e: dob_key(e, dob_dtype), "dob"),
+            form("pnc", pnc_key, "pnc_id"),
+            form("phone", phone_key, "phone", "phone_number", use=use_phone),
+            form("postcode", postcode_key, "postcode", use=use_postcode),
+        ]
     )
 
 
@@ -124,7 +134,7 @@ def _sorted_distinct_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
     """``pairs.unique().sort("qid", "iid")`` for UInt32 ``qid, iid``, through one sorted
     array of ``qid << 32 | iid`` keys (the same rows in the same order)."""
     key = (pairs["qid"].to_numpy().astype(np.uint64) << np.uint64(32)) | pairs["iid"].to_numpy().astype(np.uint64)
-    key = np.unique(key)
+    key = sorted_unique(key)
     return pl.DataFrame(
         {
             "qid": (key >> np.uint64(32)).astype(np.uint32),

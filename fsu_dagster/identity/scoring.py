@@ -12,11 +12,13 @@ looks like: ``LinkConfig.household_h``). ``estimation`` fits the parameters.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from fsu_dagster.identity.arrays import sorted_unique
 from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME, Comparison
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.decision import best_versions, top_per_query
@@ -51,6 +53,15 @@ class Vocabulary:
             cache[comparison.name] = comparison.screen(self.values)
         return cache[comparison.name]
 
+    def coded(self, comparison: Comparison) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """``comparison.coded`` of this vocabulary's values (cached)."""
+        cache = self.__dict__.setdefault("_coded", {})
+        if comparison.name not in cache:
+            if comparison.coded is None:
+                raise ValueError(f"comparison {comparison.name!r} has no coded levels")
+            cache[comparison.name] = comparison.coded(self.values)
+        return cache[comparison.name]
+
     def encode(self, s: pl.Series) -> np.ndarray:
         df = pl.DataFrame({"_v": s.cast(pl.String)}).join(self._table, on="_v", how="left", maintain_order="left")
         return df["_code"].fill_null(0).to_numpy().astype(np.uint32)
@@ -63,7 +74,7 @@ def term_frequency_u(
     (people + tf_pseudo)`` (``LinkConfig.tf_pseudo``)."""
     mask = codes > 0
     key = (pidx[mask].astype(np.uint64) << np.uint64(32)) | codes[mask].astype(np.uint64)
-    distinct_codes = (np.unique(key) & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    distinct_codes = (sorted_unique(key) & np.uint64(0xFFFFFFFF)).astype(np.int64)
     counts = np.bincount(distinct_codes, minlength=n_codes).astype(float)
     return (counts + tf_pseudo * u0) / (n_people + tf_pseudo)
 
@@ -107,9 +118,11 @@ def field_levels(
         if both.size == 0:
             continue
         key = (lc[both].astype(np.uint64) << np.uint64(32)) | rc[both].astype(np.uint64)
-        # Hash-based distinct values (polars; a sort-based np.unique is slower at force scale).
+        # Hash-based distinct values (polars; numpy's np.unique is slower at force scale),
+        # sorted: looking sorted keys up in the sorted table is many times faster than
+        # looking them up in hash order (the table's cache lines are visited in order).
         frame = pl.DataFrame({"k": key})
-        table = frame.unique("k").with_row_index("i")
+        table = frame.unique("k").sort("k").with_row_index("i")
         inverse = frame.join(table, on="k", how="left", maintain_order="left")["i"].to_numpy()
         uniq = table["k"].to_numpy()
         del frame, table, key
@@ -118,11 +131,12 @@ def field_levels(
         known[known] = seen_keys[pos[known]] == uniq[known]
         levels = np.empty(uniq.size, dtype=np.int8)
         levels[known] = seen_levels[pos[known]]
-        new = np.sort(uniq[~known])
+        new = uniq[~known]  # sorted, as uniq is
         if new.size:
             new_levels = _distinct_pair_levels(comparison, new, vocab)
-            levels[~known] = new_levels[np.searchsorted(new, uniq[~known])]
-            at = np.searchsorted(seen_keys, new)
+            levels[~known] = new_levels
+            # ``pos`` of a new key is where it goes in the table (keys sharing a place keep their order).
+            at = pos[~known]
             seen_keys = np.insert(seen_keys, at, new)
             seen_levels = np.insert(seen_levels, at, new_levels)
         out[lo + both] = levels[inverse.ravel()]
@@ -138,6 +152,9 @@ def _distinct_pair_levels(comparison: Comparison, keys: np.ndarray, vocab: Vocab
         part = keys[lo : lo + _LEVEL_SLICE]
         lc = (part >> np.uint64(32)).astype(np.int64)
         rc = (part & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        if comparison.coded is not None:
+            levels[lo : lo + part.size] = vocab.coded(comparison)(lc, rc)
+            continue
         pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
         levels[lo : lo + part.size] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)
     return levels

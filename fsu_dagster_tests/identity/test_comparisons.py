@@ -215,3 +215,24 @@ def test_screens_never_hide_a_close_pair(comparison):
     hidden = (~kept) & (levels != len(comparison.levels))
     assert not hidden.any(), pairs.filter(pl.Series(hidden)).head(5)
     assert (~kept).mean() > 0.3  # and the screen does skip most unrelated pairs
+
+
+def test_coded_dob_levels_are_assign_dob_levels() -> None:
+    """The DOB levels on value codes (8-digit DOBs by integer arithmetic) equal the string
+    rules for every pair: typos, transpositions, swaps, a day or a year out, impossible dates,
+    7- and 9-digit DOBs and nulls."""
+    import itertools
+
+    import numpy as np
+
+    from fsu_dagster.identity.comparisons import DOB, _assign_dob
+
+    base = ["19560409", "19560904", "19560490", "19650409", "19560410", "19570409", "19561304"]
+    more = ["19560408", "19551231", "19560101", "20000229", "20000301", "19560049", "1956049", "195604099"]
+    values = pl.Series("v", [None, *sorted(set(base + more + ["19990909", "19560409x", "1956-04-09"]))])
+    grid = np.array(list(itertools.product(range(len(values)), repeat=2)), dtype=np.int64)
+    lc, rc = grid[:, 0], grid[:, 1]
+    want = _assign_dob(pl.DataFrame({"l": values.gather(lc), "r": values.gather(rc)})).to_numpy()
+    got = DOB.coded(values)(lc, rc)
+    np.testing.assert_array_equal(got, want)
+    assert {1, 2, 3, 4, 5} <= set(got.tolist())

@@ -31,3 +31,16 @@ def test_phone_key(raw, key):
 def test_profiles_use_the_linker_phone_rule():
     """Caller matching in the profiles reads numbers with the linker's rule (not a copy)."""
     assert profile_controlworks.phone_key is phone_key
+
+
+def test_on_distinct_is_the_form_of_every_value() -> None:
+    from fsu_dagster.identity.normal_forms import dob_key, fold_name, on_distinct, phone_key
+
+    names = pl.Series("forename", ["Zoë", None, "smith-jones", "Zoë", "", "O'Brien", None, "zoe"])
+    phones = pl.Series("phone", ["+44 7700 900123", None, "123", "07700900123", "+44 7700 900123"])
+    dobs = pl.Series("dob", ["1956-04-09", None, "09/04/1956", "1956-04-09", "1956049"])
+    for values, form in ((names, fold_name), (phones, phone_key), (dobs, lambda e: dob_key(e, pl.String()))):
+        got = on_distinct(values, form)
+        want = values.to_frame().select(form(pl.col(values.name))).to_series()
+        assert got.name == values.name
+        assert got.equals(want)
