@@ -14,6 +14,7 @@ import importlib
 import dagster as dg
 
 from fsu_dagster.defs.resources import build_resources
+from fsu_dagster.memory import limit_malloc_arenas
 from fsu_dagster.settings import FsuSettings, load_settings
 
 LAYERS = ("sources", "identity", "stage1", "profiles", "publish")
@@ -22,6 +23,8 @@ LAYERS = ("sources", "identity", "stage1", "profiles", "publish")
 def build_definitions(settings: FsuSettings | None = None) -> dg.Definitions:
     """Every layer's assets and checks, with resources for ``settings`` (default: the environment's)."""
     settings = settings if settings is not None else load_settings()
+    # Every process that runs assets builds its definitions first (fsu run, backfill, a run worker).
+    limit_malloc_arenas(settings.malloc_arena_max)
     parts = []
     for layer in LAYERS:
         module = importlib.import_module(f"fsu_dagster.defs.{layer}")

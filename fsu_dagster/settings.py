@@ -115,10 +115,13 @@ class FsuSettings(BaseSettings):
     warehouse_compress_strings: bool = Field(
         False, description="Compress text columns in the warehouse: a ~3x smaller file, writes about twice as slow."
     )
-    # Both caps are held for the whole run, on top of every step's own working set: 128 + 128 MB
-    # brings a force's exact run to about 1.5 GB (docs/performance.md, session 8; 256 + 256: 1.7 GB).
+    # Both caps are held for the whole run, on top of every step's own working set: 128 + 64 MB and
+    # two malloc arenas bring a force's exact run to about 1.35-1.4 GB (docs/performance.md, session 9).
     load_cache_mb: int = Field(128, ge=0, description="Loaded tables a run keeps for its later steps, in MB.")
     warehouse_memory_mb: int = Field(64, ge=64, description="DuckDB's memory cap during a run, in MB.")
+    malloc_arena_max: int = Field(
+        2, ge=0, description="glibc malloc arenas a run's process may use (0: glibc's default, 8 per core)."
+    )
 
     # Profiles.
     home_lpa_rule: Literal["most_investigations", "most_recent_investigation", "most_recent_missing"] = (
