@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["sorted_unique"]
+__all__ = ["distinct_rows", "run_lengths", "sorted_unique"]
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -18,3 +20,47 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(out[1:], out[:-1], out=keep[1:])
     return out[keep]
+
+
+def distinct_rows(*columns: np.ndarray) -> list[np.ndarray]:
+    """The distinct rows of non-negative integer columns of one length, sorted with the first
+    column primary: ``list(np.unique(np.stack(columns), axis=1))`` (as ``uint64``), which numpy 2
+    does many times slower (a structured sort). The columns are packed into one 64-bit key when
+    their ranges fit (a single sort), else sorted by ``np.lexsort``."""
+    cols = [np.asarray(c).astype(np.uint64, copy=False) for c in columns]
+    if cols[0].size == 0:
+        return [c.copy() for c in cols]
+    radices = [int(c.max()) + 1 for c in cols]
+    if math.prod(radices) <= 1 << 63:
+        key = cols[0].copy()
+        for c, r in zip(cols[1:], radices[1:], strict=True):
+            key *= np.uint64(r)
+            key += c
+        key = sorted_unique(key)
+        out = []
+        for r in reversed(radices[1:]):
+            out.append(key % np.uint64(r))
+            key //= np.uint64(r)
+        out.append(key)
+        return out[::-1]
+    order = np.lexsort(cols[::-1])
+    cols = [c[order] for c in cols]
+    keep = np.zeros(cols[0].size, dtype=bool)
+    keep[0] = True
+    for c in cols:
+        keep[1:] |= c[1:] != c[:-1]
+    return [c[keep] for c in cols]
+
+
+def run_lengths(*columns: np.ndarray) -> np.ndarray:
+    """Lengths of the runs of equal rows of columns already sorted (rows grouped): for sorted
+    input, the counts of ``np.unique(np.stack(columns), axis=1, return_counts=True)``."""
+    n = columns[0].size
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for c in columns:
+        new[1:] |= c[1:] != c[:-1]
+    starts = np.flatnonzero(new)
+    return np.diff(np.append(starts, n))

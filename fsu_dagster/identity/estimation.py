@@ -18,7 +18,7 @@ import math
 import numpy as np
 import polars as pl
 
-from fsu_dagster.identity.arrays import sorted_unique
+from fsu_dagster.identity.arrays import distinct_rows, run_lengths, sorted_unique
 from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.decision import top_per_query
@@ -83,19 +83,20 @@ def estimate_household(inputs: ScoringInputs, params: Parameters) -> None:
         pidx = inputs.pidx[ok].astype(np.uint64)
         a, b = a[ok], b[ok]
         # Distinct (first value, person) and (first value, second value, person).
-        per_first = np.unique(np.stack([a, pidx]), axis=1)
-        per_both = np.unique(np.stack([a, b, pidx]), axis=1)
-        _, n_first = np.unique(per_first[0], return_counts=True)
-        _, n_both = np.unique(per_both[:2], axis=1, return_counts=True)
+        # (sorted, so the people per first value and per value pair are runs)
+        per_first = distinct_rows(a, pidx)
+        per_both = distinct_rows(a, b, pidx)
+        n_first = run_lengths(per_first[0])
+        n_both = run_lengths(per_both[0], per_both[1])
         pairs = float((n_first * (n_first - 1) / 2).sum())
         same = float((n_both * (n_both - 1) / 2).sum())
         if pairs < config.household_min_pairs:
             continue
         # Chance agreement: two people drawn from the index share the second value
         # with probability sum_v p_v^2 (p_v = share of people with value v).
-        per_person = np.unique(np.stack([b, pidx]), axis=1)
-        _, n_value = np.unique(per_person[0], return_counts=True)
-        p = n_value / max(np.unique(pidx).size, 1)
+        per_person = distinct_rows(b, pidx)
+        n_value = run_lengths(per_person[0])
+        p = n_value / max(sorted_unique(pidx).size, 1)
         chance = pairs * float((p * p).sum())
         # Only an excess beyond chance's own noise (two Poisson standard deviations)
         # counts as household dependence: data without households (a benchmark file

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from fsu_dagster.identity.arrays import sorted_unique
+from fsu_dagster.identity.arrays import distinct_rows, run_lengths, sorted_unique
 
 
 @pytest.mark.parametrize("dtype", [np.uint64, np.int64, np.uint32])
@@ -12,3 +12,26 @@ def test_sorted_unique_is_np_unique(dtype: type, n: int) -> None:
     want = np.unique(values)
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("high", [3, 1000, 1 << 40])
+@pytest.mark.parametrize("ncols", [1, 2, 3])
+@pytest.mark.parametrize("n", [0, 1, 2, 9, 5_000])
+def test_distinct_rows_and_run_lengths_are_np_unique_axis_1(high: int, ncols: int, n: int) -> None:
+    # high = 2**40 with three columns cannot be packed into one 64-bit key: the lexsort path.
+    rng = np.random.default_rng(n + ncols)
+    cols = [rng.integers(0, high, n).astype(np.uint64) for _ in range(ncols)]
+    if n > 4:
+        for c in cols:  # repeated rows and repeated values in each column
+            c[n // 2 :] = c[: n - n // 2]
+            c[::3] = c[0]
+    stacked = np.stack(cols)
+    want = np.unique(stacked, axis=1)
+    got = distinct_rows(*cols)
+    assert len(got) == ncols
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == np.uint64
+        np.testing.assert_array_equal(g, w)
+    for k in range(1, ncols + 1):
+        _, want_counts = np.unique(want[:k], axis=1, return_counts=True)
+        np.testing.assert_array_equal(run_lengths(*got[:k]), want_counts)
