@@ -169,40 +169,51 @@ def _select_levels(pairs: pl.DataFrame, conditions: list[pl.Expr]) -> pl.Series:
     return pairs.select(expr.alias("level"))["level"]
 
 
-def _name_parts(pairs: pl.DataFrame) -> pl.DataFrame:
-    return pairs.with_columns(
-        lk=pl.col("l").str.replace_all(" ", "", literal=True),
-        rk=pl.col("r").str.replace_all(" ", "", literal=True),
-        lt=pl.col("l").str.split(" "),
-        rt=pl.col("r").str.split(" "),
-    ).with_columns(lf=pl.col("lt").list.first(), rf=pl.col("rt").list.first())
-
-
 def _assign_forename(pairs: pl.DataFrame) -> pl.Series:
-    p = _name_parts(pairs)
-    nick = nickname_pairs().with_columns(pl.lit(True).alias("_nick"))
-    p = (
-        p.join(
-            nick.rename({"a": "lk", "b": "rk", "_nick": "nick_full"}),
-            on=["lk", "rk"],
-            how="left",
-            maintain_order="left",
-        )
-        .join(
-            nick.rename({"a": "lf", "b": "rf", "_nick": "nick_first"}),
-            on=["lf", "rf"],
-            how="left",
-            maintain_order="left",
-        )
-        .with_columns(jw=pl.Series(_jw(p)))
+    p = pairs.with_columns(
+        lk=pl.col("l").str.replace_all(" ", "", literal=True), rk=pl.col("r").str.replace_all(" ", "", literal=True)
     )
+    nick_table = nickname_pairs().with_columns(pl.lit(True).alias("_nick"))
+    nick = (
+        p.select("lk", "rk")
+        .join(nick_table.rename({"a": "lk", "b": "rk"}), on=["lk", "rk"], how="left", maintain_order="left")
+        .get_column("_nick")
+        .fill_null(False)
+        .to_numpy()
+        .copy()
+    )
+    # ``nickname`` also on the first parts, and ``part``: both differ from the full names' only
+    # where a name has several parts (a space; without one its first part is the whole name), so
+    # the parts' lists and the second nickname join are built only for those pairs (a few in ten).
+    multi = (pl.col("l").str.contains(" ", literal=True) | pl.col("r").str.contains(" ", literal=True)).fill_null(False)
+    rows = p.select(multi.alias("m")).to_series().arg_true()
+    part = np.zeros(p.height, dtype=bool)
+    if rows.len():
+        idx = rows.to_numpy()
+        sub = (
+            p[rows]
+            .with_columns(lt=pl.col("l").str.split(" "), rt=pl.col("r").str.split(" "))
+            .with_columns(lf=pl.col("lt").list.first(), rf=pl.col("rt").list.first())
+        )
+        nick_first = (
+            sub.select("lf", "rf")
+            .join(nick_table.rename({"a": "lf", "b": "rf"}), on=["lf", "rf"], how="left", maintain_order="left")
+            .get_column("_nick")
+            .fill_null(False)
+            .to_numpy()
+        )
+        nick[idx] |= nick_first
+        shared_part = ((pl.col("lt").list.len() > 1) | (pl.col("rt").list.len() > 1)) & (
+            (pl.col("lf") == pl.col("rk")) | (pl.col("rf") == pl.col("lk")) | (pl.col("lf") == pl.col("rf"))
+        )
+        part[idx] = sub.select(shared_part.fill_null(False)).to_series().to_numpy()
+    p = p.with_columns(nick=pl.Series(nick), part=pl.Series(part), jw=pl.Series(_jw(p)))
     return _select_levels(
         p,
         [
             pl.col("lk") == pl.col("rk"),
-            pl.col("nick_full").fill_null(False) | pl.col("nick_first").fill_null(False),
-            ((pl.col("lt").list.len() > 1) | (pl.col("rt").list.len() > 1))
-            & ((pl.col("lf") == pl.col("rk")) | (pl.col("rf") == pl.col("lk")) | (pl.col("lf") == pl.col("rf"))),
+            pl.col("nick"),
+            pl.col("part"),
             ((pl.col("lk").str.len_bytes() == 1) | (pl.col("rk").str.len_bytes() == 1))
             & (pl.col("lk").str.slice(0, 1) == pl.col("rk").str.slice(0, 1)),
             pl.col("jw") >= 0.92,

@@ -236,3 +236,65 @@ def test_coded_dob_levels_are_assign_dob_levels() -> None:
     got = DOB.coded(values)(lc, rc)
     np.testing.assert_array_equal(got, want)
     assert {1, 2, 3, 4, 5} <= set(got.tolist())
+
+
+def _forename_levels_all_pairs_reference(pairs: pl.DataFrame) -> pl.Series:
+    """The forename rules as first written (both nickname joins and the parts' lists for every
+    pair), to check the restricted path against."""
+    from fsu_dagster.identity.comparisons import _jw, _select_levels
+
+    p = pairs.with_columns(
+        lk=pl.col("l").str.replace_all(" ", "", literal=True),
+        rk=pl.col("r").str.replace_all(" ", "", literal=True),
+        lt=pl.col("l").str.split(" "),
+        rt=pl.col("r").str.split(" "),
+    ).with_columns(lf=pl.col("lt").list.first(), rf=pl.col("rt").list.first())
+    nick = nickname_pairs().with_columns(pl.lit(True).alias("_nick"))
+    p = (
+        p.join(
+            nick.rename({"a": "lk", "b": "rk", "_nick": "nick_full"}),
+            on=["lk", "rk"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            nick.rename({"a": "lf", "b": "rf", "_nick": "nick_first"}),
+            on=["lf", "rf"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(jw=pl.Series(_jw(p)))
+    )
+    return _select_levels(
+        p,
+        [
+            pl.col("lk") == pl.col("rk"),
+            pl.col("nick_full").fill_null(False) | pl.col("nick_first").fill_null(False),
+            ((pl.col("lt").list.len() > 1) | (pl.col("rt").list.len() > 1))
+            & ((pl.col("lf") == pl.col("rk")) | (pl.col("rf") == pl.col("lk")) | (pl.col("lf") == pl.col("rf"))),
+            ((pl.col("lk").str.len_bytes() == 1) | (pl.col("rk").str.len_bytes() == 1))
+            & (pl.col("lk").str.slice(0, 1) == pl.col("rk").str.slice(0, 1)),
+            pl.col("jw") >= 0.92,
+            pl.col("jw") >= 0.85,
+        ],
+    )
+
+
+def test_forename_levels_equal_the_all_pairs_rules() -> None:
+    """The forename's second nickname join and ``part`` lists are built only for pairs where a
+    name has a space; every pair's level equals the rules applied to every pair: nicknames of
+    whole names and of first parts, middle names, initials, reordered parts, nulls, empties."""
+    import itertools
+
+    from fsu_dagster.identity.comparisons import _assign_forename
+
+    raw = ["BILL", "WILLIAM", "WILL", "PEGGY", "MARGARET", "JOHN", "JOAN", "J", "P", "MARY", "MARTHA", "MARHTA"]
+    raw += ["JOHN PAUL", "PAUL JOHN", "J P", "BILL HENRY", "WILLIAM HENRY", "HENRY WILLIAM", "MARY ANN", "MARYANN"]
+    raw += ["PEGGY SUE", "MARGARET SUE", "JO HN", "JOHNPAUL", "A B C", "WILL IAM", ""]
+    values = pl.Series("v", [None, *sorted(set(raw))], dtype=pl.String)
+    grid = np.array(list(itertools.product(range(len(values)), repeat=2)), dtype=np.int64)
+    pairs = pl.DataFrame({"l": values.gather(grid[:, 0]), "r": values.gather(grid[:, 1])})
+    got = _assign_forename(pairs).to_numpy()
+    want = _forename_levels_all_pairs_reference(pairs).to_numpy()
+    np.testing.assert_array_equal(got, want)
+    assert set(range(0, 8)) <= set(got.tolist())  # every level, null (0) and else (7) included
