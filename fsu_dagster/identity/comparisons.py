@@ -169,19 +169,23 @@ def _select_levels(pairs: pl.DataFrame, conditions: list[pl.Expr]) -> pl.Series:
     return pairs.select(expr.alias("level"))["level"]
 
 
+def _nicknames(pairs: pl.DataFrame, left: str, right: str, nick_table: pl.DataFrame) -> np.ndarray:
+    """Whether each pair's ``left`` and ``right`` names are a nickname pair (``nick_table``: ``a, b, _nick``)."""
+    return (
+        pairs.select(left, right)
+        .join(nick_table.rename({"a": left, "b": right}), on=[left, right], how="left", maintain_order="left")
+        .get_column("_nick")
+        .fill_null(False)
+        .to_numpy()
+    )
+
+
 def _assign_forename(pairs: pl.DataFrame) -> pl.Series:
     p = pairs.with_columns(
         lk=pl.col("l").str.replace_all(" ", "", literal=True), rk=pl.col("r").str.replace_all(" ", "", literal=True)
     )
     nick_table = nickname_pairs().with_columns(pl.lit(True).alias("_nick"))
-    nick = (
-        p.select("lk", "rk")
-        .join(nick_table.rename({"a": "lk", "b": "rk"}), on=["lk", "rk"], how="left", maintain_order="left")
-        .get_column("_nick")
-        .fill_null(False)
-        .to_numpy()
-        .copy()
-    )
+    nick = _nicknames(p, "lk", "rk", nick_table).copy()
     # ``nickname`` also on the first parts, and ``part``: both differ from the full names' only
     # where a name has several parts (a space; without one its first part is the whole name), so
     # the parts' lists and the second nickname join are built only for those pairs (a few in ten).
@@ -195,14 +199,7 @@ def _assign_forename(pairs: pl.DataFrame) -> pl.Series:
             .with_columns(lt=pl.col("l").str.split(" "), rt=pl.col("r").str.split(" "))
             .with_columns(lf=pl.col("lt").list.first(), rf=pl.col("rt").list.first())
         )
-        nick_first = (
-            sub.select("lf", "rf")
-            .join(nick_table.rename({"a": "lf", "b": "rf"}), on=["lf", "rf"], how="left", maintain_order="left")
-            .get_column("_nick")
-            .fill_null(False)
-            .to_numpy()
-        )
-        nick[idx] |= nick_first
+        nick[idx] |= _nicknames(sub, "lf", "rf", nick_table)
         shared_part = ((pl.col("lt").list.len() > 1) | (pl.col("rt").list.len() > 1)) & (
             (pl.col("lf") == pl.col("rk")) | (pl.col("rf") == pl.col("lk")) | (pl.col("lf") == pl.col("rf"))
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -46,20 +47,19 @@ class Vocabulary:
 
     def screened(self, comparison: Comparison) -> tuple[list[np.ndarray], np.ndarray]:
         """``comparison.screen`` of this vocabulary's values (cached)."""
-        cache = self.__dict__.setdefault("_screens", {})
-        if comparison.name not in cache:
-            if comparison.screen is None:
-                raise ValueError(f"comparison {comparison.name!r} has no screen")
-            cache[comparison.name] = comparison.screen(self.values)
-        return cache[comparison.name]
+        return self._of_values("_screens", comparison, comparison.screen, "a screen")
 
     def coded(self, comparison: Comparison) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         """``comparison.coded`` of this vocabulary's values (cached)."""
-        cache = self.__dict__.setdefault("_coded", {})
+        return self._of_values("_coded", comparison, comparison.coded, "coded levels")
+
+    def _of_values(self, cache_name: str, comparison: Comparison, make: Callable[..., Any] | None, what: str) -> Any:
+        """``make(self.values)``, made once per comparison and kept in ``cache_name``."""
+        cache = self.__dict__.setdefault(cache_name, {})
         if comparison.name not in cache:
-            if comparison.coded is None:
-                raise ValueError(f"comparison {comparison.name!r} has no coded levels")
-            cache[comparison.name] = comparison.coded(self.values)
+            if make is None:
+                raise ValueError(f"comparison {comparison.name!r} has no {what}")
+            cache[comparison.name] = make(self.values)
         return cache[comparison.name]
 
     def encode(self, s: pl.Series) -> np.ndarray:
