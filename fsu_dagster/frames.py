@@ -19,6 +19,7 @@ from fsu_dagster.contract import MONTH_COLUMN
 
 __all__ = [
     "CW_LINK_COLUMNS",
+    "CW_LINK_KEY_COLUMNS",
     "CW_ROLES",
     "US_PER_HOUR",
     "hours_between",
@@ -35,6 +36,9 @@ US_PER_HOUR = 3_600_000_000
 CW_ROLES = ("originator", "subject")
 #: Columns of the ControlWorks person link frame (``cw_person_links``).
 CW_LINK_COLUMNS = ("incident_id", "role", "person_id", "score", "reason")
+#: Who is on which log in which role: the projection of ``cw_person_links`` the later hops load
+#: (one projection, so the run's load cache serves every hop that reads it from one load).
+CW_LINK_KEY_COLUMNS = CW_LINK_COLUMNS[:3]
 
 
 def micros_between(start: pl.Expr, end: pl.Expr) -> pl.Expr:

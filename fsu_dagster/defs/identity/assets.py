@@ -17,7 +17,7 @@ from fsu_dagster import identity
 from fsu_dagster.defs.identity import schemas
 from fsu_dagster.defs.stage1 import schemas as stage1_schemas
 from fsu_dagster.defs.window import Produced, hop_in, source_in, window_asset
-from fsu_dagster.frames import with_window_month
+from fsu_dagster.frames import CW_LINK_KEY_COLUMNS, with_window_month
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.controlworks import CW_LOG_LINK_COLUMNS, INDEX_LINK_COLUMNS, ROLE_LINK_COLUMNS
 from fsu_dagster.settings import FsuSettings
@@ -120,7 +120,7 @@ def cw_person_links(
     ins={
         "cw_logs": hop_in("stage1", "cw_logs", (*CW_LOG_LINK_COLUMNS, "created_at")),
         "identity_index": hop_in(LAYER, "identity_index", INDEX_LINK_COLUMNS),
-        "cw_person_links": hop_in(LAYER, "cw_person_links", ["incident_id", "role", "person_id"]),
+        "cw_person_links": hop_in(LAYER, "cw_person_links", CW_LINK_KEY_COLUMNS),
     },
     schema=schemas.LinkQuality,
     description="Share of logs whose originator / subject is linked, per link mode and log month (aggregates only).",

@@ -15,6 +15,7 @@ import polars as pl
 from fsu_dagster import profiles
 from fsu_dagster.defs.profiles.schemas import SCHEMAS
 from fsu_dagster.defs.window import hop_in, source_in, window_asset, window_multi_asset
+from fsu_dagster.frames import CW_LINK_KEY_COLUMNS
 from fsu_dagster.identity.modes import LinkFunction, record_linker
 from fsu_dagster.profiles.controlworks import CW_LOG_COLUMNS
 from fsu_dagster.settings import FsuSettings
@@ -27,7 +28,7 @@ COHORT = hop_in("stage1", "cohort")
 # ``month`` and primary key, which ``latest_versions`` needs).
 
 #: The links as the profiles read them.
-LINKS = hop_in("identity", "cw_person_links", ["incident_id", "role", "person_id"])
+LINKS = hop_in("identity", "cw_person_links", CW_LINK_KEY_COLUMNS)
 
 #: The ControlWorks logs a cohort member is linked to, in either role (the window month's links and
 #: cohort, already in the warehouse: both are inputs of the hop). The ControlWorks profiles read no

@@ -14,6 +14,7 @@ import polars as pl
 from fsu_dagster import stage1
 from fsu_dagster.defs.stage1 import schemas
 from fsu_dagster.defs.window import Produced, hop_in, source_in, window_asset
+from fsu_dagster.frames import CW_LINK_KEY_COLUMNS
 from fsu_dagster.reference import load_cchi
 from fsu_dagster.settings import FsuSettings
 from fsu_dagster.stage1.cohort import list_overlap, metric_distribution
@@ -27,8 +28,6 @@ RESOURCE_HOURS_COLUMNS = ("month", "incident_id", "assigned_at", "deployed_at", 
 #: The ``cw_logs`` columns the person totals read (``stage1.cw_role_totals``): a whole load of the
 #: window's logs is every incident column, about ten times these two.
 LOG_HOURS_COLUMNS = ("incident_id", "hours")
-#: The link columns the person totals read: the projection the profiles load too (one load serves both).
-LINK_COLUMNS = ("incident_id", "role", "person_id")
 
 
 @window_asset(
@@ -68,7 +67,7 @@ def cw_logs(
         "connect_person_roles": source_in("connect_person_roles"),
         "connect_custody": source_in("connect_custody"),
         "cw_logs": hop_in(LAYER, "cw_logs", LOG_HOURS_COLUMNS),
-        "cw_person_links": hop_in("identity", "cw_person_links", LINK_COLUMNS),
+        "cw_person_links": hop_in("identity", "cw_person_links", CW_LINK_KEY_COLUMNS),
     },
     schema=schemas.PersonTotals,
     description="The nine Stage 1 totals per person over the window; one row per person of the universe.",
