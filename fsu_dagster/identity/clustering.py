@@ -28,14 +28,13 @@ stays the same.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 
 from fsu_dagster.identity.comparisons import DOB, FORENAME, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
-from fsu_dagster.identity.normal_forms import dob_key, fold_name, name_key, on_distinct, phone_key
+from fsu_dagster.identity.normal_forms import column_form, dob_key, fold_name, name_key, phone_key
 from fsu_dagster.identity.scoring import Vocabulary, field_levels
 
 __all__ = ["CW_PREFIX", "cluster_unlinked", "connected_components"]
@@ -133,19 +132,13 @@ def cluster_unlinked(mentions: pl.DataFrame, config: LinkConfig = LINK_CONFIG) -
     if mentions.height == 0:
         return pl.DataFrame(schema=schema)
     dob_dtype = mentions.schema.get("dob", pl.String())
-
-    def form(column: str, fn: Callable[[pl.Expr], pl.Expr], alias: str) -> pl.Series | pl.Expr:
-        # Once per distinct value (names and numbers repeat); a missing column is all null.
-        if column not in mentions.columns:
-            return fn(pl.lit(None, pl.String)).alias(alias)
-        return on_distinct(mentions[column], fn).alias(alias)
-
+    # Each normal form once per distinct value (names and numbers repeat); a missing column is all null.
     m = mentions.select(
         "record_id",
-        form("forename", fold_name, "fn"),
-        form("surname", fold_name, "sn"),
-        form("dob", lambda e: dob_key(e, dob_dtype), "dob"),
-        form("phone", phone_key, "phone"),
+        column_form(mentions, fold_name, "forename", alias="fn"),
+        column_form(mentions, fold_name, "surname", alias="sn"),
+        column_form(mentions, lambda e: dob_key(e, dob_dtype), "dob", alias="dob"),
+        column_form(mentions, phone_key, "phone", alias="phone"),
     ).with_columns(fn_key=name_key("fn"), sn_key=name_key("sn"))
     m = m.filter(
         pl.col("fn_key").is_not_null()

@@ -36,7 +36,7 @@ link frame.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Literal
 
 import numpy as np
@@ -71,10 +71,10 @@ from fsu_dagster.identity.estimation import (
 )
 from fsu_dagster.identity.exact import link_exact
 from fsu_dagster.identity.normal_forms import (
+    column_form,
     dob_key,
     fold_name,
     name_key,
-    on_distinct,
     phone_key,
     pnc_key,
     postcode_key,
@@ -91,21 +91,14 @@ def _normal_forms(frame: pl.DataFrame, *, use_phone: bool, use_postcode: bool) -
     """The fuzzy normal forms of a query or index frame (all String), each worked out once per
     distinct value (``normal_forms.on_distinct``); a missing column is all null."""
     dob_dtype = frame.schema["dob"] if "dob" in frame.columns else pl.String()
-
-    def form(alias: str, fn: Callable[[pl.Expr], pl.Expr], *names: str, use: bool = True) -> pl.Series:
-        column = next((n for n in names if n in frame.columns), None) if use else None
-        if column is None:
-            return pl.Series(alias, [None] * frame.height, dtype=pl.String)
-        return on_distinct(frame[column], fn).alias(alias)
-
     return pl.DataFrame(
         [
-            form("fn", fold_name, "forename"),
-            form("sn", fold_name, "surname"),
-            form("dob", lambda e: dob_key(e, dob_dtype), "dob"),
-            form("pnc", pnc_key, "pnc_id"),
-            form("phone", phone_key, "phone", "phone_number", use=use_phone),
-            form("postcode", postcode_key, "postcode", use=use_postcode),
+            column_form(frame, fold_name, "forename", alias="fn"),
+            column_form(frame, fold_name, "surname", alias="sn"),
+            column_form(frame, lambda e: dob_key(e, dob_dtype), "dob", alias="dob"),
+            column_form(frame, pnc_key, "pnc_id", alias="pnc"),
+            column_form(frame, phone_key, *(("phone", "phone_number") if use_phone else ()), alias="phone"),
+            column_form(frame, postcode_key, *(("postcode",) if use_postcode else ()), alias="postcode"),
         ]
     )
 

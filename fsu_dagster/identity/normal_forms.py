@@ -24,6 +24,7 @@ from collections.abc import Callable
 import polars as pl
 
 __all__ = [
+    "column_form",
     "dob_key",
     "fold_name",
     "name_key",
@@ -172,3 +173,12 @@ def on_distinct(values: pl.Series, form: Callable[[pl.Expr], pl.Expr]) -> pl.Ser
     table = frame.unique("_v").with_columns(form(pl.col("_v")).alias("_nf"))
     out = frame.join(table, on="_v", how="left", nulls_equal=True, maintain_order="left")["_nf"]
     return out.alias(values.name)
+
+
+def column_form(frame: pl.DataFrame, form: Callable[[pl.Expr], pl.Expr], *names: str, alias: str) -> pl.Series:
+    """``form`` of the first of ``names`` that ``frame`` has (:func:`on_distinct`), as ``alias``;
+    all null (String) when it has none of them."""
+    column = next((n for n in names if n in frame.columns), None)
+    if column is None:
+        return pl.Series(alias, [None] * frame.height, dtype=pl.String)
+    return on_distinct(frame[column], form).alias(alias)

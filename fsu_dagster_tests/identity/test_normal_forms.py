@@ -44,3 +44,14 @@ def test_on_distinct_is_the_form_of_every_value() -> None:
         want = values.to_frame().select(form(pl.col(values.name))).to_series()
         assert got.name == values.name
         assert got.equals(want)
+
+
+def test_column_form_reads_the_first_column_present_and_is_null_without_one():
+    from fsu_dagster.identity.normal_forms import column_form, phone_key
+
+    frame = pl.DataFrame({"phone_number": ["07700 900001", None, "07700 900001"]})
+    got = column_form(frame, phone_key, "phone", "phone_number", alias="phone")
+    assert got.name == "phone"
+    assert got.to_list() == frame.select(phone_key(pl.col("phone_number"))).to_series().to_list()
+    missing = column_form(frame, phone_key, "phone", alias="phone")
+    assert missing.dtype == pl.String and missing.null_count() == frame.height
