@@ -272,5 +272,10 @@ def assert_accessible(page: Any) -> None:
 
 
 def row_ids(page: Any) -> list[str]:
-    """Person IDs of the main table's rows, in page order."""
+    """Person IDs of the main table's rows, in page order, once the page has loaded.
+
+    A click on a link returns once the navigation has started; the new document's rows are there
+    only when it has loaded (under load, reading them at once has seen none of them).
+    """
+    page.wait_for_load_state()
     return page.locator("tr[data-person-id]").evaluate_all("rows => rows.map(r => r.dataset.personId)")

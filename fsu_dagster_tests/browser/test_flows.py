@@ -108,6 +108,7 @@ def _filter_by_lpa(page_as, live):
     page.goto("/")
     filters = page.get_by_role("region", name="Filters")
     filters.get_by_role("link", name=lpa.title(), exact=True).click()
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("lpa") == [lpa])
     assert _query(page).get("lpa") == [lpa]
     (in_lpa,) = live.query(
         "SELECT count(*) FROM fsu.cohort JOIN fsu.person_home_lpa USING (month, person_id) WHERE home_lpa = ?", [lpa]
@@ -126,6 +127,7 @@ def test_filter_by_lpa_then_theme(page_as, live, theme_labels):
     page, lpa, theme, expected = _filter_by_lpa(page_as, live)
 
     page.get_by_role("region", name="Filters").get_by_role("link", name=theme_labels[theme], exact=True).click()
+    page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("theme") == [theme])
     assert _query(page).get("lpa") == [lpa] and _query(page).get("theme") == [theme], "filters combine"
     ids = row_ids(page)
     assert set(ids) == expected and len(ids) == len(expected)
