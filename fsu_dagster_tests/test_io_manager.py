@@ -224,3 +224,28 @@ def test_a_hop_loads_only_the_rows_it_names_in_the_order_of_a_whole_load(tmp_pat
         [upstream, chosen, rows_reader], partition_key=FEB, resources={"io_manager": _io(db)}, selection=[rows_reader]
     ).success
     assert STATE["rows_seen"].equals(expected)
+
+
+def test_a_write_appends_on_one_thread_and_leaves_the_setting_as_it_was(tmp_path, monkeypatch):
+    """PolarsTypeHandler.handle_output inserts inside ``wh.one_thread`` (first write and later ones)."""
+    import contextlib
+
+    db = tmp_path / "wh.duckdb"
+    inside: list[tuple[int, int]] = []  # (threads inside the block, rows in the table after it)
+    real = wh.one_thread
+
+    @contextlib.contextmanager
+    def spy(conn):
+        with real(conn):
+            threads = int(conn.execute("select current_setting('threads')").fetchone()[0])
+            yield conn
+            inside.append((threads, conn.execute("select count(*) from fsu.upstream").fetchone()[0]))
+
+    monkeypatch.setattr(wh, "one_thread", spy)
+    STATE["frame"] = _rows(JAN, 3)
+    io = _io(db)
+    assert dg.materialize([upstream], partition_key=JAN, resources={"io_manager": io}).success
+    STATE["frame"] = _rows(FEB, 4)
+    assert dg.materialize([upstream], partition_key=FEB, resources={"io_manager": io}).success
+    assert inside == [(1, 3), (1, 7)], "each write's rows went in on one thread"
+    assert _count(db, "upstream", JAN) == 3 and _count(db, "upstream", FEB) == 4

@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from fsu_dagster.warehouse import read_frame, replace_rows, replace_rows_atomically, table_exists
+from fsu_dagster.warehouse import one_thread, read_frame, replace_rows, replace_rows_atomically, table_exists
 
 MAR, APR = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
 SCHEMA = {"extract": pl.String, "month": pl.Date, "n": pl.Int64}
@@ -62,3 +62,42 @@ def test_atomic_replacement_rolls_back_on_failure(conn):
 def test_identifiers_are_checked(conn):
     with pytest.raises(ValueError, match="not a plain"):
         replace_rows(conn, "fsu.t; drop table x", _rows(), {"extract": "a"})
+
+
+def _threads(conn) -> int:
+    return int(conn.execute("select current_setting('threads')").fetchone()[0])
+
+
+def test_one_thread_holds_for_the_block_and_restores_the_setting(conn):
+    conn.execute("set threads = 3")
+    with one_thread(conn):
+        assert _threads(conn) == 1
+        assert _threads(conn.cursor()) == 1, "a setting of the instance: every cursor sees it"
+    assert _threads(conn) == 3
+    with pytest.raises(RuntimeError, match="boom"), one_thread(conn):
+        raise RuntimeError("boom")
+    assert _threads(conn) == 3, "restored after an error too"
+
+
+def test_replace_rows_appends_on_one_thread_and_restores_it(conn, monkeypatch):
+    conn.execute("set threads = 2")
+    seen: list[int] = []
+    original = one_thread.__wrapped__  # the generator behind the context manager
+
+    def spy(c):
+        gen = original(c)
+        value = next(gen)
+        seen.append(_threads(c))
+        yield value
+        yield from gen
+
+    import contextlib
+
+    import fsu_dagster.warehouse as wh
+
+    monkeypatch.setattr(wh, "one_thread", contextlib.contextmanager(spy))
+    rows = _rows(*[("calls", MAR, i) for i in range(5_000)])
+    wh.replace_rows(conn, "fsu.t", rows, {"extract": "calls", "month": MAR})
+    assert seen == [1], "the insert ran inside one_thread"
+    assert _threads(conn) == 2
+    assert read_frame(conn, "select count(*) as n from fsu.t").item() == 5_000
