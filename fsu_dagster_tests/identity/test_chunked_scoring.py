@@ -444,3 +444,59 @@ def test_frequency_prior_by_group_code_and_column_hand_over_is_the_text_keyed_on
     assert got.equals(expected)
     assert new_map.equals(expected_map)
     assert got.height > n  # queries with several groups: their candidates are copied to each unit
+
+
+def _plan_by_joins(freq, best):
+    """``FrequencyPrior.plan`` as it was written before the plan was expanded by index: three
+    joins of every candidate against the units, counts and totals."""
+    base = math.log2(freq.rho / (1 - freq.rho))
+    share = (pl.col("_c").fill_null(0.0) + 1.0) / (pl.col("_C").fill_null(0.0) + freq.n_eff)
+    prior = base + pl.max_horizontal(share, pl.lit(1.0 / freq.n_eff)).log(2)
+    return (
+        best.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "qid", "pidx")
+        .join(freq.units.select("qid", "_gi", "_u"), on="qid")
+        .join(freq.counts, on=["_gi", "pidx"], how="left")
+        .join(freq.totals, on="_gi", how="left")
+        .select("_row", "_u", prior.alias("_prior"))
+        .sort("_u", "_row")
+    )
+
+
+@pytest.mark.parametrize("groups", ["roles", "one per record"])
+@pytest.mark.parametrize("in_query_order", [True, False])
+@pytest.mark.parametrize("table_cells", [1 << 20, 0])
+def test_frequency_plan_by_index_is_the_joins(groups, in_query_order, table_cells, monkeypatch):
+    """The plan expanded by index (a unit's candidates are its query's run; each prior worked out
+    once per group and counted person) has exactly the rows, order and priors of joining every
+    candidate with the units, counts and totals: with a few groups or a group per record, the
+    priors looked up in a table of every group and person or (a group per record, no small
+    tables allowed) among the counted pairs, and with the candidates in query order or not."""
+    from fsu_dagster.identity.decision import FrequencyPrior
+
+    rng = np.random.default_rng(5)
+    n = 600
+    best = pl.DataFrame(
+        {
+            "qid": np.sort(rng.integers(0, 80, n)).astype(np.uint32),
+            "pidx": rng.integers(0, 40, n).astype(np.uint32),
+            "score": np.where(rng.random(n) < 0.3, 0.995, rng.random(n) * 0.9),
+        }
+    )
+    record_map = pl.DataFrame({"record_id": np.arange(150), "qid": rng.integers(0, 90, 150).astype(np.uint32)})
+    record_map = record_map.with_columns(
+        pl.Series("_g", rng.choice(["victim", "caller", "", "suspect"], 150))
+        if groups == "roles"
+        else pl.col("record_id").cast(pl.String).alias("_g")
+    )
+    monkeypatch.setattr(decision, "_PRIOR_TABLE_CELLS", table_cells)
+    freq = FrequencyPrior.from_sure(best, record_map, 500, 0.7)
+    assert freq.counts.height > 10
+    if not in_query_order:
+        best = best.sample(fraction=1.0, shuffle=True, seed=2)
+    got = freq.plan(best)
+    expected = _plan_by_joins(freq, best)
+    assert expected.height > n  # queries with several groups: their candidates go to each unit
+    # Per record: a counted person (2 / 501), anyone else (1 / 500).
+    assert expected["_prior"].n_unique() > (5 if groups == "roles" else 1)
+    assert got.schema == expected.schema
+    assert got.equals(expected)
