@@ -500,3 +500,44 @@ def test_frequency_plan_by_index_is_the_joins(groups, in_query_order, table_cell
     assert expected["_prior"].n_unique() > (5 if groups == "roles" else 1)
     assert got.schema == expected.schema
     assert got.equals(expected)
+
+
+def test_with_reason_once_per_level_combination_is_the_reason_of_every_row():
+    """``with_reason`` works the reason out once per distinct combination of levels and joins it
+    back: the same frame, rows in the same order, as evaluating ``reason_expr`` on every row."""
+    from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    frame = pl.DataFrame(
+        {
+            "qid": rng.permutation(n).astype(np.uint32),
+            **{
+                f"{name}_level": rng.integers(0, len(comp.labels), n).astype(np.int8)
+                for name, comp in (
+                    ("fn", FORENAME),
+                    ("sn", SURNAME),
+                    ("dob", DOB),
+                    ("pnc", PNC),
+                    ("phone", PHONE),
+                    ("postcode", POSTCODE),
+                )
+            },
+            "swapped": rng.random(n) < 0.2,
+            "score": rng.random(n),
+        }
+    )
+    # Mostly exact rows, as links are: the "pnc" and "name_dob" reasons occur too.
+    exact = rng.random(n) < 0.5
+    frame = frame.with_columns(
+        *(
+            pl.when(pl.Series(exact)).then(1).otherwise(pl.col(c)).cast(pl.Int8).alias(c)
+            for c in ("fn_level", "sn_level", "dob_level")
+        ),
+        pl.when(pl.Series(exact)).then(False).otherwise(pl.col("swapped")).alias("swapped"),
+    )
+    expected = frame.with_columns(decision.reason_expr())
+    assert {"pnc", "name_dob"} <= set(expected["reason"]) and expected["reason"].n_unique() > 50
+    got = decision.with_reason(frame)
+    assert got.equals(expected)
+    assert decision.with_reason(frame.clear()).equals(expected.clear())
