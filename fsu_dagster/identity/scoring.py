@@ -90,12 +90,14 @@ _LEVEL_SLICE = 500_000
 def field_levels(
     comparison: Comparison, left_codes: np.ndarray, right_codes: np.ndarray, vocab: Vocabulary
 ) -> np.ndarray:
-    """Level numbers for aligned code arrays, computed once per distinct pair of codes.
+    """Level numbers for aligned code arrays, computed once per distinct pair of codes (or,
+    for a comparison with ``coded`` levels, from the codes of every pair).
 
     A slice of pairs at a time (``_SCREEN_SLICE``): exact agreement and the screen settle most
-    pairs; the others are looked up among the distinct value pairs already compared (a sorted
-    table of 64-bit keys with their levels), and only pairs not seen before are compared. Every
-    temporary follows the slice; the table holds each distinct pair once."""
+    pairs; the others are given their levels from their codes (``coded``) or looked up among the
+    distinct value pairs already compared (a sorted table of 64-bit keys with their levels), and
+    only pairs not seen before are compared. Every temporary follows the slice; the table holds
+    each distinct pair once."""
     out = np.zeros(left_codes.size, dtype=np.int8)  # level 0 (null) where either side is missing
     n_values = np.uint64(vocab.values.len())
     seen_keys = np.zeros(0, dtype=np.uint64)
@@ -117,6 +119,15 @@ def field_levels(
             out[lo + both[~maybe]] = len(comparison.levels)  # certainly "else"
             both = both[maybe]
         if both.size == 0:
+            continue
+        if comparison.coded is not None:
+            # Levels straight from the codes (integer arithmetic per pair, the per-value work
+            # done once): cheaper than finding the distinct pairs. A slice of pairs at a time
+            # (``_LEVEL_SLICE``), so the temporaries follow the slice.
+            coded = vocab.coded(comparison)
+            for start in range(0, both.size, _LEVEL_SLICE):
+                part = both[start : start + _LEVEL_SLICE]
+                out[lo + part] = coded(lc[part].astype(np.int64), rc[part].astype(np.int64))
             continue
         # Distinct pairs, sorted, by one sort of the compact keys ``left * n_values + right``
         # (numpy's np.unique is slower at force scale), then as the table's ``left << 32 |
@@ -151,9 +162,6 @@ def _distinct_pair_levels(comparison: Comparison, keys: np.ndarray, vocab: Vocab
         part = keys[lo : lo + _LEVEL_SLICE]
         lc = (part >> np.uint64(32)).astype(np.int64)
         rc = (part & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        if comparison.coded is not None:
-            levels[lo : lo + part.size] = vocab.coded(comparison)(lc, rc)
-            continue
         pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
         levels[lo : lo + part.size] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)
     return levels

@@ -325,7 +325,9 @@ def test_field_levels_do_not_depend_on_the_screening_slice(scores, monkeypatch):
 @pytest.mark.parametrize("field", ["forename", "dob", "postcode"])
 def test_field_levels_compare_each_distinct_pair_once_across_screening_slices(scores, monkeypatch, field):
     """Slice by slice, a value pair already compared in an earlier slice is looked up, not
-    compared again, and the levels are those of the whole at once."""
+    compared again, and the levels are those of the whole at once. The DOB (a comparison with
+    coded levels) compares no distinct pairs: every pair's level comes from its codes, and is
+    the string rules' level of its values."""
     if field == "forename":
         comparison, vocab = FORENAME, scores.inputs.names
         left, right = _name_pairs(vocab, 8)
@@ -346,10 +348,18 @@ def test_field_levels_compare_each_distinct_pair_once_across_screening_slices(sc
 
     monkeypatch.setattr(scoring, "_distinct_pair_levels", counting)
     monkeypatch.setattr(scoring, "_SCREEN_SLICE", 333)
+    monkeypatch.setattr(scoring, "_LEVEL_SLICE", 100)
     assert np.array_equal(scoring.field_levels(comparison, left, right, vocab), whole)
+    assert len(np.unique(whole)) >= 3
+    if comparison.coded is not None:
+        assert compared == []
+        both = (left > 0) & (right > 0)
+        pairs = pl.DataFrame({"l": vocab.values.gather(left[both]), "r": vocab.values.gather(right[both])})
+        assert np.array_equal(whole[both], comparison.level_numbers(pairs).to_numpy())
+        assert not whole[~both].any()
+        return
     keys = np.concatenate(compared)
     assert len(compared) > 1 and keys.size == np.unique(keys).size  # each distinct pair once
-    assert len(np.unique(whole)) >= 3
 
 
 @pytest.mark.parametrize("comparison", [FORENAME, SURNAME])
