@@ -18,7 +18,7 @@ import polars as pl
 
 from fsu_dagster.identity.comparisons import DOB, FORENAME, PNC, SURNAME
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
-from fsu_dagster.identity.decision import Candidates, normalise_posterior, reason_expr
+from fsu_dagster.identity.decision import Candidates, normalise_posterior, with_reason
 from fsu_dagster.identity.nicknames import nickname_groups
 from fsu_dagster.identity.normal_forms import fold_name, name_key, on_distinct, phone_key
 
@@ -166,7 +166,7 @@ def log_context_links(
     )
     if chosen.height == 0:
         return empty
-    return chosen.with_columns(reason_expr()).select(
+    return with_reason(chosen).select(
         pl.col("record_id").cast(rid_dtype),
         "person_id",
         pl.col("score").clip(0.0, 1.0).cast(pl.Float64),

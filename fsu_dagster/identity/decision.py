@@ -28,6 +28,7 @@ from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 
 __all__ = [
+    "REASON_COLUMNS",
     "RECORD_LINK_COLUMNS",
     "CandidateParts",
     "Candidates",
@@ -40,6 +41,7 @@ __all__ = [
     "normalise_posterior",
     "posterior",
     "reason_expr",
+    "with_reason",
     "top_per_query",
 ]
 
@@ -107,6 +109,11 @@ def normalise_posterior(group: np.ndarray, lo: np.ndarray) -> np.ndarray:
     return rel / (np.exp2(-top) + total)
 
 
+#: ``FrequencyPrior.plan`` looks the priors up in a table of every (query group, person) when
+#: it has no more cells than there are candidates, or than this; else it searches the counted pairs.
+_PRIOR_TABLE_CELLS = 1 << 20
+
+
 @dataclass
 class FrequencyPrior:
     """The frequency prior's counts (see :func:`frequency_units`): the decision units
@@ -151,21 +158,72 @@ class FrequencyPrior:
 
     def plan(self, best: pl.DataFrame) -> pl.DataFrame:
         """For each candidate of each unit, its row in ``best`` (``_row``), its unit and its
-        prior, in unit order (within a unit the candidates keep their order, by person)."""
+        prior, in unit order (within a unit the candidates keep their order, by person).
+
+        The rows of joining the candidates with the units on ``qid`` and the priors of the
+        counts, without the joins: the units are sorted by ``qid`` (``_u`` is their row), so a
+        unit's candidates are its query's run of the candidates sorted by ``qid`` (a stable
+        sort: they keep their order), and each prior is worked out once per (query group,
+        person) with a sure count and once per group for everyone else."""
+        qid = best["qid"].to_numpy()
+        unit_qid = self.units["qid"].to_numpy()
+        order = None if qid.size < 2 or bool(np.all(qid[1:] >= qid[:-1])) else np.argsort(qid, kind="stable")
+        sorted_qid = qid if order is None else qid[order]
+        first = np.searchsorted(sorted_qid, unit_qid, side="left")
+        count = np.searchsorted(sorted_qid, unit_qid, side="right") - first
+        unit = np.repeat(np.arange(unit_qid.size, dtype=np.uint32), count)
+        rows = np.arange(unit.size, dtype=np.int64)
+        rows += np.repeat(first - (np.cumsum(count) - count), count)
+        if order is not None:
+            rows = order[rows]
+        group = self.units["_gi"].to_numpy()[unit]
+        pidx = best["pidx"].to_numpy()[rows]
+        return pl.DataFrame(
+            {
+                "_row": rows.astype(np.uint32),
+                "_u": unit,
+                "_prior": self._priors(group, pidx),
+            }
+        )
+
+    def _priors(self, group: np.ndarray, pidx: np.ndarray) -> np.ndarray:
+        """The prior of each (query group code, person) row: ``log2(ρ / (1 − ρ))`` plus
+        ``log2(max((c + 1) / (C + N), 1 / N))`` (``c`` the person's sure count in the group,
+        ``C`` the group's total, both 0 when absent), evaluated by polars once per group and
+        once per counted (group, person), then looked up."""
         base = math.log2(self.rho / (1 - self.rho))
         n_eff = self.n_eff
         share = (pl.col("_c").fill_null(0.0) + 1.0) / (pl.col("_C").fill_null(0.0) + n_eff)
-        prior = base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)
-        return (
-            best.lazy()
-            .select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "qid", "pidx")
-            .join(self.units.lazy().select("qid", "_gi", "_u"), on="qid")
-            .join(self.counts.lazy(), on=["_gi", "pidx"], how="left")
-            .join(self.totals.lazy(), on="_gi", how="left")
-            .select("_row", "_u", prior.alias("_prior"))
-            .sort("_u", "_row")
-            .collect()
+        prior = (base + pl.max_horizontal(share, pl.lit(1.0 / n_eff)).log(2)).alias("_prior")
+        n_groups = int(self.units["_gi"].to_numpy().max(initial=0)) + 1 if self.units.height else 0
+        groups = pl.DataFrame(
+            {"_gi": np.arange(n_groups, dtype=np.uint32), "_c": pl.Series([None] * n_groups, dtype=pl.Float64)}
         )
+        # Everyone without a sure count in the group: (0 + 1) / (C + N).
+        default = (
+            groups.join(self.totals, on="_gi", how="left", maintain_order="left").select(prior).to_series().to_numpy()
+        )
+        counted = self.counts.join(self.totals, on="_gi", how="left").select("_gi", "pidx", prior)
+        c_group = counted["_gi"].to_numpy().astype(np.int64)
+        c_pidx = counted["pidx"].to_numpy().astype(np.int64)
+        c_prior = counted["_prior"].to_numpy()
+        n_people = int(max(pidx.max(initial=0), c_pidx.max(initial=0))) + 1
+        if n_groups * n_people <= max(pidx.size, _PRIOR_TABLE_CELLS):
+            # A table of every (group, person): no larger than the priors themselves (or small).
+            table = np.repeat(default, n_people)
+            table[c_group * n_people + c_pidx] = c_prior
+            return table[group.astype(np.int64) * n_people + pidx]
+        # Many groups: the counted (group, person) keys, sorted, searched.
+        key = group.astype(np.int64) * n_people + pidx
+        c_key = c_group * n_people + c_pidx
+        by_key = np.argsort(c_key)
+        c_key, c_prior = c_key[by_key], c_prior[by_key]
+        out = default[group]
+        pos = np.searchsorted(c_key, key)
+        hit = pos < c_key.size
+        hit[hit] = c_key[pos[hit]] == key[hit]
+        out[hit] = c_prior[pos[hit]]
+        return out
 
 
 def frequency_units(
@@ -255,6 +313,18 @@ def reason_expr() -> pl.Expr:
         .otherwise(pl.lit("fuzzy:") + parts.list.join(","))
         .alias("reason")
     )
+
+
+#: The columns ``reason_expr`` reads.
+REASON_COLUMNS = ("fn_level", "sn_level", "dob_level", "pnc_level", "phone_level", "postcode_level", "swapped")
+
+
+def with_reason(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame.with_columns(reason_expr())``, the reason worked out once per distinct
+    combination of the levels it reads (a few hundred, for a million links) and joined back."""
+    cols = list(REASON_COLUMNS)
+    reasons = frame.select(cols).unique().with_columns(reason_expr())
+    return frame.join(reasons, on=cols, how="left", nulls_equal=True, maintain_order="left")
 
 
 class CandidateParts:
@@ -397,6 +467,6 @@ def decide(cands: Candidates, threshold: float, *, one_to_one: bool = False) -> 
         chosen = chosen.sort(["score", "qid"], descending=[True, False]).unique(
             "pidx", keep="first", maintain_order=True
         )
-    chosen = chosen.with_columns(reason_expr()).select("qid", "person_id", pl.col("score").clip(0.0, 1.0), "reason")
+    chosen = with_reason(chosen).select("qid", "person_id", pl.col("score").clip(0.0, 1.0), "reason")
     out = record_map.join(chosen, on="qid", how="inner").select(RECORD_LINK_COLUMNS).sort("record_id")
     return out.cast({"score": pl.Float64, "reason": pl.String})

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from fsu_dagster.identity.arrays import sorted_unique
+from fsu_dagster.identity.arrays import sorted_unique, sorted_unique_inverse
 from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME, Comparison
 from fsu_dagster.identity.config import LINK_CONFIG, LinkConfig
 from fsu_dagster.identity.decision import best_versions, top_per_query
@@ -90,13 +90,16 @@ _LEVEL_SLICE = 500_000
 def field_levels(
     comparison: Comparison, left_codes: np.ndarray, right_codes: np.ndarray, vocab: Vocabulary
 ) -> np.ndarray:
-    """Level numbers for aligned code arrays, computed once per distinct pair of codes.
+    """Level numbers for aligned code arrays, computed once per distinct pair of codes (or,
+    for a comparison with ``coded`` levels, from the codes of every pair).
 
     A slice of pairs at a time (``_SCREEN_SLICE``): exact agreement and the screen settle most
-    pairs; the others are looked up among the distinct value pairs already compared (a sorted
-    table of 64-bit keys with their levels), and only pairs not seen before are compared. Every
-    temporary follows the slice; the table holds each distinct pair once."""
+    pairs; the others are given their levels from their codes (``coded``) or looked up among the
+    distinct value pairs already compared (a sorted table of 64-bit keys with their levels), and
+    only pairs not seen before are compared. Every temporary follows the slice; the table holds
+    each distinct pair once."""
     out = np.zeros(left_codes.size, dtype=np.int8)  # level 0 (null) where either side is missing
+    n_values = np.uint64(vocab.values.len())
     seen_keys = np.zeros(0, dtype=np.uint64)
     seen_levels = np.zeros(0, dtype=np.int8)
     for lo in range(0, left_codes.size, _SCREEN_SLICE):
@@ -117,15 +120,22 @@ def field_levels(
             both = both[maybe]
         if both.size == 0:
             continue
-        key = (lc[both].astype(np.uint64) << np.uint64(32)) | rc[both].astype(np.uint64)
-        # Hash-based distinct values (polars; numpy's np.unique is slower at force scale),
-        # sorted: looking sorted keys up in the sorted table is many times faster than
-        # looking them up in hash order (the table's cache lines are visited in order).
-        frame = pl.DataFrame({"k": key})
-        table = frame.unique("k").sort("k").with_row_index("i")
-        inverse = frame.join(table, on="k", how="left", maintain_order="left")["i"].to_numpy()
-        uniq = table["k"].to_numpy()
-        del frame, table, key
+        if comparison.coded is not None:
+            # Levels straight from the codes (integer arithmetic per pair, the per-value work
+            # done once): cheaper than finding the distinct pairs. A slice of pairs at a time
+            # (``_LEVEL_SLICE``), so the temporaries follow the slice.
+            coded = vocab.coded(comparison)
+            for start in range(0, both.size, _LEVEL_SLICE):
+                part = both[start : start + _LEVEL_SLICE]
+                out[lo + part] = coded(lc[part].astype(np.int64), rc[part].astype(np.int64))
+            continue
+        # Distinct pairs, sorted, by one sort of the compact keys ``left * n_values + right``
+        # (numpy's np.unique is slower at force scale), then as the table's ``left << 32 |
+        # right`` (the same order): looking sorted keys up in the sorted table is many times
+        # faster than looking them up in hash order (the table's cache lines are visited in order).
+        compact, inverse = sorted_unique_inverse(lc[both].astype(np.uint64) * n_values + rc[both])
+        uniq = ((compact // n_values) << np.uint64(32)) | (compact % n_values)
+        del compact
         pos = np.searchsorted(seen_keys, uniq)
         known = pos < seen_keys.size
         known[known] = seen_keys[pos[known]] == uniq[known]
@@ -139,7 +149,7 @@ def field_levels(
             at = pos[~known]
             seen_keys = np.insert(seen_keys, at, new)
             seen_levels = np.insert(seen_levels, at, new_levels)
-        out[lo + both] = levels[inverse.ravel()]
+        out[lo + both] = levels[inverse]
     return out
 
 
@@ -152,9 +162,6 @@ def _distinct_pair_levels(comparison: Comparison, keys: np.ndarray, vocab: Vocab
         part = keys[lo : lo + _LEVEL_SLICE]
         lc = (part >> np.uint64(32)).astype(np.int64)
         rc = (part & np.uint64(0xFFFFFFFF)).astype(np.int64)
-        if comparison.coded is not None:
-            levels[lo : lo + part.size] = vocab.coded(comparison)(lc, rc)
-            continue
         pairs = pl.DataFrame({"l": vocab.values.gather(lc), "r": vocab.values.gather(rc)})
         levels[lo : lo + part.size] = comparison.level_numbers(pairs).to_numpy().astype(np.int8)
     return levels

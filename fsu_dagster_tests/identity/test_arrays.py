@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from fsu_dagster.identity.arrays import distinct_rows, run_lengths, sorted_unique
+from fsu_dagster.identity.arrays import distinct_rows, run_lengths, sorted_unique, sorted_unique_inverse
 
 
 @pytest.mark.parametrize("dtype", [np.uint64, np.int64, np.uint32])
@@ -12,6 +12,26 @@ def test_sorted_unique_is_np_unique(dtype: type, n: int) -> None:
     want = np.unique(values)
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.uint64, np.int64, np.uint32])
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 10_000])
+@pytest.mark.parametrize("kind", ["small", "wide", "negative"])
+def test_sorted_unique_inverse_is_np_unique_with_the_inverse(dtype: type, n: int, kind: str) -> None:
+    # Small values are sorted packed with their positions; wide ones (no room for the
+    # positions) and negative ones by argsort.
+    rng = np.random.default_rng(n + 1)
+    values = rng.integers(0, max(n // 3, 1) + 1, n).astype(dtype)
+    if kind == "wide" and dtype != np.uint32:
+        values = values * dtype(1 << 58)
+    if kind == "negative" and dtype == np.int64:
+        values = values - dtype(n // 6)
+    got, inverse = sorted_unique_inverse(values)
+    want, want_inverse = np.unique(values, return_inverse=True)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(inverse, want_inverse)
+    np.testing.assert_array_equal(got[inverse], values)
 
 
 @pytest.mark.parametrize("high", [3, 1000, 1 << 40])

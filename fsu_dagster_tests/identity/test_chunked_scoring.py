@@ -325,7 +325,9 @@ def test_field_levels_do_not_depend_on_the_screening_slice(scores, monkeypatch):
 @pytest.mark.parametrize("field", ["forename", "dob", "postcode"])
 def test_field_levels_compare_each_distinct_pair_once_across_screening_slices(scores, monkeypatch, field):
     """Slice by slice, a value pair already compared in an earlier slice is looked up, not
-    compared again, and the levels are those of the whole at once."""
+    compared again, and the levels are those of the whole at once. The DOB (a comparison with
+    coded levels) compares no distinct pairs: every pair's level comes from its codes, and is
+    the string rules' level of its values."""
     if field == "forename":
         comparison, vocab = FORENAME, scores.inputs.names
         left, right = _name_pairs(vocab, 8)
@@ -346,10 +348,18 @@ def test_field_levels_compare_each_distinct_pair_once_across_screening_slices(sc
 
     monkeypatch.setattr(scoring, "_distinct_pair_levels", counting)
     monkeypatch.setattr(scoring, "_SCREEN_SLICE", 333)
+    monkeypatch.setattr(scoring, "_LEVEL_SLICE", 100)
     assert np.array_equal(scoring.field_levels(comparison, left, right, vocab), whole)
+    assert len(np.unique(whole)) >= 3
+    if comparison.coded is not None:
+        assert compared == []
+        both = (left > 0) & (right > 0)
+        pairs = pl.DataFrame({"l": vocab.values.gather(left[both]), "r": vocab.values.gather(right[both])})
+        assert np.array_equal(whole[both], comparison.level_numbers(pairs).to_numpy())
+        assert not whole[~both].any()
+        return
     keys = np.concatenate(compared)
     assert len(compared) > 1 and keys.size == np.unique(keys).size  # each distinct pair once
-    assert len(np.unique(whole)) >= 3
 
 
 @pytest.mark.parametrize("comparison", [FORENAME, SURNAME])
@@ -444,3 +454,100 @@ def test_frequency_prior_by_group_code_and_column_hand_over_is_the_text_keyed_on
     assert got.equals(expected)
     assert new_map.equals(expected_map)
     assert got.height > n  # queries with several groups: their candidates are copied to each unit
+
+
+def _plan_by_joins(freq, best):
+    """``FrequencyPrior.plan`` as it was written before the plan was expanded by index: three
+    joins of every candidate against the units, counts and totals."""
+    base = math.log2(freq.rho / (1 - freq.rho))
+    share = (pl.col("_c").fill_null(0.0) + 1.0) / (pl.col("_C").fill_null(0.0) + freq.n_eff)
+    prior = base + pl.max_horizontal(share, pl.lit(1.0 / freq.n_eff)).log(2)
+    return (
+        best.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), "qid", "pidx")
+        .join(freq.units.select("qid", "_gi", "_u"), on="qid")
+        .join(freq.counts, on=["_gi", "pidx"], how="left")
+        .join(freq.totals, on="_gi", how="left")
+        .select("_row", "_u", prior.alias("_prior"))
+        .sort("_u", "_row")
+    )
+
+
+@pytest.mark.parametrize("groups", ["roles", "one per record"])
+@pytest.mark.parametrize("in_query_order", [True, False])
+@pytest.mark.parametrize("table_cells", [1 << 20, 0])
+def test_frequency_plan_by_index_is_the_joins(groups, in_query_order, table_cells, monkeypatch):
+    """The plan expanded by index (a unit's candidates are its query's run; each prior worked out
+    once per group and counted person) has exactly the rows, order and priors of joining every
+    candidate with the units, counts and totals: with a few groups or a group per record, the
+    priors looked up in a table of every group and person or (a group per record, no small
+    tables allowed) among the counted pairs, and with the candidates in query order or not."""
+    from fsu_dagster.identity.decision import FrequencyPrior
+
+    rng = np.random.default_rng(5)
+    n = 600
+    best = pl.DataFrame(
+        {
+            "qid": np.sort(rng.integers(0, 80, n)).astype(np.uint32),
+            "pidx": rng.integers(0, 40, n).astype(np.uint32),
+            "score": np.where(rng.random(n) < 0.3, 0.995, rng.random(n) * 0.9),
+        }
+    )
+    record_map = pl.DataFrame({"record_id": np.arange(150), "qid": rng.integers(0, 90, 150).astype(np.uint32)})
+    record_map = record_map.with_columns(
+        pl.Series("_g", rng.choice(["victim", "caller", "", "suspect"], 150))
+        if groups == "roles"
+        else pl.col("record_id").cast(pl.String).alias("_g")
+    )
+    monkeypatch.setattr(decision, "_PRIOR_TABLE_CELLS", table_cells)
+    freq = FrequencyPrior.from_sure(best, record_map, 500, 0.7)
+    assert freq.counts.height > 10
+    if not in_query_order:
+        best = best.sample(fraction=1.0, shuffle=True, seed=2)
+    got = freq.plan(best)
+    expected = _plan_by_joins(freq, best)
+    assert expected.height > n  # queries with several groups: their candidates go to each unit
+    # Per record: a counted person (2 / 501), anyone else (1 / 500).
+    assert expected["_prior"].n_unique() > (5 if groups == "roles" else 1)
+    assert got.schema == expected.schema
+    assert got.equals(expected)
+
+
+def test_with_reason_once_per_level_combination_is_the_reason_of_every_row():
+    """``with_reason`` works the reason out once per distinct combination of levels and joins it
+    back: the same frame, rows in the same order, as evaluating ``reason_expr`` on every row."""
+    from fsu_dagster.identity.comparisons import DOB, FORENAME, PHONE, PNC, POSTCODE, SURNAME
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    frame = pl.DataFrame(
+        {
+            "qid": rng.permutation(n).astype(np.uint32),
+            **{
+                f"{name}_level": rng.integers(0, len(comp.labels), n).astype(np.int8)
+                for name, comp in (
+                    ("fn", FORENAME),
+                    ("sn", SURNAME),
+                    ("dob", DOB),
+                    ("pnc", PNC),
+                    ("phone", PHONE),
+                    ("postcode", POSTCODE),
+                )
+            },
+            "swapped": rng.random(n) < 0.2,
+            "score": rng.random(n),
+        }
+    )
+    # Mostly exact rows, as links are: the "pnc" and "name_dob" reasons occur too.
+    exact = rng.random(n) < 0.5
+    frame = frame.with_columns(
+        *(
+            pl.when(pl.Series(exact)).then(1).otherwise(pl.col(c)).cast(pl.Int8).alias(c)
+            for c in ("fn_level", "sn_level", "dob_level")
+        ),
+        pl.when(pl.Series(exact)).then(False).otherwise(pl.col("swapped")).alias("swapped"),
+    )
+    expected = frame.with_columns(decision.reason_expr())
+    assert {"pnc", "name_dob"} <= set(expected["reason"]) and expected["reason"].n_unique() > 50
+    got = decision.with_reason(frame)
+    assert got.equals(expected)
+    assert decision.with_reason(frame.clear()).equals(expected.clear())
