@@ -27,14 +27,9 @@ import polars as pl
 
 from fsu_dagster.contract import LOCAL_TZ, MONTH_COLUMN, Extract
 from fsu_dagster.ingest.columns import (
-    _column_reason,
-    _column_stages,
-    _missing,
-    _parse_reason,
+    _parse_plan,
     _plain_timestamp_columns,
-    _reason,
     _run_stages,
-    _value,
 )
 from fsu_dagster.ingest.common import (
     _ROW,
@@ -175,26 +170,13 @@ def parse_extract(
 
     # Contract section 1: a bad value in a *required* column (or a duplicate key) is a data error and
     # the row is quarantined; a bad value in an optional column is loaded as null, and recorded.
-    plain = _plain_timestamp_columns(frame, extract)
-    plans = [_column_stages(c, frame.schema[c.name], plain_timestamp=c.name in plain) for c in extract.columns]
-    work = _run_stages(frame, plans)
-    work = work.with_columns(
-        _column_reason(
-            col, pl.col(_value(col.name)), pl.col(_missing(col.name)), pl.col(_parse_reason(col.name))
-        ).alias(_reason(col.name))
-        for col in extract.columns
-    )
-    values = []
-    for col in extract.columns:
-        typed = pl.col(_value(col.name)).cast(PIPELINE_DTYPES[col.type])
-        values.append(
-            (typed if col.required else pl.when(pl.col(_reason(col.name)).is_null()).then(typed)).alias(col.name)
-        )
-    parsed = work.select(pl.col(_ROW), *values)
-    reasons = [pl.col(_reason(c)).alias(c) for c in extract.column_names]
+    plain = frozenset(_plain_timestamp_columns(frame, extract))
+    plan = _parse_plan(extract, tuple(frame.schema[c.name] for c in extract.columns), plain)
+    work = _run_stages(frame, plan.stages).with_columns(plan.reasons)
+    parsed = work.select(pl.col(_ROW), *plan.values)
     problems = (
-        work.filter(pl.any_horizontal(pl.col(_reason(c)).is_not_null() for c in extract.column_names))
-        .select(pl.col(_ROW), *reasons)
+        work.filter(plan.any_problem)
+        .select(pl.col(_ROW), *plan.problems)
         .unpivot(index=_ROW, variable_name="column", value_name="reason")
         .drop_nulls("reason")
     )

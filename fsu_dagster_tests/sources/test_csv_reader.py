@@ -204,3 +204,29 @@ def test_parse_gives_the_same_whether_empty_fields_are_read_as_null_or_empty_tex
     assert {k: v for k, v in fast.stats.items() if k != "encoding"} == {
         k: v for k, v in strict.stats.items() if k != "encoding"
     }
+
+
+def test_parse_plan_is_built_once_per_dtypes_and_gives_the_fresh_plans_answers():
+    """The parse expressions are cached per (extract, dtypes as read, plain timestamp columns): a
+    second month read as text reuses the first one's plan, a typed frame gets a plan of its own, and
+    a warm cache parses exactly as a cold one (values, quarantine, statistics)."""
+    import datetime as dt
+
+    from fsu_dagster.contract import EXTRACTS
+    from fsu_dagster.ingest.columns import _parse_plan
+
+    extract = EXTRACTS["connect_persons"]
+    text = pl.DataFrame({c.name: ["1", "", "x"] for c in extract.columns})
+    typed = text.with_columns(pl.Series(extract.columns[0].name, [1, None, 3]))
+    _parse_plan.cache_clear()
+    cold = [ingest.parse_extract(f, extract, dt.date(2026, 3, 1)) for f in (text, typed)]
+    assert _parse_plan.cache_info().misses == 2
+    warm = [ingest.parse_extract(f, extract, dt.date(2026, m, 1)) for m in (3, 4) for f in (text, typed)]
+    assert _parse_plan.cache_info().misses == 2 and _parse_plan.cache_info().hits == 4
+    plan = _parse_plan(extract, tuple(text.schema[c.name] for c in extract.columns), frozenset())
+    assert isinstance(plan.stages, tuple) and all(isinstance(s, tuple) for s in plan.stages)
+    for a, b in zip(cold, warm[:2], strict=True):
+        assert_frame_equal(a.valid, b.valid)
+        assert_frame_equal(a.quarantine, b.quarantine)
+        assert a.stats == b.stats
+    assert cold[0].valid.height and cold[0].quarantine.height  # rows of both kinds were parsed
