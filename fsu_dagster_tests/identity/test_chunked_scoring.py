@@ -325,9 +325,9 @@ def test_field_levels_do_not_depend_on_the_screening_slice(scores, monkeypatch):
 @pytest.mark.parametrize("field", ["forename", "dob", "postcode"])
 def test_field_levels_compare_each_distinct_pair_once_across_screening_slices(scores, monkeypatch, field):
     """Slice by slice, a value pair already compared in an earlier slice is looked up, not
-    compared again, and the levels are those of the whole at once. The DOB (a comparison with
-    coded levels) compares no distinct pairs: every pair's level comes from its codes, and is
-    the string rules' level of its values."""
+    compared again, and the levels are those of the whole at once. The DOB and the postcode
+    (comparisons with coded levels) compare no distinct pairs: every pair's level comes from its
+    codes, and is the string rules' level of its values."""
     if field == "forename":
         comparison, vocab = FORENAME, scores.inputs.names
         left, right = _name_pairs(vocab, 8)

@@ -238,6 +238,42 @@ def test_coded_dob_levels_are_assign_dob_levels() -> None:
     assert {1, 2, 3, 4, 5} <= set(got.tolist())
 
 
+def test_coded_postcode_levels_are_assign_postcode_levels() -> None:
+    """The postcode levels on value codes (lengths, sectors, ends and packed characters) equal
+    the string rules for every pair: one character changed, two exchanged, one inserted or
+    deleted (also within a run of one character), the same sector, short postcodes, values of
+    more than 8 characters or outside A-Z and 0-9 (the string rules themselves), and nulls."""
+    import itertools
+
+    import numpy as np
+
+    from fsu_dagster.identity.comparisons import POSTCODE, _assign_postcode
+
+    values = [
+        *("B152TT", "B152TU", "B15T2T", "B512TT", "B1522TT", "B152T", "B15TT", "BB152TT", "B152TTX", "AB152TT"),
+        *("B15", "B1", "B", "B16", "B152", "B1522", "M11AA", "M11AB", "M1AA", "M111AA", "M11AAA", "SW1A1AA"),
+        *("SW1A1AB", "SW1A2AA", "W1A1AA", "AAB", "AB", "ABB", "ABBB", "ABAB", "BAAB", "AABB", "B152TTX1"),
+        *("B152TTXY", "B152TTXYZ", "b152tt", "B15 2TT", "\u00c9152TT"),
+    ]
+    values = pl.Series("v", [None, *sorted(values)])
+    grid = np.array(list(itertools.product(range(len(values)), repeat=2)), dtype=np.int64)
+    lc, rc = grid[:, 0], grid[:, 1]
+    want = _assign_postcode(pl.DataFrame({"l": values.gather(lc), "r": values.gather(rc)})).to_numpy()
+    got = POSTCODE.coded(values)(lc, rc)
+    np.testing.assert_array_equal(got, want)
+    assert {0, 1, 2, 3} <= set(got.tolist())
+    # Each way of being one edit apart, and the same sector, is "near" (level 2).
+    level = dict(zip(zip(values.gather(lc).to_list(), values.gather(rc).to_list(), strict=True), got, strict=True))
+    for pair in (
+        ("B152TT", "B152TU"),
+        ("B152TT", "B15T2T"),
+        ("B152TT", "B1522TT"),
+        ("ABB", "ABBB"),
+        ("M11AA", "M11AB"),
+    ):
+        assert level[pair] == level[pair[::-1]] == 2
+
+
 def _forename_levels_all_pairs_reference(pairs: pl.DataFrame) -> pl.Series:
     """The forename rules as first written (both nickname joins and the parts' lists for every
     pair), to check the restricted path against."""
