@@ -302,14 +302,7 @@ def _coded_dob(values: pl.Series) -> Callable[[np.ndarray, np.ndarray], np.ndarr
     days = date.cast(pl.Int64).fill_null(0).to_numpy()
 
     def assign(lc: np.ndarray, rc: np.ndarray) -> np.ndarray:
-        out = np.empty(lc.size, dtype=np.int8)
-        fast = plain[lc] & plain[rc]
-        slow = np.flatnonzero(~fast)
-        if slow.size:
-            pairs = pl.DataFrame({"l": values.gather(lc[slow]), "r": values.gather(rc[slow])})
-            out[slow] = _assign_dob(pairs).to_numpy()
-        at = np.flatnonzero(fast)
-        a, b = lc[at], rc[at]
+        out, at, a, b = _levels_off_the_fast_path(values, plain, lc, rc, _assign_dob)
         ya, yb, ma, mb, da, db = year[a], year[b], month[a], month[b], day[a], day[b]
         swap = (ya == yb) & (ma == db) & (da == mb) & (ma != da)
         one_day = has_date[a] & has_date[b] & (np.abs(days[a] - days[b]) == 1)
@@ -450,14 +443,7 @@ def _coded_postcode(values: pl.Series) -> Callable[[np.ndarray, np.ndarray], np.
     )
 
     def assign(lc: np.ndarray, rc: np.ndarray) -> np.ndarray:
-        out = np.empty(lc.size, dtype=np.int8)
-        fast = plain[lc] & plain[rc]
-        slow = np.flatnonzero(~fast)
-        if slow.size:
-            pairs = pl.DataFrame({"l": values.gather(lc[slow]), "r": values.gather(rc[slow])})
-            out[slow] = _assign_postcode(pairs).to_numpy()
-        at = np.flatnonzero(fast)
-        a, b = lc[at], rc[at]
+        out, at, a, b = _levels_off_the_fast_path(values, plain, lc, rc, _assign_postcode)
         same_sector = long[a] & long[b] & (sector[a] == sector[b])
         maybe = (head[a] == head[b]) | (tail[a] == tail[b]) | ~long[a] | ~long[b]
         near = same_sector.copy()
@@ -469,6 +455,27 @@ def _coded_postcode(values: pl.Series) -> Callable[[np.ndarray, np.ndarray], np.
         return out
 
     return assign
+
+
+def _levels_off_the_fast_path(
+    values: pl.Series,
+    plain: np.ndarray,
+    lc: np.ndarray,
+    rc: np.ndarray,
+    rule: Callable[[pl.DataFrame], pl.Series],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For a coded comparison's pairs (value codes ``lc``, ``rc``): the levels array, with the
+    pairs where either value is not ``plain`` already levelled by the string ``rule`` (on
+    ``l, r`` columns), and the positions and codes (``at``, ``a``, ``b``) of the plain pairs,
+    whose levels the caller works out from the codes."""
+    out = np.empty(lc.size, dtype=np.int8)
+    fast = plain[lc] & plain[rc]
+    slow = np.flatnonzero(~fast)
+    if slow.size:
+        pairs = pl.DataFrame({"l": values.gather(lc[slow]), "r": values.gather(rc[slow])})
+        out[slow] = rule(pairs).to_numpy()
+    at = np.flatnonzero(fast)
+    return out, at, lc[at], rc[at]
 
 
 def _dense_codes(values: pl.Series) -> np.ndarray:
