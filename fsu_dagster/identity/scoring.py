@@ -333,6 +333,8 @@ class PairScores:
         #: (the household rules) are done per record pair.
         self.src = src
         self.query_chunk = config.query_chunk
+        #: ``_exact_weights`` by (comparison, tf array): (m, tf, log2(m / tf)).
+        self._exact_cache: dict[tuple[str, int], tuple[float, np.ndarray, np.ndarray]] = {}
         qid = iq  # identity-level comparisons below
         self.inputs = inputs
         # What weighing reads of the shared inputs.
@@ -369,16 +371,29 @@ class PairScores:
     # -- weights --------------------------------------------------------------------
     def _w(self, params: Parameters, comp: Comparison, levels: np.ndarray, tf: np.ndarray | None, rcode) -> np.ndarray:
         table = params.weights(comp.name)
+        # ``np.take``: the values of ``table[levels]``, without fancy indexing's cast of the levels.
         if tf is None or not comp.levels[0].tf_adjusted:
-            return table[levels]
+            return np.take(table, levels)
         # Exact agreement weighs log2(m / tf(value)); a weaker agreement never counts
         # more than exact agreement on the same value; null (level 0) weighs 0.
         table = table.copy()
         table[1] = np.inf
-        w = table[levels]
-        np.minimum(w, np.log2(params.m[comp.name][1] / tf)[rcode], out=w)
+        w = np.take(table, levels)
+        np.minimum(w, np.take(self._exact_weights(params, comp, tf), rcode), out=w)
         w[levels == 0] = 0.0
         return w
+
+    def _exact_weights(self, params: Parameters, comp: Comparison, tf: np.ndarray) -> np.ndarray:
+        """``np.log2(m / tf)`` for every value of ``tf`` (``m``: the comparison's exact level),
+        worked out once per ``m`` and reused by every range ``weights`` is asked for, not
+        once per range (the same array, computed the same way)."""
+        m = params.m[comp.name][1]
+        key = (comp.name, id(tf))
+        cached = self._exact_cache.get(key)
+        if cached is None or cached[0] != float(m) or cached[1] is not tf:
+            cached = (float(m), tf, np.log2(m / tf))
+            self._exact_cache[key] = cached
+        return cached[2]
 
     @staticmethod
     def _household_names(
@@ -409,12 +424,13 @@ class PairScores:
 
     def _gather(self, lo: int, hi: int) -> _Gathered:
         """The identity-level levels and codes of record pairs ``lo:hi``, one row per record pair."""
-        ids = self.src[lo:hi]
+        # As ``intp`` once: numpy casts any other index array on every gather below.
+        ids = self.src[lo:hi].astype(np.intp)
         lv = self.levels
         pos = self.swap_pos[ids]
         swap_rows = np.flatnonzero(pos >= 0)
         # A record pair's index row is its identity pair's: the right-hand codes of both.
-        rows = self.iid[lo:hi]
+        rows = self.iid[lo:hi].astype(np.intp)
         codes = self.index_codes
         rc_phone = codes.get("phone")
         rc_postcode = codes.get("postcode")
@@ -509,7 +525,12 @@ class PairScores:
         if qid.size == 0:
             return [(0, 0)]
         step = self.query_chunk
-        edges = np.searchsorted(qid, np.arange(0, int(qid[-1]) + 1 + step, step, dtype=np.int64))
+        bounds = np.arange(0, int(qid[-1]) + 1 + step, step, dtype=np.int64)
+        # Searched with values of ``qid``'s own type where they fit: numpy would otherwise copy
+        # every pair's ``qid`` to the common type on each call.
+        if qid.dtype == np.uint32 and int(bounds[-1]) <= np.iinfo(np.uint32).max:
+            bounds = bounds.astype(np.uint32)
+        edges = np.searchsorted(qid, bounds)
         return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
 
     def frame(self, params: Parameters, min_weight: float = -np.inf) -> pl.DataFrame:
