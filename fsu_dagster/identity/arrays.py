@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["distinct_rows", "run_lengths", "sorted_unique", "sorted_unique_inverse"]
+__all__ = ["distinct_rows", "run_lengths", "sorted_unique", "sorted_unique_inverse", "sorted_unique_pairs"]
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -20,6 +20,43 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(out[1:], out[:-1], out=keep[1:])
     return out[keep]
+
+
+def sorted_unique_pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs of two ``uint32`` columns of one length, sorted by ``left`` then
+    ``right``: the rows of ``sorted_unique(left << 32 | right)``, as two ``uint32`` columns.
+
+    When ``left`` spans a narrow range (a chunk of queries) and ``right`` is small, the pairs
+    are split by the high bits of ``left - left.min()`` (a stable radix argsort of 8-bit bucket
+    numbers) so that each bucket's pairs fit in one 32-bit key: 32-bit sorts cost about half
+    of one 64-bit sort. Otherwise the 64-bit keys are sorted."""
+    left = np.asarray(left, dtype=np.uint32)
+    right = np.asarray(right, dtype=np.uint32)
+    if left.size == 0:
+        return left.copy(), right.copy()
+    lo = int(left.min())
+    right_bits = max(int(right.max()).bit_length(), 1)
+    left_bits = 32 - right_bits  # bits of ``left - lo`` kept in a bucket's key
+    if left_bits < 1 or (int(left.max()) - lo) >> left_bits >= 256:
+        key = sorted_unique((left.astype(np.uint64) << np.uint64(32)) | right.astype(np.uint64))
+        return (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    local = left - np.uint32(lo)
+    bucket = (local >> np.uint32(left_bits)).astype(np.uint8)
+    key = ((local & np.uint32((1 << left_bits) - 1)) << np.uint32(right_bits)) | right
+    del local
+    edges = np.zeros(int(bucket.max()) + 2, dtype=np.int64)
+    np.cumsum(np.bincount(bucket), out=edges[1:])
+    key = key[np.argsort(bucket, kind="stable")]
+    del bucket
+    lefts, rights = [], []
+    right_mask = np.uint32((1 << right_bits) - 1)
+    for b in range(edges.size - 1):
+        if edges[b + 1] == edges[b]:
+            continue
+        part = sorted_unique(key[edges[b] : edges[b + 1]])
+        lefts.append((part >> np.uint32(right_bits)) + np.uint32(lo + (b << left_bits)))
+        rights.append(part & right_mask)
+    return np.concatenate(lefts), np.concatenate(rights)
 
 
 def sorted_unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

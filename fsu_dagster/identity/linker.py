@@ -42,7 +42,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from fsu_dagster.identity.arrays import sorted_unique
+from fsu_dagster.identity.arrays import sorted_unique_pairs
 from fsu_dagster.identity.blocking import (
     BLOCKING_RULES,
     BlockingRule,
@@ -124,16 +124,10 @@ def _numbers_as_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _sorted_distinct_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
-    """``pairs.unique().sort("qid", "iid")`` for UInt32 ``qid, iid``, through one sorted
-    array of ``qid << 32 | iid`` keys (the same rows in the same order)."""
-    key = (pairs["qid"].to_numpy().astype(np.uint64) << np.uint64(32)) | pairs["iid"].to_numpy().astype(np.uint64)
-    key = sorted_unique(key)
-    return pl.DataFrame(
-        {
-            "qid": (key >> np.uint64(32)).astype(np.uint32),
-            "iid": (key & np.uint64(0xFFFFFFFF)).astype(np.uint32),
-        }
-    )
+    """``pairs.unique().sort("qid", "iid")`` for UInt32 ``qid, iid``, through sorted
+    arrays of integer keys (``arrays.sorted_unique_pairs``: the same rows in the same order)."""
+    qid, iid = sorted_unique_pairs(pairs["qid"].to_numpy(), pairs["iid"].to_numpy())
+    return pl.DataFrame({"qid": qid, "iid": iid})
 
 
 _Rules = tuple[BlockingRule, ...]
@@ -188,7 +182,7 @@ class IdentityPairs:
                 .select(pl.col("iq").cast(pl.UInt32).alias("qid"), "iid")
             )
             found = pl.concat([found, by_postcode])
-        # One sorted array of 64-bit keys: a fraction of a hash table's memory.
+        # Sorted arrays of integer keys: a fraction of a hash table's memory.
         return _sorted_distinct_pairs(found)
 
     def _starts(self, start: int, stop: int) -> range:

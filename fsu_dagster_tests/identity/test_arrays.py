@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from fsu_dagster.identity.arrays import distinct_rows, run_lengths, sorted_unique, sorted_unique_inverse
+from fsu_dagster.identity.arrays import (
+    distinct_rows,
+    run_lengths,
+    sorted_unique,
+    sorted_unique_inverse,
+    sorted_unique_pairs,
+)
 
 
 @pytest.mark.parametrize("dtype", [np.uint64, np.int64, np.uint32])
@@ -12,6 +18,34 @@ def test_sorted_unique_is_np_unique(dtype: type, n: int) -> None:
     want = np.unique(values)
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    ("left_from", "left_span", "right_high"),
+    [
+        (0, 5, 4),  # one bucket
+        (123_456, 100_000, 375_752),  # a chunk of queries: several buckets of 32-bit keys
+        (7, 1 << 20, 1 << 19),  # too many buckets: 64-bit keys
+        (0, 50, (1 << 32) - 1),  # no room for the left side in 32 bits: 64-bit keys
+        ((1 << 32) - 300, 299, 1 << 12),  # near the top of uint32
+    ],
+)
+@pytest.mark.parametrize("n", [0, 1, 2, 9, 20_000])
+def test_sorted_unique_pairs_is_np_unique_of_the_64_bit_keys(
+    left_from: int, left_span: int, right_high: int, n: int
+) -> None:
+    rng = np.random.default_rng(n + left_span)
+    left = (left_from + rng.integers(0, left_span, n)).astype(np.uint32)
+    right = rng.integers(0, right_high, n, endpoint=True).astype(np.uint32)
+    if n > 2:
+        # Repeats, and the extremes of both ranges.
+        left[:2], right[:2] = left[2], right[2]
+        left[-1], right[-1] = left_from + left_span - 1, right_high
+    want = np.unique((left.astype(np.uint64) << np.uint64(32)) | right.astype(np.uint64))
+    got_left, got_right = sorted_unique_pairs(left, right)
+    assert got_left.dtype == np.uint32 and got_right.dtype == np.uint32
+    np.testing.assert_array_equal(got_left, (want >> np.uint64(32)).astype(np.uint32))
+    np.testing.assert_array_equal(got_right, (want & np.uint64(0xFFFFFFFF)).astype(np.uint32))
 
 
 @pytest.mark.parametrize("dtype", [np.uint64, np.int64, np.uint32])
